@@ -1,0 +1,137 @@
+/**
+ * XML for the S3 wire format: escaped rendering of responses, and a guarded
+ * parser for request bodies (DeleteObjects, CompleteMultipartUpload, ...).
+ */
+import { XMLParser } from "fast-xml-parser";
+import { S3Error } from "./errors.ts";
+
+/** The S3 XML namespace used on response root elements. */
+export const S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/";
+
+/** The XML declaration that starts every S3 XML body. */
+export const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
+
+/** Largest request XML body accepted, in bytes (S3 documents 1 MiB for DeleteObjects etc.). */
+export const MAX_REQUEST_XML_BYTES = 1024 * 1024;
+
+const ESCAPES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&apos;",
+};
+// deno-lint-ignore no-control-regex
+const ESCAPE_RE = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+const NEEDS_ESCAPE_RE = /[&<>"'\u0000-\u001f]/;
+
+/** Escapes text for use in XML character data or attribute values. */
+export function escapeXml(text: string): string {
+  if (!NEEDS_ESCAPE_RE.test(text)) return text;
+  return text.replace(
+    ESCAPE_RE,
+    (c) => ESCAPES[c] ?? `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`,
+  );
+}
+
+/** A value renderable as an element: text, a number, nested elements, or a list of those. */
+export type XmlValue = string | number | boolean | XmlNode | XmlValue[] | null | undefined;
+/** An element's children, by name, in insertion order; arrays repeat the element. */
+export interface XmlNode {
+  [name: string]: XmlValue;
+}
+
+function renderChildren(node: XmlNode, out: string[]): void {
+  for (const [name, value] of Object.entries(node)) renderElement(name, value, out);
+}
+
+function renderElement(name: string, value: XmlValue, out: string[]): void {
+  if (value === undefined || value === null) return;
+  if (Array.isArray(value)) {
+    for (const item of value) renderElement(name, item, out);
+    return;
+  }
+  if (typeof value === "object") {
+    out.push(`<${name}>`);
+    renderChildren(value, out);
+    out.push(`</${name}>`);
+    return;
+  }
+  out.push(`<${name}>${escapeXml(String(value))}</${name}>`);
+}
+
+/** Renders a whole S3 XML document with the declaration and the S3 namespace on the root. */
+export function renderXml(root: string, body: XmlNode, ns: string | null = S3_NS): string {
+  const out: string[] = [XML_DECL, ns ? `<${root} xmlns="${ns}">` : `<${root}>`];
+  renderChildren(body, out);
+  out.push(`</${root}>`);
+  return out.join("");
+}
+
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  removeNSPrefix: true,
+  parseTagValue: false,
+  trimValues: false,
+  processEntities: true,
+  htmlEntities: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+});
+
+/**
+ * Reads a request body of at most MAX_REQUEST_XML_BYTES as text. Bigger
+ * bodies are refused with `MaxMessageLengthExceeded` without reading them whole.
+ */
+export async function readXmlBody(
+  body: ReadableStream<Uint8Array> | null,
+  limit = MAX_REQUEST_XML_BYTES,
+): Promise<string> {
+  if (!body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > limit) throw new S3Error("MaxMessageLengthExceeded");
+    chunks.push(chunk);
+  }
+  const all = new Uint8Array(size);
+  let off = 0;
+  for (const c of chunks) {
+    all.set(c, off);
+    off += c.byteLength;
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(all);
+  } catch {
+    throw new S3Error("MalformedXML");
+  }
+}
+
+/**
+ * Parses request XML into plain objects (element name -> text or object,
+ * repeated elements -> arrays). Document type declarations are refused, so
+ * entity expansion and external entities can never happen.
+ * Throws `MalformedXML` on anything not well-formed or without `root`.
+ */
+export function parseXml(text: string, root: string): Record<string, unknown> {
+  if (text.trim() === "") throw new S3Error("MalformedXML");
+  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new S3Error("MalformedXML");
+  let doc: Record<string, unknown>;
+  try {
+    // validate=true makes the parser reject unbalanced or garbled documents.
+    doc = parser.parse(text, true) as Record<string, unknown>;
+  } catch {
+    throw new S3Error("MalformedXML");
+  }
+  const top = doc[root];
+  if (top === undefined) throw new S3Error("MalformedXML");
+  if (typeof top !== "object" || top === null) return {};
+  return top as Record<string, unknown>;
+}
+
+/** Returns `value` as an array: undefined -> [], single -> [value]. */
+export function asArray<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
