@@ -45,6 +45,7 @@ export const ERROR_CATALOGUE = {
   ],
   InvalidRange: [416, "The requested range is not satisfiable"],
   InvalidRequest: [400, "Invalid Request"],
+  InvalidURI: [400, "Couldn't parse the specified URI."],
   InvalidStorageClass: [400, "The storage class you specified is not valid."],
   InvalidTag: [400, "The tag provided was not a valid tag."],
   KeyTooLongError: [400, "Your key is too long."],

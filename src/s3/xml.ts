@@ -23,6 +23,7 @@ const ESCAPES: Record<string, string> = {
 };
 // deno-lint-ignore no-control-regex
 const ESCAPE_RE = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+// deno-lint-ignore no-control-regex
 const NEEDS_ESCAPE_RE = /[&<>"'\u0000-\u001f]/;
 
 /** Escapes text for use in XML character data or attribute values. */

@@ -1,0 +1,86 @@
+/**
+ * geckos3 entry point: parses flags and environment, then serves, prints the
+ * version or help, or probes a running server's health.
+ */
+import { ConfigError, helpText, parseCommand } from "./src/config.ts";
+import { startServer } from "./src/server.ts";
+import { versionLine } from "./src/version.ts";
+import { flushLog, logEvent } from "./src/log.ts";
+import { runHealthcheck } from "./src/healthcheck.ts";
+
+async function main(): Promise<number> {
+  let command;
+  try {
+    command = parseCommand(Deno.args, Deno.env.toObject());
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`geckos3: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (command.kind === "version") {
+    console.log(versionLine());
+    return 0;
+  }
+  if (command.kind === "help") {
+    console.log(helpText());
+    return 0;
+  }
+  if (command.kind === "healthcheck") return await runHealthcheck(command.config);
+
+  const config = command.config;
+  let server;
+  try {
+    server = await startServer(config);
+  } catch (e) {
+    const what = e instanceof Deno.errors.AddrInUse
+      ? `cannot listen on ${config.listen}: address in use`
+      : e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotADirectory ||
+          e instanceof Deno.errors.AlreadyExists
+      ? `data dir ${config.dataDir} is not a writable directory (${(e as Error).message})`
+      : `cannot start: ${(e as Error).message}`;
+    console.error(`geckos3: ${what}`);
+    return 2;
+  }
+  logEvent("info", "geckos3 started", {
+    version: versionLine(),
+    listen: server.url,
+    data_dir: server.storage.root,
+    auth: config.auth,
+    metadata: config.metadata,
+    fsync: config.fsync,
+  });
+  if (!config.auth) {
+    logEvent(
+      "warn",
+      "authentication is OFF: anyone who can reach this port can read and write all data",
+    );
+  } else if (config.accessKey === "geckoadmin" && config.secretKey === "geckoadmin") {
+    logEvent(
+      "warn",
+      "using the default credentials geckoadmin/geckoadmin: set -access-key/-secret-key",
+    );
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logEvent("info", "shutting down", { signal });
+    server.shutdown().then(() => {
+      logEvent("info", "stopped");
+      flushLog();
+      Deno.exit(0);
+    });
+  };
+  Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+  await server.finished;
+  return 0;
+}
+
+if (import.meta.main) {
+  const code = await main();
+  flushLog();
+  Deno.exit(code);
+}

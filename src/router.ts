@@ -1,0 +1,137 @@
+/**
+ * The router: (method, level, sub-resource, headers) -> exactly one named S3
+ * operation. A sub-resource the table does not name (`?acl`, `?policy`,
+ * `?versioning`, ...) answers 501 NotImplemented: it never falls through to a
+ * plain object or bucket operation.
+ */
+import type { RequestContext } from "./s3/context.ts";
+import { S3Error } from "./s3/errors.ts";
+import * as buckets from "./s3/buckets.ts";
+import * as objects from "./s3/objects.ts";
+import * as list from "./s3/list.ts";
+import * as multipart from "./s3/multipart.ts";
+
+/** An operation handler. */
+export type Handler = (ctx: RequestContext) => Promise<Response>;
+
+/** A routed operation: its S3 name (for logs and metrics) and handler. */
+export interface Route {
+  /** S3 operation name, e.g. `PutObject`. */
+  name: string;
+  /** The handler. */
+  handler: Handler;
+}
+
+/** Query parameters that select a sub-resource (anything else is an ordinary parameter). */
+export const SUBRESOURCES: ReadonlySet<string> = new Set([
+  "accelerate",
+  "acl",
+  "analytics",
+  "attributes",
+  "cors",
+  "delete",
+  "encryption",
+  "intelligent-tiering",
+  "inventory",
+  "legal-hold",
+  "lifecycle",
+  "location",
+  "logging",
+  "metadataConfiguration",
+  "metrics",
+  "notification",
+  "object-lock",
+  "ownershipControls",
+  "policy",
+  "policyStatus",
+  "publicAccessBlock",
+  "rename",
+  "replication",
+  "requestPayment",
+  "restore",
+  "retention",
+  "select",
+  "session",
+  "tagging",
+  "torrent",
+  "uploadId",
+  "uploads",
+  "versioning",
+  "versions",
+  "website",
+]);
+
+type Level = "service" | "bucket" | "object";
+
+const r = (name: string, handler: Handler): Route => ({ name, handler });
+
+/** `${level} ${method} ${subresource}` -> route. The empty sub-resource is the plain operation. */
+const TABLE: Record<string, Route> = {
+  "service GET ": r("ListBuckets", buckets.listBuckets),
+  "bucket GET ": r("ListObjects", list.listObjectsV1),
+  "bucket GET location": r("GetBucketLocation", buckets.getBucketLocation),
+  "bucket GET uploads": r("ListMultipartUploads", multipart.listMultipartUploads),
+  "bucket PUT ": r("CreateBucket", buckets.createBucket),
+  "bucket DELETE ": r("DeleteBucket", buckets.deleteBucket),
+  "bucket HEAD ": r("HeadBucket", buckets.headBucket),
+  "bucket POST delete": r("DeleteObjects", objects.deleteObjects),
+  "object GET ": r("GetObject", objects.getObject),
+  "object HEAD ": r("HeadObject", objects.headObject),
+  "object PUT ": r("PutObject", objects.putObject),
+  "object DELETE ": r("DeleteObject", objects.deleteObject),
+  "object GET uploadId": r("ListParts", multipart.listParts),
+  "object POST uploads": r("CreateMultipartUpload", multipart.createMultipartUpload),
+  "object POST uploadId": r("CompleteMultipartUpload", multipart.completeMultipartUpload),
+  "object DELETE uploadId": r("AbortMultipartUpload", multipart.abortMultipartUpload),
+  "object PUT uploadId": r("UploadPart", multipart.uploadPart),
+};
+
+const V2 = r("ListObjectsV2", list.listObjectsV2);
+const COPY = r("CopyObject", objects.copyObject);
+const PART_COPY = r("UploadPartCopy", multipart.uploadPartCopy);
+
+/** Adds or replaces a route (used by optional features). */
+export function registerRoute(
+  level: Level,
+  method: string,
+  subresource: string,
+  route: Route,
+): void {
+  TABLE[`${level} ${method} ${subresource}`] = route;
+}
+
+/**
+ * Finds the operation for a request. Throws NotImplemented for unknown
+ * sub-resources and MethodNotAllowed for unknown methods.
+ */
+export function route(
+  method: string,
+  bucket: string,
+  key: string,
+  query: URLSearchParams,
+  headers: Headers,
+): Route {
+  const level: Level = bucket === "" ? "service" : key === "" ? "bucket" : "object";
+  let sub = "";
+  for (const name of query.keys()) {
+    if (!SUBRESOURCES.has(name)) continue;
+    // uploadId goes with partNumber for UploadPart; pick the most specific known name.
+    if (sub === "" || name === "uploadId") sub = name;
+  }
+  const found = TABLE[`${level} ${method} ${sub}`];
+  if (!found) {
+    if (sub !== "") {
+      throw new S3Error("NotImplemented", `The ${sub} sub-resource is not implemented by geckos3.`);
+    }
+    throw new S3Error("MethodNotAllowed");
+  }
+  if (found.name === "ListObjects" && query.get("list-type") === "2") return V2;
+  if (headers.has("x-amz-copy-source")) {
+    if (found.name === "PutObject") return COPY;
+    if (found.name === "UploadPart") return PART_COPY;
+  }
+  if (found.name === "UploadPart" && !query.has("partNumber")) {
+    throw new S3Error("InvalidRequest", "A part upload needs both partNumber and uploadId.");
+  }
+  return found;
+}

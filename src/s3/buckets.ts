@@ -1,0 +1,44 @@
+/** Bucket operations: ListBuckets, CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation. */
+import { requestBody, type RequestContext } from "./context.ts";
+import { emptyResponse, isoDate, OWNER, xmlResponse } from "./response.ts";
+import { readXmlBody, renderXml } from "./xml.ts";
+
+/** Region every bucket reports. */
+export const REGION = "us-east-1";
+
+/** GET / */
+export async function listBuckets(ctx: RequestContext): Promise<Response> {
+  const buckets = await ctx.storage.listBuckets();
+  return xmlResponse(renderXml("ListAllMyBucketsResult", {
+    Owner: { ...OWNER },
+    Buckets: {
+      Bucket: buckets.map((b) => ({ Name: b.name, CreationDate: isoDate(b.created) })),
+    },
+  }));
+}
+
+/** PUT /{bucket} */
+export async function createBucket(ctx: RequestContext): Promise<Response> {
+  // An optional CreateBucketConfiguration (LocationConstraint) is accepted and ignored.
+  await readXmlBody(requestBody(ctx).stream);
+  await ctx.storage.createBucket(ctx.bucket);
+  return emptyResponse(200, { location: `/${ctx.bucket}` });
+}
+
+/** DELETE /{bucket} */
+export async function deleteBucket(ctx: RequestContext): Promise<Response> {
+  await ctx.storage.deleteBucket(ctx.bucket);
+  return emptyResponse(204);
+}
+
+/** HEAD /{bucket} */
+export async function headBucket(ctx: RequestContext): Promise<Response> {
+  await ctx.storage.requireBucket(ctx.bucket);
+  return emptyResponse(200, { "x-amz-bucket-region": REGION });
+}
+
+/** GET /{bucket}?location — an empty constraint means us-east-1, as S3 answers. */
+export async function getBucketLocation(ctx: RequestContext): Promise<Response> {
+  await ctx.storage.requireBucket(ctx.bucket);
+  return xmlResponse(renderXml("LocationConstraint", {}));
+}

@@ -1,0 +1,51 @@
+/** The per-request context every S3 operation receives. */
+import type { Config } from "../config.ts";
+import type { Authenticator, AuthResult, DecodedBody } from "../auth/mod.ts";
+import type { FsStorage } from "../storage/fs.ts";
+
+/** Everything an operation needs about one request. */
+export interface RequestContext {
+  /** The request as received. */
+  readonly req: Request;
+  /** Server configuration. */
+  readonly config: Config;
+  /** The store. */
+  readonly storage: FsStorage;
+  /** Request id (`x-amz-request-id`). */
+  readonly requestId: string;
+  /** HTTP method, upper case. */
+  readonly method: string;
+  /** Path as on the request line. */
+  readonly rawPath: string;
+  /** Query string as sent, without `?`. */
+  readonly rawQuery: string;
+  /** Decoded query parameters. */
+  readonly query: URLSearchParams;
+  /** Request headers. */
+  readonly headers: Headers;
+  /** Bucket name ("" for the service). */
+  readonly bucket: string;
+  /** Object key ("" for bucket and service requests). */
+  readonly key: string;
+  /** Result of authentication. */
+  readonly auth: AuthResult;
+  /** The authenticator (for decoding bodies). */
+  readonly authenticator: Authenticator;
+}
+
+/** The decoded, verifying body of a request (see Authenticator.decodeBody). */
+export function requestBody(ctx: RequestContext): DecodedBody {
+  return ctx.authenticator.decodeBody(ctx.req.body, ctx.headers, ctx.auth);
+}
+
+/** Drains and discards a request body (for operations that ignore it). */
+export async function discardBody(ctx: RequestContext): Promise<void> {
+  if (!ctx.req.body) return;
+  try {
+    for await (const _ of ctx.req.body) {
+      // discard
+    }
+  } catch {
+    // The client went away; nothing to do.
+  }
+}

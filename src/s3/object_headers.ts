@@ -1,0 +1,102 @@
+/**
+ * Object attributes to and from HTTP headers: what a PUT (or a create of a
+ * multipart upload, or a REPLACE copy) stores, and what GET/HEAD return.
+ */
+import { S3Error } from "./errors.ts";
+import { STORED_HEADERS } from "../storage/types.ts";
+import type { ObjectAttributes, ObjectMeta } from "../storage/types.ts";
+import { DEFAULT_CONTENT_TYPE } from "../storage/sidecar.ts";
+
+/** S3's limit on user metadata: names and values together, in bytes. */
+export const MAX_USER_METADATA_BYTES = 2048;
+
+const META_PREFIX = "x-amz-meta-";
+const STORAGE_CLASSES = new Set([
+  "STANDARD",
+  "REDUCED_REDUNDANCY",
+  "STANDARD_IA",
+  "ONEZONE_IA",
+  "INTELLIGENT_TIERING",
+  "GLACIER",
+  "DEEP_ARCHIVE",
+  "OUTPOSTS",
+  "GLACIER_IR",
+  "SNOW",
+  "EXPRESS_ONEZONE",
+]);
+const encoder = new TextEncoder();
+
+/** Reads the attributes a write stores from its request headers; MetadataTooLarge past 2 KB of user metadata. */
+export function attributesFromHeaders(headers: Headers): ObjectAttributes {
+  const userMeta: Record<string, string> = {};
+  const stored: Record<string, string> = {};
+  let metaBytes = 0;
+  for (const [name, value] of headers) {
+    if (name.startsWith(META_PREFIX)) {
+      const metaName = name.slice(META_PREFIX.length);
+      userMeta[metaName] = value;
+      metaBytes += encoder.encode(metaName).byteLength + encoder.encode(value).byteLength;
+    }
+  }
+  if (metaBytes > MAX_USER_METADATA_BYTES) throw new S3Error("MetadataTooLarge");
+  for (const h of STORED_HEADERS) {
+    let v = headers.get(h);
+    if (v === null) continue;
+    if (h === "content-encoding") {
+      // aws-chunked is transfer framing, never part of the stored object.
+      v = v.split(",").map((s) => s.trim()).filter((s) => s && s !== "aws-chunked").join(", ");
+      if (v === "") continue;
+    }
+    stored[h] = v;
+  }
+  const storageClass = headers.get("x-amz-storage-class");
+  if (storageClass !== null && !STORAGE_CLASSES.has(storageClass)) {
+    throw new S3Error("InvalidStorageClass");
+  }
+  return {
+    contentType: headers.get("content-type") || DEFAULT_CONTENT_TYPE,
+    headers: stored,
+    userMeta,
+  };
+}
+
+const RESPONSE_OVERRIDES: Record<string, string> = {
+  "response-content-type": "content-type",
+  "response-content-language": "content-language",
+  "response-expires": "expires",
+  "response-cache-control": "cache-control",
+  "response-content-disposition": "content-disposition",
+  "response-content-encoding": "content-encoding",
+};
+
+/**
+ * The headers GET/HEAD return for an object: type, stored headers, user
+ * metadata, ETag, Last-Modified, and checksums when asked for. `response-*`
+ * query parameters override the stored values.
+ */
+export function objectHeaders(
+  meta: ObjectMeta,
+  query: URLSearchParams,
+  withChecksums: boolean,
+): Headers {
+  const h = new Headers();
+  h.set("content-type", meta.contentType);
+  h.set("etag", meta.etag);
+  h.set("last-modified", meta.lastModified.toUTCString());
+  h.set("accept-ranges", "bytes");
+  for (const [k, v] of Object.entries(meta.headers)) h.set(k, v);
+  for (const [k, v] of Object.entries(meta.userMeta)) h.set(META_PREFIX + k, v);
+  if (meta.parts) h.set("x-amz-mp-parts-count", String(meta.parts));
+  if (meta.tags && Object.keys(meta.tags).length > 0) {
+    h.set("x-amz-tagging-count", String(Object.keys(meta.tags).length));
+  }
+  if (withChecksums && meta.checksums) {
+    for (const [alg, v] of Object.entries(meta.checksums)) h.set(`x-amz-checksum-${alg}`, v);
+    if (meta.checksumType) h.set("x-amz-checksum-type", meta.checksumType);
+  }
+  for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
+    const v = query.get(param);
+    if (v !== null) h.set(header, v);
+  }
+  return h;
+}

@@ -1,0 +1,209 @@
+/** Object operations: PutObject, GetObject, HeadObject, DeleteObject, CopyObject, DeleteObjects. */
+import { requestBody, type RequestContext } from "./context.ts";
+import { S3Error } from "./errors.ts";
+import { emptyResponse, isoDate, xmlResponse } from "./response.ts";
+import { asArray, parseXml, readXmlBody, renderXml } from "./xml.ts";
+import { attributesFromHeaders, objectHeaders } from "./object_headers.ts";
+import { checkCopySourceConditions, checkReadConditions, writePrecondition } from "./conditions.ts";
+import { parseRange } from "./range.ts";
+import { fileStream } from "../storage/stream.ts";
+import type { ObjectAttributes, ObjectMeta } from "../storage/types.ts";
+
+/** Response headers that report a write's checksums. */
+function checksumHeaders(meta: ObjectMeta): Record<string, string> {
+  const h: Record<string, string> = {};
+  for (const [alg, v] of Object.entries(meta.checksums ?? {})) h[`x-amz-checksum-${alg}`] = v;
+  if (meta.checksumType) h["x-amz-checksum-type"] = meta.checksumType;
+  return h;
+}
+
+/** Writes a request body as `bucket/key` with the given attributes, verifying what the body carries. */
+export async function storeBody(
+  ctx: RequestContext,
+  bucket: string,
+  key: string,
+  attributes: ObjectAttributes,
+): Promise<ObjectMeta> {
+  const body = requestBody(ctx);
+  return await ctx.storage.putObject(bucket, key, body.stream, {
+    attributes,
+    precondition: writePrecondition(ctx.headers) ?? undefined,
+    finalize: () => {
+      const checksums = body.checksums();
+      if (Object.keys(checksums).length === 0) return;
+      return { checksums, checksumType: "FULL_OBJECT" };
+    },
+  });
+}
+
+/** PUT /{bucket}/{key} */
+export async function putObject(ctx: RequestContext): Promise<Response> {
+  const meta = await storeBody(ctx, ctx.bucket, ctx.key, attributesFromHeaders(ctx.headers));
+  return emptyResponse(200, { etag: meta.etag, ...checksumHeaders(meta) });
+}
+
+/** GET /{bucket}/{key} */
+export function getObject(ctx: RequestContext): Promise<Response> {
+  return readObject(ctx, true);
+}
+
+/** HEAD /{bucket}/{key} */
+export function headObject(ctx: RequestContext): Promise<Response> {
+  return readObject(ctx, false);
+}
+
+async function readObject(ctx: RequestContext, withBody: boolean): Promise<Response> {
+  const { file, meta } = await ctx.storage.openObject(ctx.bucket, ctx.key);
+  let handedOver = false;
+  try {
+    checkReadConditions(ctx.headers, meta);
+    const range = parseRange(ctx.headers.get("range"), meta.size);
+    const headers = objectHeaders(
+      meta,
+      ctx.query,
+      range === null && ctx.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED",
+    );
+    let status = 200;
+    let start = 0;
+    let length = meta.size;
+    if (range) {
+      status = 206;
+      start = range.start;
+      length = range.end - range.start + 1;
+      headers.set("content-range", `bytes ${range.start}-${range.end}/${meta.size}`);
+    }
+    headers.set("content-length", String(length));
+    if (!withBody || length === 0) return new Response(null, { status, headers });
+    handedOver = true;
+    return new Response(fileStream(file, start, length), { status, headers });
+  } finally {
+    if (!handedOver) file.close();
+  }
+}
+
+/** DELETE /{bucket}/{key}: 204 whether or not the key existed. */
+export async function deleteObject(ctx: RequestContext): Promise<Response> {
+  await ctx.storage.deleteObject(ctx.bucket, ctx.key);
+  return emptyResponse(204);
+}
+
+/** Parses `x-amz-copy-source` (`bucket/key` or `/bucket/key`, URL-encoded, optional `?versionId=`). */
+export function parseCopySource(value: string): { bucket: string; key: string } {
+  let v = value;
+  const q = v.indexOf("?");
+  if (q >= 0) {
+    const params = new URLSearchParams(v.slice(q + 1));
+    const version = params.get("versionId");
+    if (version !== null && version !== "null") {
+      throw new S3Error(
+        "InvalidArgument",
+        "Versioning is not supported: versionId must be absent or null.",
+      );
+    }
+    v = v.slice(0, q);
+  }
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(v);
+  } catch {
+    throw new S3Error("InvalidArgument", "Invalid copy source encoding.");
+  }
+  if (decoded.startsWith("/")) decoded = decoded.slice(1);
+  const slash = decoded.indexOf("/");
+  if (slash <= 0 || slash === decoded.length - 1) {
+    throw new S3Error(
+      "InvalidArgument",
+      "Copy Source must mention the source bucket and key: sourcebucket/sourcekey.",
+    );
+  }
+  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1) };
+}
+
+/** Opens the copy source named by the request, with its conditions checked. */
+export async function openCopySource(ctx: RequestContext) {
+  const src = parseCopySource(ctx.headers.get("x-amz-copy-source")!);
+  const opened = await ctx.storage.openObject(src.bucket, src.key);
+  try {
+    checkCopySourceConditions(ctx.headers, opened.meta);
+  } catch (e) {
+    opened.file.close();
+    throw e;
+  }
+  return { ...src, ...opened };
+}
+
+/** PUT /{bucket}/{key} with x-amz-copy-source */
+export async function copyObject(ctx: RequestContext): Promise<Response> {
+  const directive = (ctx.headers.get("x-amz-metadata-directive") ?? "COPY").toUpperCase();
+  if (directive !== "COPY" && directive !== "REPLACE") {
+    throw new S3Error("InvalidArgument", "Unknown metadata directive.");
+  }
+  // Validate the request's own headers even when they are not used.
+  const replacement = attributesFromHeaders(ctx.headers);
+  const src = await openCopySource(ctx);
+  let meta: ObjectMeta;
+  try {
+    if (src.bucket === ctx.bucket && src.key === ctx.key && directive !== "REPLACE") {
+      throw new S3Error(
+        "InvalidRequest",
+        "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+      );
+    }
+    const attributes: ObjectAttributes = directive === "REPLACE" ? replacement : {
+      contentType: src.meta.contentType,
+      headers: src.meta.headers,
+      userMeta: src.meta.userMeta,
+      tags: src.meta.tags,
+    };
+    meta = await ctx.storage.putObject(
+      ctx.bucket,
+      ctx.key,
+      fileStream(src.file, 0, src.meta.size),
+      { attributes, precondition: writePrecondition(ctx.headers) ?? undefined },
+    );
+  } finally {
+    try {
+      src.file.close();
+    } catch {
+      // closed by the stream already
+    }
+  }
+  return xmlResponse(renderXml("CopyObjectResult", {
+    LastModified: isoDate(meta.lastModified),
+    ETag: meta.etag,
+  }));
+}
+
+/** Most keys one DeleteObjects request may name. */
+export const MAX_DELETE_KEYS = 1000;
+
+/** POST /{bucket}?delete */
+export async function deleteObjects(ctx: RequestContext): Promise<Response> {
+  const doc = parseXml(await readXmlBody(requestBody(ctx).stream), "Delete");
+  const objects = asArray(doc.Object as Record<string, unknown> | Record<string, unknown>[]);
+  if (objects.length === 0 || objects.length > MAX_DELETE_KEYS) throw new S3Error("MalformedXML");
+  const quiet = String(doc.Quiet ?? "false").trim().toLowerCase() === "true";
+  await ctx.storage.requireBucket(ctx.bucket);
+  const deleted: { Key: string }[] = [];
+  const errors: { Key: string; Code: string; Message: string }[] = [];
+  for (const o of objects) {
+    const key = typeof o?.Key === "string"
+      ? o.Key
+      : typeof o?.Key === "number"
+      ? String(o.Key)
+      : null;
+    if (key === null) throw new S3Error("MalformedXML");
+    try {
+      await ctx.storage.deleteObject(ctx.bucket, key);
+      if (!quiet) deleted.push({ Key: key });
+    } catch (e) {
+      if (e instanceof S3Error) errors.push({ Key: key, Code: e.code, Message: e.message });
+      else {errors.push({
+          Key: key,
+          Code: "InternalError",
+          Message: "We encountered an internal error.",
+        });}
+    }
+  }
+  return xmlResponse(renderXml("DeleteResult", { Deleted: deleted, Error: errors }));
+}

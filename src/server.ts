@@ -1,0 +1,246 @@
+/**
+ * The HTTP front: Deno.serve, request ids, the JSON access log, CORS,
+ * /health, the concurrency cap, authentication, routing, and turning errors
+ * into S3 XML.
+ */
+import type { Config } from "./config.ts";
+import { createAuthenticator } from "./auth/mod.ts";
+import { FsStorage } from "./storage/fs.ts";
+import type { RequestContext } from "./s3/context.ts";
+import { isS3Error, S3Error } from "./s3/errors.ts";
+import { errorCodeOf, errorResponse } from "./s3/response.ts";
+import { route } from "./router.ts";
+import { logEvent, logLine, redactUri, setQuiet } from "./log.ts";
+import { corsPreflight, withCors } from "./cors.ts";
+
+/** A started server. */
+export interface RunningServer {
+  /** Bound address. */
+  readonly hostname: string;
+  /** Bound port (the real one when 0 was asked). */
+  readonly port: number;
+  /** Base URL, e.g. `http://127.0.0.1:9000`. */
+  readonly url: string;
+  /** The store it serves. */
+  readonly storage: FsStorage;
+  /** Stops accepting, waits for in-flight requests (bounded), releases resources. */
+  shutdown(): Promise<void>;
+  /** Resolves when the server has stopped. */
+  readonly finished: Promise<void>;
+}
+
+/** Options for startServer. */
+export interface ServerOptions {
+  /** No access log (benchmarks, tests that count lines themselves). */
+  quiet?: boolean;
+  /** Longest wait for in-flight requests at shutdown, in ms. */
+  shutdownTimeoutMs?: number;
+}
+
+const ID_PREFIX = crypto.randomUUID().replaceAll("-", "").slice(0, 8).toUpperCase();
+const HOST_ID = btoa(crypto.randomUUID()).slice(0, 40);
+let requestCounter = 0;
+
+function nextRequestId(): string {
+  return ID_PREFIX + (++requestCounter).toString(16).toUpperCase().padStart(8, "0");
+}
+
+/** Splits the request target into raw path and raw query without normalising anything. */
+export function splitTarget(url: string): { rawPath: string; rawQuery: string } {
+  const schemeEnd = url.indexOf("://");
+  const pathStart = url.indexOf("/", schemeEnd + 3);
+  if (pathStart < 0) return { rawPath: "/", rawQuery: "" };
+  const q = url.indexOf("?", pathStart);
+  return q < 0
+    ? { rawPath: url.slice(pathStart), rawQuery: "" }
+    : { rawPath: url.slice(pathStart, q), rawQuery: url.slice(q + 1) };
+}
+
+/** Decodes the path into bucket and key (path-style addressing). InvalidURI on bad escapes. */
+export function parsePath(rawPath: string): { bucket: string; key: string } {
+  const path = rawPath.startsWith("/") ? rawPath.slice(1) : rawPath;
+  const slash = path.indexOf("/");
+  const rawBucket = slash < 0 ? path : path.slice(0, slash);
+  const rawKey = slash < 0 ? "" : path.slice(slash + 1);
+  try {
+    return {
+      bucket: decodeURIComponent(rawBucket),
+      key: rawKey === "" ? "" : decodeURIComponent(rawKey),
+    };
+  } catch {
+    throw new S3Error("InvalidURI");
+  }
+}
+
+/** Maps an unexpected error to the S3 error a client should see. */
+function toS3Error(e: unknown): S3Error {
+  if (isS3Error(e)) return e;
+  const code = (e as { code?: string })?.code;
+  if (code === "ENOSPC" || code === "EDQUOT") return new S3Error("InsufficientStorage");
+  if (e instanceof Deno.errors.PermissionDenied || code === "EACCES" || code === "EPERM") {
+    return new S3Error("AccessDenied");
+  }
+  return new S3Error("InternalError");
+}
+
+/** Starts geckos3 on the configured address. */
+export async function startServer(
+  config: Config,
+  options: ServerOptions = {},
+): Promise<RunningServer> {
+  if (options.quiet) setQuiet(true);
+  const storage = new FsStorage({
+    dataDir: config.dataDir,
+    metadata: config.metadata,
+    fsync: config.fsync,
+  });
+  await storage.init();
+  const authenticator = await createAuthenticator(config);
+  let inflight = 0;
+
+  async function dispatch(
+    req: Request,
+    requestId: string,
+    ctxOut: { op: string; resource: string },
+  ) {
+    const { rawPath, rawQuery } = splitTarget(req.url);
+    const method = req.method;
+    if (rawPath === "/health" && rawQuery === "" && (method === "GET" || method === "HEAD")) {
+      ctxOut.op = "Health";
+      return new Response(method === "HEAD" ? null : "OK", {
+        headers: { "content-type": "text/plain; charset=utf-8" },
+      });
+    }
+    if (method === "OPTIONS") {
+      ctxOut.op = "Preflight";
+      return corsPreflight(req);
+    }
+    const { bucket, key } = parsePath(rawPath);
+    ctxOut.resource = key ? `/${bucket}/${key}` : `/${bucket}`;
+    const query = new URLSearchParams(rawQuery);
+    const headers = req.headers;
+    const auth = await authenticator.authenticate({ method, rawPath, rawQuery, headers });
+    const op = route(method, bucket, key, query, headers);
+    ctxOut.op = op.name;
+    const ctx: RequestContext = {
+      req,
+      config,
+      storage,
+      requestId,
+      method,
+      rawPath,
+      rawQuery,
+      query,
+      headers,
+      bucket,
+      key,
+      auth,
+      authenticator,
+    };
+    return await op.handler(ctx);
+  }
+
+  async function handle(req: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
+    const started = performance.now();
+    const requestId = nextRequestId();
+    const where = { op: "", resource: "/" };
+    let res: Response;
+    let error: string | undefined;
+    inflight++;
+    try {
+      if (config.maxRequests > 0 && inflight > config.maxRequests) throw new S3Error("SlowDown");
+      res = await dispatch(req, requestId, where);
+    } catch (e) {
+      const err = toS3Error(e);
+      if (err.code === "InternalError" || !isS3Error(e)) {
+        error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      }
+      res = errorResponse(err, where.resource, requestId, req.method);
+      if (!isS3Error(e)) {
+        logEvent("error", "request failed", {
+          request_id: requestId,
+          error,
+          stack: (e as Error)?.stack,
+        });
+      }
+    } finally {
+      inflight--;
+    }
+    const h = res.headers;
+    h.set("x-amz-request-id", requestId);
+    h.set("x-amz-id-2", HOST_ID);
+    h.set("server", "geckos3");
+    withCors(req, h);
+    const addr = info.remoteAddr as Deno.NetAddr;
+    const line: Record<string, unknown> = {
+      timestamp: new Date().toISOString(),
+      request_id: requestId,
+      method: req.method,
+      uri: redactUri(splitTarget(req.url).rawPath + queryPart(req.url)),
+      status: res.status,
+      duration_ms: Math.round(performance.now() - started),
+      bytes: Number(h.get("content-length") ?? 0),
+      client_ip: `${addr.hostname}:${addr.port}`,
+    };
+    if (where.op) line.operation = where.op;
+    if (res.status >= 400) {
+      const code = errorCodeOf(res);
+      if (code) line.error_code = code;
+    }
+    if (error) line.error = error;
+    logLine(line);
+    return res;
+  }
+
+  const ac = new AbortController();
+  let resolveListen!: (addr: Deno.NetAddr) => void;
+  const listening = new Promise<Deno.NetAddr>((resolve) => (resolveListen = resolve));
+  const server = Deno.serve({
+    hostname: config.hostname,
+    port: config.port,
+    signal: ac.signal,
+    onListen: (addr) => resolveListen(addr as Deno.NetAddr),
+    onError: (e) => {
+      logEvent("error", "unhandled", { error: String(e) });
+      return errorResponse(new S3Error("InternalError"), "/", nextRequestId(), "GET");
+    },
+  }, handle);
+  const addr = await listening;
+  const host = addr.hostname === "0.0.0.0"
+    ? "127.0.0.1"
+    : addr.hostname === "::"
+    ? "[::1]"
+    : addr.hostname.includes(":")
+    ? `[${addr.hostname}]`
+    : addr.hostname;
+  let stopped = false;
+  return {
+    hostname: addr.hostname,
+    port: addr.port,
+    url: `http://${host}:${addr.port}`,
+    storage,
+    finished: server.finished,
+    async shutdown() {
+      if (stopped) return server.finished;
+      stopped = true;
+      const timeout = options.shutdownTimeoutMs ?? 10_000;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        server.shutdown(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            ac.abort();
+            resolve();
+          }, timeout);
+        }),
+      ]);
+      clearTimeout(timer);
+      storage.close();
+    },
+  };
+}
+
+function queryPart(url: string): string {
+  const q = url.indexOf("?", url.indexOf("://") + 3);
+  return q < 0 ? "" : url.slice(q);
+}

@@ -1,0 +1,530 @@
+/**
+ * The filesystem store: buckets are directories of the data dir, objects are
+ * plain files holding exactly their bytes, metadata lives in sidecars under
+ * `<data-dir>/.geckos3/meta`, temp files under `<data-dir>/.geckos3/tmp`.
+ * See DESIGN.md ("Storage format") for the invariants kept here.
+ */
+import { resolve, SEP } from "./paths.ts";
+import { S3Error } from "../s3/errors.ts";
+import {
+  isValidBucketName,
+  keyToSegments,
+  segmentsToKey,
+  SELF_OBJECT,
+  validateBucketName,
+} from "./keys.ts";
+import { NamedLocks } from "./locks.ts";
+import {
+  DEFAULT_CONTENT_TYPE,
+  findEntry,
+  metaFromEntry,
+  nextSidecar,
+  parseSidecar,
+  pseudoEtag,
+  type Sidecar,
+  type SidecarEntry,
+} from "./sidecar.ts";
+import { type BucketInfo, identityOf, type ObjectAttributes, type ObjectMeta } from "./types.ts";
+import { TempArea, type TempFile } from "./temp.ts";
+import { isNotFound, removeQuietly } from "./fsutil.ts";
+
+/** Name of the system directory inside the data dir (never a bucket: names cannot start with `.`). */
+export const SYSTEM_DIR = ".geckos3";
+
+/** Options of the store. */
+export interface FsStorageOptions {
+  /** Data directory. */
+  dataDir: string;
+  /** Write and read metadata sidecars. */
+  metadata: boolean;
+  /** fsync files and directories before a write is acknowledged. */
+  fsync: boolean;
+}
+
+/** An object opened for reading: its file handle and the metadata of exactly those bytes. */
+export interface OpenObject {
+  /** Open handle on the data file; the caller closes it. */
+  file: Deno.FsFile;
+  /** Metadata of the version that `file` holds. */
+  meta: ObjectMeta;
+}
+
+/** Called under the key's lock with the current object (or null) before a write commits; throws to refuse. */
+export type Precondition = (current: ObjectMeta | null) => void;
+
+/** Options of a write. */
+export interface PutOptions {
+  /** Attributes of the new object. */
+  attributes: ObjectAttributes;
+  /**
+   * Runs after the body is fully on disk and before the commit, with its size
+   * and MD5; may throw to abort (nothing is written) or return attributes to add.
+   */
+  finalize?: (
+    written: { size: number; md5: Uint8Array },
+  ) => Partial<ObjectAttributes> | void | Promise<Partial<ObjectAttributes> | void>;
+  /** Checked under the lock against the current version. */
+  precondition?: Precondition;
+  /** Compute the body's MD5 even when metadata is off (e.g. to check Content-MD5). */
+  needMd5?: boolean;
+}
+
+interface Located {
+  bucket: string;
+  segments: string[];
+  lockName: string;
+}
+
+/** The filesystem implementation of geckos3 storage. */
+export class FsStorage {
+  /** Absolute data directory. */
+  readonly root: string;
+  /** `<root>/.geckos3`. */
+  readonly systemRoot: string;
+  /** Sidecar tree root. */
+  readonly metaRoot: string;
+  /** Temp files of this process. */
+  readonly temp: TempArea;
+  readonly #locks = new NamedLocks();
+  readonly #knownDirs = new Set<string>();
+  readonly #opts: FsStorageOptions;
+
+  /** Creates the store; call init() before use. */
+  constructor(opts: FsStorageOptions) {
+    this.#opts = opts;
+    this.root = resolve(opts.dataDir);
+    this.systemRoot = this.root + SEP + SYSTEM_DIR;
+    this.metaRoot = this.systemRoot + SEP + "meta";
+    this.temp = new TempArea(this.systemRoot + SEP + "tmp", opts.fsync);
+  }
+
+  /** Creates the directory layout and cleans what crashed processes left behind. */
+  async init(): Promise<void> {
+    await Deno.mkdir(this.metaRoot, { recursive: true });
+    await this.temp.init((journal) => this.#recoverPromotion(journal));
+  }
+
+  /** Stops background work (temp heartbeat). */
+  close(): void {
+    this.temp.close();
+  }
+
+  /** Whether sidecars are in use. */
+  get metadataEnabled(): boolean {
+    return this.#opts.metadata;
+  }
+
+  // ---------------------------------------------------------------- buckets
+
+  /** Directory of a bucket. */
+  bucketDir(bucket: string): string {
+    return this.root + SEP + bucket;
+  }
+
+  /** Lists buckets: every directory of the data dir with a valid bucket name. */
+  async listBuckets(): Promise<BucketInfo[]> {
+    const out: BucketInfo[] = [];
+    for await (const e of Deno.readDir(this.root)) {
+      if (!isValidBucketName(e.name)) continue;
+      let info: Deno.FileInfo;
+      try {
+        info = await Deno.stat(this.root + SEP + e.name);
+      } catch {
+        continue;
+      }
+      if (!info.isDirectory) continue;
+      out.push({ name: e.name, created: info.birthtime ?? info.mtime ?? new Date(0) });
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Throws NoSuchBucket (or InvalidBucketName) unless the bucket exists. */
+  async requireBucket(bucket: string): Promise<void> {
+    if (!isValidBucketName(bucket)) throw new S3Error("NoSuchBucket");
+    try {
+      const info = await Deno.stat(this.bucketDir(bucket));
+      if (info.isDirectory) return;
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    throw new S3Error("NoSuchBucket");
+  }
+
+  /** Creates a bucket; BucketAlreadyOwnedByYou when it exists. */
+  async createBucket(bucket: string): Promise<void> {
+    validateBucketName(bucket);
+    try {
+      await Deno.mkdir(this.bucketDir(bucket));
+    } catch (e) {
+      if (e instanceof Deno.errors.AlreadyExists) throw new S3Error("BucketAlreadyOwnedByYou");
+      throw e;
+    }
+    if (this.#opts.fsync) await this.temp.syncDir(this.root);
+  }
+
+  /** Deletes an empty bucket: NoSuchBucket, or BucketNotEmpty when it holds any file. */
+  async deleteBucket(bucket: string): Promise<void> {
+    await this.requireBucket(bucket);
+    const dir = this.bucketDir(bucket);
+    if (await containsFile(dir)) throw new S3Error("BucketNotEmpty");
+    await Deno.remove(dir, { recursive: true });
+    await removeQuietly(this.metaRoot + SEP + bucket, true);
+    this.#forgetDirs(dir);
+    this.#forgetDirs(this.metaRoot + SEP + bucket);
+  }
+
+  // ---------------------------------------------------------------- objects
+
+  #locate(bucket: string, key: string): Located {
+    const segments = keyToSegments(key);
+    return { bucket, segments, lockName: bucket + "/" + key };
+  }
+
+  /** Path of a data file from its segments. */
+  dataPath(bucket: string, segments: readonly string[]): string {
+    return this.root + SEP + bucket + SEP + segments.join(SEP);
+  }
+
+  /** Path of a sidecar from its data file's segments. */
+  metaPath(bucket: string, segments: readonly string[]): string {
+    return this.metaRoot + SEP + bucket + SEP + segments.join(SEP);
+  }
+
+  /** Opens an object for reading. NoSuchKey / NoSuchBucket when absent. */
+  async openObject(bucket: string, key: string): Promise<OpenObject> {
+    const { segments } = this.#locate(bucket, key);
+    const opened = await this.#openData(bucket, segments);
+    if (!opened) {
+      await this.requireBucket(bucket);
+      throw new S3Error("NoSuchKey");
+    }
+    try {
+      const meta = await this.#readMeta(bucket, opened.segments, opened.info);
+      return { file: opened.file, meta };
+    } catch (e) {
+      opened.file.close();
+      throw e;
+    }
+  }
+
+  /** Metadata of an object without keeping it open. */
+  async headObject(bucket: string, key: string): Promise<ObjectMeta> {
+    const { file, meta } = await this.openObject(bucket, key);
+    file.close();
+    return meta;
+  }
+
+  /**
+   * Metadata of a data file found by a directory walk (segments relative to
+   * the bucket, info from stat): what listings show.
+   */
+  metaOf(bucket: string, segments: readonly string[], info: Deno.FileInfo): Promise<ObjectMeta> {
+    return this.#readMeta(bucket, segments, info);
+  }
+
+  async #openData(
+    bucket: string,
+    segments: string[],
+  ): Promise<{ file: Deno.FsFile; info: Deno.FileInfo; segments: string[] } | null> {
+    let path = this.dataPath(bucket, segments);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let file: Deno.FsFile;
+      try {
+        file = await Deno.open(path);
+      } catch (e) {
+        if (isNotFound(e)) return null;
+        throw e;
+      }
+      const info = await file.stat();
+      if (info.isFile) return { file, info, segments };
+      file.close();
+      if (!info.isDirectory || attempt > 0) return null;
+      // The key names a directory: its bytes, if any, are in the reserved entry inside.
+      segments = [...segments, SELF_OBJECT];
+      path += SEP + SELF_OBJECT;
+    }
+    return null;
+  }
+
+  async #readSidecar(bucket: string, segments: readonly string[]): Promise<Sidecar | null> {
+    try {
+      return parseSidecar(await Deno.readTextFile(this.metaPath(bucket, segments)));
+    } catch (e) {
+      if (isNotFound(e) || e instanceof Deno.errors.IsADirectory) return null;
+      throw e;
+    }
+  }
+
+  async #readMeta(
+    bucket: string,
+    segments: readonly string[],
+    info: Deno.FileInfo,
+  ): Promise<ObjectMeta> {
+    const id = identityOf(info);
+    if (!this.#opts.metadata) return metaFromEntry(undefined, info, id, "application/octet-stream");
+    const sidecar = await this.#readSidecar(bucket, segments);
+    return metaFromEntry(findEntry(sidecar, id), info, id, DEFAULT_CONTENT_TYPE);
+  }
+
+  /**
+   * Writes an object: streams the body to a temp file (MD5 computed on the
+   * way), then commits it atomically under the key's lock. Returns the new
+   * object's metadata.
+   */
+  async putObject(
+    bucket: string,
+    key: string,
+    body: ReadableStream<Uint8Array> | null,
+    opts: PutOptions,
+  ): Promise<ObjectMeta> {
+    const loc = this.#locate(bucket, key);
+    await this.requireBucket(bucket);
+    const tmp = await this.temp.write(body, this.#opts.metadata || opts.needMd5 === true);
+    try {
+      let attributes = opts.attributes;
+      if (opts.finalize) {
+        const more = await opts.finalize({ size: tmp.size, md5: tmp.md5 });
+        if (more) attributes = { ...attributes, ...more };
+      }
+      return await this.commit(bucket, key, tmp, attributes, opts.precondition, loc);
+    } finally {
+      await removeQuietly(tmp.path);
+    }
+  }
+
+  /**
+   * Moves a finished temp file into place as `key`, with its sidecar, under
+   * the key's lock. The temp file is consumed (renamed) on success.
+   */
+  async commit(
+    bucket: string,
+    key: string,
+    tmp: TempFile,
+    attributes: ObjectAttributes,
+    precondition?: Precondition,
+    loc: Located = this.#locate(bucket, key),
+  ): Promise<ObjectMeta> {
+    const etag = attributes.etag ?? `"${hex(tmp.md5)}"`;
+    return await this.#locks.with(loc.lockName, async () => {
+      for (let attempt = 0;; attempt++) {
+        try {
+          return await this.#commitOnce(loc, tmp, { ...attributes, etag }, precondition);
+        } catch (e) {
+          // A concurrent delete may prune a directory between our mkdir and rename,
+          // or a concurrent writer may turn the target into a directory: retry.
+          if (attempt < 5 && (isNotFound(e) || e instanceof Deno.errors.IsADirectory)) continue;
+          throw e;
+        }
+      }
+    });
+  }
+
+  async #commitOnce(
+    loc: Located,
+    tmp: TempFile,
+    attributes: ObjectAttributes & { etag: string },
+    precondition?: Precondition,
+  ): Promise<ObjectMeta> {
+    const { bucket } = loc;
+    let segments = loc.segments;
+    let current: Deno.FileInfo | null = await lstatOrNull(this.dataPath(bucket, segments));
+    if (current?.isDirectory) {
+      segments = [...segments, SELF_OBJECT];
+      current = await lstatOrNull(this.dataPath(bucket, segments));
+    }
+    if (current && !current.isFile) current = null;
+    if (precondition) {
+      precondition(current ? await this.#readMeta(bucket, segments, current) : null);
+    }
+    const dataPath = this.dataPath(bucket, segments);
+    await this.#ensureParent(bucket, segments, this.root + SEP + bucket);
+    if (this.#opts.metadata) {
+      const entry: SidecarEntry = { ...attributes, id: tmp.identity };
+      const sidecar = nextSidecar(
+        await this.#readSidecar(bucket, segments),
+        current ? identityOf(current) : null,
+        entry,
+      );
+      const metaPath = this.metaPath(bucket, segments);
+      await this.#ensureParent(bucket, segments, this.metaRoot + SEP + bucket, true);
+      const metaTmp = await this.temp.writeText(JSON.stringify(sidecar));
+      try {
+        await renameInto(metaTmp, metaPath);
+      } catch (e) {
+        await removeQuietly(metaTmp);
+        throw e;
+      }
+    }
+    await renameInto(tmp.path, dataPath);
+    if (this.#opts.fsync) {
+      await this.temp.syncDir(parentOf(dataPath));
+      if (this.#opts.metadata) await this.temp.syncDir(parentOf(this.metaPath(bucket, segments)));
+    }
+    const etag = this.#opts.metadata ? attributes.etag : pseudoEtag(tmp.identity);
+    return { ...attributes, etag, size: tmp.size, lastModified: new Date(tmp.identity.mtimeMs) };
+  }
+
+  /** Deletes an object (no error when absent) and prunes directories it leaves empty. */
+  async deleteObject(bucket: string, key: string): Promise<void> {
+    const loc = this.#locate(bucket, key);
+    await this.requireBucket(bucket);
+    await this.#locks.with(loc.lockName, async () => {
+      let segments = loc.segments;
+      const info = await lstatOrNull(this.dataPath(bucket, segments));
+      if (!info) return;
+      if (info.isDirectory) segments = [...segments, SELF_OBJECT];
+      try {
+        await Deno.remove(this.dataPath(bucket, segments));
+      } catch (e) {
+        if (isNotFound(e)) return;
+        throw e;
+      }
+      await removeQuietly(this.metaPath(bucket, segments));
+      if (this.#opts.fsync) await this.temp.syncDir(parentOf(this.dataPath(bucket, segments)));
+      await this.#prune(this.root + SEP + bucket, segments);
+      await this.#prune(this.metaRoot + SEP + bucket, segments);
+    });
+  }
+
+  /** Removes the now-empty directories above a deleted file, up to (never including) `base`. */
+  async #prune(base: string, segments: readonly string[]): Promise<void> {
+    for (let n = segments.length - 1; n > 0; n--) {
+      const dir = base + SEP + segments.slice(0, n).join(SEP);
+      try {
+        await Deno.remove(dir);
+      } catch {
+        return; // not empty, or already gone
+      }
+      this.#knownDirs.delete(dir);
+    }
+  }
+
+  // ------------------------------------------------------------- directories
+
+  /** Makes sure the directory holding `segments` exists under `base`, turning files in the way into directories. */
+  async #ensureParent(
+    bucket: string,
+    segments: readonly string[],
+    base: string,
+    createBase = false,
+  ): Promise<void> {
+    if (segments.length < 2 && !createBase) return;
+    const dir = segments.length < 2 ? base : base + SEP + segments.slice(0, -1).join(SEP);
+    if (this.#knownDirs.has(dir)) return;
+    for (let attempt = 0;; attempt++) {
+      try {
+        await Deno.mkdir(dir, { recursive: true });
+        this.#knownDirs.add(dir);
+        return;
+      } catch (e) {
+        if (
+          attempt > segments.length ||
+          !(e instanceof Deno.errors.NotADirectory || e instanceof Deno.errors.AlreadyExists)
+        ) throw e;
+      }
+      // Some ancestor is a file: an object whose key is a prefix of this one.
+      for (let n = 1; n < segments.length; n++) {
+        const path = base + SEP + segments.slice(0, n).join(SEP);
+        const info = await lstatOrNull(path);
+        if (info === null) break;
+        if (info.isDirectory) continue;
+        await this.#promote(bucket, segments.slice(0, n));
+        break;
+      }
+    }
+  }
+
+  #forgetDirs(prefix: string): void {
+    for (const d of this.#knownDirs) {
+      if (d === prefix || d.startsWith(prefix + SEP)) this.#knownDirs.delete(d);
+    }
+  }
+
+  /**
+   * Turns the object file at `segments` into a directory holding the same
+   * bytes as its reserved `%obj` entry (data and sidecar), so keys below it
+   * can exist. Journaled in the temp area so a crash midway is repaired at start-up.
+   */
+  async #promote(bucket: string, segments: string[]): Promise<void> {
+    const key = segmentsLockName(bucket, segments);
+    await this.#locks.with(key, async () => {
+      const journal = await this.temp.beginPromotion({ bucket, segments });
+      await this.#promoteTree(this.dataPath(bucket, segments), journal.dataHold);
+      await this.#promoteTree(this.metaPath(bucket, segments), journal.metaHold);
+      await journal.done();
+    });
+  }
+
+  async #promoteTree(path: string, hold: string): Promise<void> {
+    const info = await lstatOrNull(path);
+    if (!info || info.isDirectory) return;
+    await Deno.link(path, hold);
+    await Deno.remove(path);
+    await Deno.mkdir(path, { recursive: true });
+    await Deno.rename(hold, path + SEP + SELF_OBJECT);
+    this.#knownDirs.add(path);
+  }
+
+  async #recoverPromotion(
+    job: { bucket: string; segments: string[]; dataHold: string; metaHold: string },
+  ) {
+    await finishPromotion(this.dataPath(job.bucket, job.segments), job.dataHold);
+    await finishPromotion(this.metaPath(job.bucket, job.segments), job.metaHold);
+  }
+
+  /** Runs `fn` under the lock of an object key (multipart completion uses it). */
+  withKeyLock<T>(bucket: string, key: string, fn: () => Promise<T>): Promise<T> {
+    return this.#locks.with(bucket + "/" + key, fn);
+  }
+}
+
+function segmentsLockName(bucket: string, segments: readonly string[]): string {
+  // Lock names are bucket + "/" + key; a promoted ancestor's key is its decoded segments.
+  return bucket + "/" + (segmentsToKey(segments) ?? segments.join("/"));
+}
+
+/** Completes a promotion interrupted by a crash: the bytes held aside end up at `path/%obj`. */
+async function finishPromotion(path: string, hold: string): Promise<void> {
+  if (!(await lstatOrNull(hold))) return;
+  const info = await lstatOrNull(path);
+  if (info?.isFile) {
+    // Crashed before the original was removed: it is still in place.
+    await removeQuietly(hold);
+    return;
+  }
+  if (!info) await Deno.mkdir(path, { recursive: true });
+  if (await lstatOrNull(path + SEP + SELF_OBJECT)) await removeQuietly(hold);
+  else await Deno.rename(hold, path + SEP + SELF_OBJECT);
+}
+
+async function lstatOrNull(path: string): Promise<Deno.FileInfo | null> {
+  try {
+    return await Deno.lstat(path);
+  } catch (e) {
+    if (isNotFound(e)) return null;
+    throw e;
+  }
+}
+
+async function renameInto(from: string, to: string): Promise<void> {
+  await Deno.rename(from, to);
+}
+
+function parentOf(path: string): string {
+  return path.slice(0, path.lastIndexOf(SEP));
+}
+
+async function containsFile(dir: string): Promise<boolean> {
+  for await (const e of Deno.readDir(dir)) {
+    if (!e.isDirectory) return true;
+    if (await containsFile(dir + SEP + e.name)) return true;
+  }
+  return false;
+}
+
+/** Lower-case hex of bytes. */
+export function hex(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += (b < 16 ? "0" : "") + b.toString(16);
+  return s;
+}

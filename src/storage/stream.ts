@@ -1,0 +1,65 @@
+/** Reading files as Web Streams with large reads (much faster than small default chunks). */
+
+const READ_CHUNK = 1024 * 1024;
+
+/**
+ * A stream of `length` bytes of `file` from `start`; closes the file when
+ * done, on error and on cancel.
+ */
+export function fileStream(
+  file: Deno.FsFile,
+  start: number,
+  length: number,
+): ReadableStream<Uint8Array> {
+  let remaining = length;
+  let positioned = start === 0;
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    try {
+      file.close();
+    } catch {
+      // already closed
+    }
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        if (!positioned) {
+          await file.seek(start, Deno.SeekMode.Start);
+          positioned = true;
+        }
+        if (remaining <= 0) {
+          close();
+          controller.close();
+          return;
+        }
+        const buf = new Uint8Array(Math.min(READ_CHUNK, remaining));
+        let filled = 0;
+        while (filled < buf.byteLength) {
+          const n = await file.read(buf.subarray(filled));
+          if (n === null) break;
+          filled += n;
+        }
+        if (filled === 0) {
+          close();
+          controller.close();
+          return;
+        }
+        remaining -= filled;
+        controller.enqueue(filled === buf.byteLength ? buf : buf.subarray(0, filled));
+        if (remaining <= 0) {
+          close();
+          controller.close();
+        }
+      } catch (e) {
+        close();
+        controller.error(e);
+      }
+    },
+    cancel() {
+      close();
+    },
+  }, { highWaterMark: 0 });
+}

@@ -1,0 +1,246 @@
+/**
+ * The temp area `<data-dir>/.geckos3/tmp/<instance>/`: where bodies are
+ * streamed before an atomic rename, and where promotions are journaled.
+ * Each server process owns one instance directory with a heartbeat file;
+ * directories of dead processes are repaired and removed at start-up and
+ * periodically, so crash leftovers never accumulate and a live process
+ * sharing the data dir is never disturbed.
+ */
+import { createHash } from "node:crypto";
+import { SEP } from "./paths.ts";
+import { type FileIdentity, identityOf } from "./types.ts";
+import { isNotFound, removeQuietly, writeAll } from "./fsutil.ts";
+
+/** A body fully written to a temp file. */
+export interface TempFile {
+  /** Absolute path of the temp file. */
+  path: string;
+  /** Bytes written. */
+  size: number;
+  /** MD5 of the bytes (empty when not computed). */
+  md5: Uint8Array;
+  /** Identity of the file (preserved by rename). */
+  identity: FileIdentity;
+}
+
+/** A journaled promotion in progress. */
+export interface PromotionJob {
+  /** Bucket of the promoted object. */
+  bucket: string;
+  /** Path segments of the promoted object. */
+  segments: string[];
+  /** Where the data file's bytes are held during the move. */
+  dataHold: string;
+  /** Where the sidecar is held during the move. */
+  metaHold: string;
+}
+
+const HEARTBEAT = "heartbeat.json";
+const HEARTBEAT_MS = 30_000;
+const STALE_MS = 120_000;
+const WRITE_BUFFER = 1024 * 1024;
+
+/** The temp area of one server process. */
+export class TempArea {
+  /** This process's own directory. */
+  readonly dir: string;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #counter = 0;
+  readonly #prefix: string;
+
+  /** Creates the area under `root`; call init(). */
+  constructor(readonly root: string, readonly fsync: boolean) {
+    const id = `${Date.now().toString(36)}-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+    this.dir = root + SEP + id;
+    this.#prefix = this.dir + SEP;
+  }
+
+  /** Creates this process's directory and cleans those of dead processes. */
+  async init(recover: (job: PromotionJob) => Promise<void>): Promise<void> {
+    await Deno.mkdir(this.dir, { recursive: true });
+    await this.#beat();
+    await this.sweep(recover);
+    const timer = setInterval(() => {
+      this.#beat().then(() => this.sweep(recover)).catch(() => {});
+    }, HEARTBEAT_MS);
+    Deno.unrefTimer(timer as unknown as number);
+    this.#timer = timer;
+  }
+
+  /** Stops the heartbeat and removes this process's directory. */
+  close(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    try {
+      Deno.removeSync(this.dir, { recursive: true });
+    } catch {
+      // Left for the next start-up.
+    }
+  }
+
+  async #beat(): Promise<void> {
+    const hb = JSON.stringify({ pid: Deno.pid, host: Deno.hostname(), at: Date.now() });
+    await Deno.writeTextFile(this.#prefix + HEARTBEAT, hb);
+  }
+
+  /** Repairs and removes the directories of processes that are gone. */
+  async sweep(recover: (job: PromotionJob) => Promise<void>): Promise<void> {
+    let entries: Deno.DirEntry[] = [];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(this.root));
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    for (const e of entries) {
+      const dir = this.root + SEP + e.name;
+      if (dir === this.dir) continue;
+      if (!e.isDirectory) {
+        await removeQuietly(dir);
+        continue;
+      }
+      if (!(await isDead(dir))) continue;
+      for await (const f of Deno.readDir(dir)) {
+        if (!f.name.endsWith(".promote.json")) continue;
+        try {
+          const job = JSON.parse(await Deno.readTextFile(dir + SEP + f.name)) as PromotionJob;
+          await recover(job);
+        } catch (err) {
+          console.error(
+            JSON.stringify({
+              level: "error",
+              msg: "promotion recovery failed",
+              error: String(err),
+            }),
+          );
+        }
+      }
+      await removeQuietly(dir, true);
+    }
+  }
+
+  /** A fresh temp path in this process's directory. */
+  newPath(suffix = ""): string {
+    return `${this.#prefix}${(++this.#counter).toString(36)}-${crypto.randomUUID()}${suffix}`;
+  }
+
+  /**
+   * Streams `body` into a new temp file, computing its MD5 unless told not
+   * to. On any error the temp file is removed and the error rethrown.
+   */
+  async write(body: ReadableStream<Uint8Array> | null, computeMd5 = true): Promise<TempFile> {
+    const path = this.newPath();
+    const file = await Deno.open(path, { write: true, createNew: true });
+    const hash = computeMd5 ? createHash("md5") : null;
+    let size = 0;
+    try {
+      if (body) {
+        // Coalesce small network chunks into large writes.
+        let buf = new Uint8Array(0);
+        let fill = 0;
+        for await (const chunk of body) {
+          hash?.update(chunk);
+          size += chunk.byteLength;
+          if (chunk.byteLength >= WRITE_BUFFER / 2) {
+            if (fill > 0) {
+              await writeAll(file, buf.subarray(0, fill));
+              fill = 0;
+            }
+            await writeAll(file, chunk);
+            continue;
+          }
+          if (fill + chunk.byteLength > buf.byteLength) {
+            if (fill > 0) await writeAll(file, buf.subarray(0, fill));
+            fill = 0;
+            if (buf.byteLength === 0) buf = new Uint8Array(WRITE_BUFFER);
+          }
+          buf.set(chunk, fill);
+          fill += chunk.byteLength;
+        }
+        if (fill > 0) await writeAll(file, buf.subarray(0, fill));
+      }
+      if (this.fsync) await file.syncData();
+      const info = await file.stat();
+      file.close();
+      return {
+        path,
+        size,
+        md5: hash ? new Uint8Array(hash.digest()) : new Uint8Array(0),
+        identity: identityOf(info),
+      };
+    } catch (e) {
+      try {
+        file.close();
+      } catch {
+        // already closed
+      }
+      await removeQuietly(path);
+      throw e;
+    }
+  }
+
+  /** Writes a small text file (a sidecar) into the temp area and returns its path. */
+  async writeText(text: string): Promise<string> {
+    const path = this.newPath(".json");
+    if (!this.fsync) {
+      await Deno.writeTextFile(path, text, { createNew: true });
+      return path;
+    }
+    const file = await Deno.open(path, { write: true, createNew: true });
+    try {
+      await writeAll(file, new TextEncoder().encode(text));
+      await file.syncData();
+    } finally {
+      file.close();
+    }
+    return path;
+  }
+
+  /** fsyncs a directory so renames into it are durable (no-op where directories cannot be opened). */
+  async syncDir(dir: string): Promise<void> {
+    if (Deno.build.os === "windows") return;
+    const f = await Deno.open(dir);
+    try {
+      await f.sync();
+    } finally {
+      f.close();
+    }
+  }
+
+  /** Journals a promotion; call done() when the move finished. */
+  async beginPromotion(
+    target: { bucket: string; segments: string[] },
+  ): Promise<PromotionJob & { done(): Promise<void> }> {
+    const base = this.newPath();
+    const job: PromotionJob = { ...target, dataHold: base + ".data", metaHold: base + ".meta" };
+    const journal = base + ".promote.json";
+    await Deno.writeTextFile(journal, JSON.stringify(job));
+    return { ...job, done: () => removeQuietly(journal) };
+  }
+}
+
+/** A temp directory belongs to a dead process when its heartbeat is stale or its pid is gone from this host. */
+async function isDead(dir: string): Promise<boolean> {
+  let hb: { pid: number; host: string; at: number };
+  try {
+    hb = JSON.parse(await Deno.readTextFile(dir + SEP + HEARTBEAT));
+  } catch {
+    try {
+      const info = await Deno.stat(dir);
+      return Date.now() - (info.mtime?.getTime() ?? 0) > STALE_MS;
+    } catch {
+      return false;
+    }
+  }
+  if (Date.now() - hb.at > STALE_MS) return true;
+  if (hb.host === Deno.hostname() && Deno.build.os === "linux") {
+    if (hb.pid === Deno.pid) return true;
+    try {
+      await Deno.stat(`/proc/${hb.pid}`);
+      return false;
+    } catch {
+      return true;
+    }
+  }
+  return false;
+}
