@@ -62,20 +62,17 @@ async function main(): Promise<number> {
       "using the default credentials geckoadmin/geckoadmin: set -access-key/-secret-key",
     );
   }
-  let stopping = false;
+  let stopping: Promise<void> | null = null;
   const stop = (signal: string) => {
     if (stopping) return;
-    stopping = true;
     logEvent("info", "shutting down", { signal });
-    server.shutdown().then(() => {
-      logEvent("info", "stopped");
-      flushLog();
-      Deno.exit(0);
-    });
+    stopping = server.shutdown();
   };
   Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
   await server.finished;
+  await stopping;
+  logEvent("info", "stopped");
   return 0;
 }
 

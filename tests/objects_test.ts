@@ -1,0 +1,449 @@
+/** Object operations against a real server with the AWS SDK v3 (default settings) and raw fetch. */
+import {
+  CopyObjectCommand,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+} from "@aws-sdk/client-s3";
+import { Readable } from "node:stream";
+import { bytesOf, errorCode, md5Hex, raw, serverTest } from "./support/server.ts";
+import { assert, assertEquals, assertS3Error } from "./support/assert.ts";
+
+const B = "objects";
+const text = (s: string) => new TextEncoder().encode(s);
+const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+
+serverTest("put, get, head and delete round-trip bytes, ETag and metadata", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  const body = text("Hello, World!");
+  const put = await t.s3.send(
+    new PutObjectCommand({
+      Bucket: B,
+      Key: "report.pdf",
+      Body: body,
+      ContentType: "application/pdf",
+      ContentDisposition: 'attachment; filename="report.pdf"',
+      CacheControl: "max-age=86400",
+      ContentEncoding: "identity",
+      ContentLanguage: "en-GB",
+      Expires: new Date("2030-01-01T00:00:00Z"),
+      Metadata: { author: "alice", Version: "2.0" },
+    }),
+  );
+  assertEquals(put.ETag, `"${await md5Hex(body)}"`);
+  const got = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "report.pdf" }));
+  assertEquals(decode(await bytesOf(got.Body)), "Hello, World!");
+  assertEquals(got.ETag, put.ETag);
+  assertEquals(got.ContentType, "application/pdf");
+  assertEquals(got.ContentDisposition, 'attachment; filename="report.pdf"');
+  assertEquals(got.CacheControl, "max-age=86400");
+  assertEquals(got.ContentEncoding, "identity");
+  assertEquals(got.ContentLanguage, "en-GB");
+  assertEquals(got.Metadata, { author: "alice", version: "2.0" });
+  assertEquals(got.ContentLength, 13);
+  assertEquals(got.AcceptRanges, "bytes");
+  assert(got.LastModified instanceof Date);
+
+  const head = await t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "report.pdf" }));
+  assertEquals(head.ETag, put.ETag);
+  assertEquals(head.ContentLength, 13);
+  assertEquals(head.Metadata?.author, "alice");
+
+  // The object is a plain file with exactly its bytes.
+  assertEquals(await Deno.readTextFile(`${t.dataDir}/${B}/report.pdf`), "Hello, World!");
+
+  await t.s3.send(new DeleteObjectCommand({ Bucket: B, Key: "report.pdf" }));
+  await assertS3Error(() => t.s3.send(new GetObjectCommand({ Bucket: B, Key: "report.pdf" })), "NoSuchKey", 404);
+  // Deleting a missing key is still 204.
+  const del = await t.s3.send(new DeleteObjectCommand({ Bucket: B, Key: "never-existed" }));
+  assertEquals(del.$metadata.httpStatusCode, 204);
+});
+
+serverTest("content type defaults to binary/octet-stream; streamed bodies work", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  const res = await raw(`${t.url}/${B}/untyped`, { method: "PUT", body: text("x") });
+  assertEquals(res.status, 200);
+  const head = await fetch(`${t.url}/${B}/untyped`, { method: "HEAD" });
+  assertEquals(head.headers.get("content-type"), "binary/octet-stream");
+
+  const payload = new Uint8Array(3 * 1024 * 1024 + 17).map((_, i) => (i * 7) & 255);
+  await t.s3.send(
+    new PutObjectCommand({
+      Bucket: B,
+      Key: "streamed",
+      Body: Readable.from([payload.subarray(0, 1000), payload.subarray(1000)]),
+      ContentLength: payload.byteLength,
+    }),
+  );
+  const got = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "streamed" }));
+  const back = await bytesOf(got.Body);
+  assertEquals(back.byteLength, payload.byteLength);
+  assertEquals(await md5Hex(back), await md5Hex(payload));
+  assertEquals(got.ETag, `"${await md5Hex(payload)}"`);
+});
+
+serverTest("tricky keys round-trip and land inside the bucket", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  const keys = [
+    "photos/",
+    "photos/2024/cat.jpg",
+    "a//b",
+    "./x",
+    "../x",
+    "a/../../escape",
+    "..",
+    "%2e%2e",
+    "100% sure",
+    "space name",
+    "plus+sign",
+    "amp&and=eq?q#h",
+    "ünïcödé/日本語/😀",
+    "back\\slash",
+    "a",
+    "a/b",
+    "a/b/c",
+    "%obj",
+  ];
+  for (const key of keys) {
+    await t.s3.send(new PutObjectCommand({ Bucket: B, Key: key, Body: text(`v:${key}`) }));
+  }
+  for (const key of keys) {
+    const got = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: key }));
+    assertEquals(decode(await bytesOf(got.Body)), `v:${key}`, key);
+  }
+  // Nothing escaped the bucket directory.
+  const top = [...Deno.readDirSync(t.dataDir)].map((e) => e.name).sort();
+  assertEquals(top, [".geckos3", B]);
+  // `a`, `a/b` and `a/b/c` coexist; deleting `a/b/c` and `a/b` keeps `a`.
+  await t.s3.send(new DeleteObjectCommand({ Bucket: B, Key: "a/b/c" }));
+  await t.s3.send(new DeleteObjectCommand({ Bucket: B, Key: "a/b" }));
+  const a = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "a" }));
+  assertEquals(decode(await bytesOf(a.Body)), "v:a");
+  await assertS3Error(() => t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "a/b" })), "NotFound", 404);
+});
+
+serverTest("a key segment over 255 bytes or a key over 1024 bytes is KeyTooLongError", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  let res = await raw(`${t.url}/${B}/${"x".repeat(256)}`, { method: "PUT", body: "x" });
+  assertEquals([res.status, errorCode(res.text)], [400, "KeyTooLongError"]);
+  res = await raw(`${t.url}/${B}/${"ab/".repeat(342)}`, { method: "PUT", body: "x" });
+  assertEquals([res.status, errorCode(res.text)], [400, "KeyTooLongError"]);
+  res = await raw(`${t.url}/${B}/${"x".repeat(256)}`);
+  assertEquals([res.status, errorCode(res.text)], [400, "KeyTooLongError"]);
+});
+
+serverTest("deleting the last object under a prefix removes empty directories, never the bucket", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "deep/er/est/file", Body: text("x") }));
+  await t.s3.send(new DeleteObjectCommand({ Bucket: B, Key: "deep/er/est/file" }));
+  assertEquals([...Deno.readDirSync(`${t.dataDir}/${B}`)].length, 0);
+  assertEquals(Deno.statSync(`${t.dataDir}/${B}`).isDirectory, true);
+});
+
+serverTest("ranges: a-b, a-, -n, unsatisfiable, multi-range", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "r", Body: text("0123456789") }));
+  const get = (range: string) => t.s3.send(new GetObjectCommand({ Bucket: B, Key: "r", Range: range }));
+  let r = await get("bytes=2-5");
+  assertEquals(decode(await bytesOf(r.Body)), "2345");
+  assertEquals(r.ContentRange, "bytes 2-5/10");
+  assertEquals(r.$metadata.httpStatusCode, 206);
+  r = await get("bytes=7-");
+  assertEquals(decode(await bytesOf(r.Body)), "789");
+  r = await get("bytes=-3");
+  assertEquals(decode(await bytesOf(r.Body)), "789");
+  r = await get("bytes=5-100");
+  assertEquals(decode(await bytesOf(r.Body)), "56789");
+  assertEquals(r.ContentRange, "bytes 5-9/10");
+  await assertS3Error(() => get("bytes=10-"), "InvalidRange", 416);
+  const multi = await raw(`${t.url}/${B}/r`, { headers: { range: "bytes=0-1,3-4" } });
+  assertEquals([multi.status, multi.text], [200, "0123456789"]);
+  const bad = await raw(`${t.url}/${B}/r`, { headers: { range: "bytes=20-30" } });
+  assertEquals([bad.status, errorCode(bad.text)], [416, "InvalidRange"]);
+});
+
+serverTest("conditional reads follow S3 precedence", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  const put = await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "c", Body: text("abc") }));
+  const etag = put.ETag!;
+  const url = `${t.url}/${B}/c`;
+  const past = new Date(Date.now() - 3600_000).toUTCString();
+  const future = new Date(Date.now() + 3600_000).toUTCString();
+  const status = async (headers: Record<string, string>, method = "GET") => {
+    const r = await fetch(url, { headers, method });
+    await r.body?.cancel();
+    return r.status;
+  };
+  assertEquals(await status({ "if-match": etag }), 200);
+  assertEquals(await status({ "if-match": '"nope"' }), 412);
+  assertEquals(await status({ "if-match": '"nope"' }, "HEAD"), 412);
+  assertEquals(await status({ "if-none-match": etag }), 304);
+  assertEquals(await status({ "if-none-match": '"nope"' }), 200);
+  assertEquals(await status({ "if-modified-since": future }), 304);
+  assertEquals(await status({ "if-modified-since": past }), 200);
+  assertEquals(await status({ "if-unmodified-since": past }), 412);
+  assertEquals(await status({ "if-unmodified-since": future }), 200);
+  // If-Match true wins over If-Unmodified-Since false; If-None-Match false wins over If-Modified-Since true.
+  assertEquals(await status({ "if-match": etag, "if-unmodified-since": past }), 200);
+  assertEquals(await status({ "if-none-match": etag, "if-modified-since": past }), 304);
+  const pre = await raw(url, { headers: { "if-match": '"nope"' } });
+  assertEquals(errorCode(pre.text), "PreconditionFailed");
+});
+
+serverTest("conditional writes: If-None-Match * and If-Match", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  const first = await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "w", Body: text("one"), IfNoneMatch: "*" }));
+  await assertS3Error(
+    () => t.s3.send(new PutObjectCommand({ Bucket: B, Key: "w", Body: text("two"), IfNoneMatch: "*" })),
+    "PreconditionFailed",
+    412,
+  );
+  await assertS3Error(
+    () => t.s3.send(new PutObjectCommand({ Bucket: B, Key: "w", Body: text("two"), IfMatch: '"nope"' })),
+    "PreconditionFailed",
+    412,
+  );
+  await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "w", Body: text("three"), IfMatch: first.ETag }));
+  const got = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "w" }));
+  assertEquals(decode(await bytesOf(got.Body)), "three");
+  await assertS3Error(
+    () => t.s3.send(new PutObjectCommand({ Bucket: B, Key: "absent", Body: text("x"), IfMatch: first.ETag })),
+    "NoSuchKey",
+    404,
+  );
+});
+
+serverTest("copy: COPY keeps metadata, REPLACE takes the request's, self-copy needs REPLACE", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  await t.s3.send(new CreateBucketCommand({ Bucket: "other" }));
+  const put = await t.s3.send(
+    new PutObjectCommand({
+      Bucket: B,
+      Key: "src file+1",
+      Body: text("copy me"),
+      ContentType: "text/plain",
+      Metadata: { color: "blue" },
+      CacheControl: "no-cache",
+    }),
+  );
+  const copy = await t.s3.send(
+    new CopyObjectCommand({ Bucket: "other", Key: "dst", CopySource: `${B}/${encodeURIComponent("src file+1")}` }),
+  );
+  assertEquals(copy.CopyObjectResult?.ETag, put.ETag);
+  const dst = await t.s3.send(new GetObjectCommand({ Bucket: "other", Key: "dst" }));
+  assertEquals(decode(await bytesOf(dst.Body)), "copy me");
+  assertEquals(dst.ContentType, "text/plain");
+  assertEquals(dst.Metadata, { color: "blue" });
+  assertEquals(dst.CacheControl, "no-cache");
+
+  await t.s3.send(
+    new CopyObjectCommand({
+      Bucket: B,
+      Key: "replaced",
+      CopySource: `/${B}/${encodeURIComponent("src file+1")}`,
+      MetadataDirective: "REPLACE",
+      ContentType: "application/json",
+      Metadata: { shape: "round" },
+    }),
+  );
+  const rep = await t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "replaced" }));
+  assertEquals(rep.ContentType, "application/json");
+  assertEquals(rep.Metadata, { shape: "round" });
+  assertEquals(rep.CacheControl, undefined);
+
+  await assertS3Error(
+    () => t.s3.send(new CopyObjectCommand({ Bucket: B, Key: "replaced", CopySource: `${B}/replaced` })),
+    "InvalidRequest",
+    400,
+  );
+  await t.s3.send(
+    new CopyObjectCommand({
+      Bucket: B,
+      Key: "replaced",
+      CopySource: `${B}/replaced`,
+      MetadataDirective: "REPLACE",
+      Metadata: { shape: "square" },
+    }),
+  );
+  const self = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "replaced" }));
+  assertEquals(decode(await bytesOf(self.Body)), "copy me");
+  assertEquals(self.Metadata, { shape: "square" });
+
+  await assertS3Error(
+    () =>
+      t.s3.send(
+        new CopyObjectCommand({ Bucket: B, Key: "x", CopySource: `${B}/replaced`, CopySourceIfMatch: '"nope"' }),
+      ),
+    "PreconditionFailed",
+    412,
+  );
+  await t.s3.send(
+    new CopyObjectCommand({ Bucket: B, Key: "x", CopySource: `${B}/replaced`, CopySourceIfMatch: put.ETag }),
+  );
+  await assertS3Error(
+    () =>
+      t.s3.send(
+        new CopyObjectCommand({
+          Bucket: B,
+          Key: "y",
+          CopySource: `${B}/replaced`,
+          CopySourceIfModifiedSince: new Date(Date.now() + 3600_000),
+        }),
+      ),
+    "PreconditionFailed",
+    412,
+  );
+  await assertS3Error(
+    () => t.s3.send(new CopyObjectCommand({ Bucket: B, Key: "z", CopySource: `${B}/missing` })),
+    "NoSuchKey",
+    404,
+  );
+});
+
+serverTest("DeleteObjects: verbose, quiet, limits and bad XML", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  for (const k of ["d1", "d2", "dir/d3"]) {
+    await t.s3.send(new PutObjectCommand({ Bucket: B, Key: k, Body: text(k) }));
+  }
+  const res = await t.s3.send(
+    new DeleteObjectsCommand({
+      Bucket: B,
+      Delete: { Objects: [{ Key: "d1" }, { Key: "dir/d3" }, { Key: "missing" }, { Key: "x".repeat(300) }] },
+    }),
+  );
+  assertEquals(res.Deleted?.map((d) => d.Key).sort(), ["d1", "dir/d3", "missing"]);
+  assertEquals(res.Errors?.map((e) => e.Code), ["KeyTooLongError"]);
+  const quiet = await t.s3.send(
+    new DeleteObjectsCommand({ Bucket: B, Delete: { Objects: [{ Key: "d2" }], Quiet: true } }),
+  );
+  assertEquals(quiet.Deleted ?? [], []);
+  await assertS3Error(() => t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "d2" })), "NotFound", 404);
+
+  const tooMany = Array.from({ length: 1001 }, (_, i) => ({ Key: `k${i}` }));
+  await assertS3Error(
+    () => t.s3.send(new DeleteObjectsCommand({ Bucket: B, Delete: { Objects: tooMany } })),
+    "MalformedXML",
+    400,
+  );
+  for (const body of ["", "<Delete>", "not xml", "<Other/>", '<!DOCTYPE x [<!ENTITY a "b">]><Delete/>']) {
+    const r = await raw(`${t.url}/${B}?delete`, { method: "POST", body });
+    assertEquals([r.status, errorCode(r.text)], [400, "MalformedXML"], body);
+  }
+});
+
+serverTest("unknown sub-resources are 501 and never touch data", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "keep", Body: text("precious") }));
+  const subs = ["tagging", "acl", "policy", "versioning", "lifecycle", "cors", "retention", "legal-hold"];
+  for (const sub of subs) {
+    for (const method of ["PUT", "DELETE", "GET"]) {
+      const r = await raw(`${t.url}/${B}/keep?${sub}`, { method, body: method === "PUT" ? "junk" : undefined });
+      assertEquals([r.status, errorCode(r.text)], [501, "NotImplemented"], `${method} ?${sub} on object`);
+      const rb = await raw(`${t.url}/${B}?${sub}`, { method, body: method === "PUT" ? "junk" : undefined });
+      assertEquals([rb.status, errorCode(rb.text)], [501, "NotImplemented"], `${method} ?${sub} on bucket`);
+    }
+  }
+  const got = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "keep" }));
+  assertEquals(decode(await bytesOf(got.Body)), "precious");
+});
+
+serverTest("path traversal attempts stay inside the bucket or fail cleanly", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  const outside = await Deno.makeTempDir();
+  try {
+    const paths = [
+      `/${B}/../../../../${outside.slice(1)}/pwned`,
+      `/${B}/%2e%2e/%2e%2e/pwned`,
+      `/${B}/..%2f..%2fpwned`,
+      `/${B}/..\\..\\pwned`,
+      `/${B}/%00pwned`,
+      `/${B}//etc/passwd`,
+      `/..%2f..%2ftmp/pwned`,
+    ];
+    for (const p of paths) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.server.port });
+      const req = `PUT ${p} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\npwned`;
+      await conn.write(text(req));
+      const buf = new Uint8Array(4096);
+      const n = await conn.read(buf);
+      conn.close();
+      const status = Number(decode(buf.subarray(0, n ?? 0)).split(" ")[1]);
+      assert(status < 500, `${p} -> ${status}`);
+    }
+    assertEquals([...Deno.readDirSync(outside)].length, 0);
+    const top = [...Deno.readDirSync(t.dataDir)].map((e) => e.name).sort();
+    assertEquals(top, [".geckos3", B]);
+    const r = await raw(`${t.url}/${B}/%E0%A4%A`);
+    assertEquals([r.status, errorCode(r.text)], [400, "InvalidURI"]);
+  } finally {
+    await Deno.remove(outside, { recursive: true });
+  }
+});
+
+serverTest("user metadata over 2 KB is MetadataTooLarge and nothing is written", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  await assertS3Error(
+    () =>
+      t.s3.send(
+        new PutObjectCommand({ Bucket: B, Key: "big-meta", Body: text("x"), Metadata: { a: "v".repeat(2100) } }),
+      ),
+    "MetadataTooLarge",
+    400,
+  );
+  await assertS3Error(() => t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "big-meta" })), "NotFound", 404);
+});
+
+serverTest("GET honours response-* overrides and objects in a missing bucket are NoSuchBucket", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "o", Body: text("x"), ContentType: "text/plain" }));
+  const got = await t.s3.send(
+    new GetObjectCommand({
+      Bucket: B,
+      Key: "o",
+      ResponseContentType: "application/x-test",
+      ResponseContentDisposition: "inline",
+    }),
+  );
+  await bytesOf(got.Body);
+  assertEquals(got.ContentType, "application/x-test");
+  assertEquals(got.ContentDisposition, "inline");
+  await assertS3Error(() => t.s3.send(new GetObjectCommand({ Bucket: "nobucket", Key: "o" })), "NoSuchBucket", 404);
+  await assertS3Error(
+    () => t.s3.send(new PutObjectCommand({ Bucket: "nobucket", Key: "o", Body: text("x") })),
+    "NoSuchBucket",
+    404,
+  );
+  assertEquals([...Deno.readDirSync(t.dataDir)].map((e) => e.name).sort(), [".geckos3", B]);
+});
+
+serverTest("-metadata=false: no sidecars, octet-stream type, stable pseudo ETag", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  const put = await t.s3.send(
+    new PutObjectCommand({ Bucket: B, Key: "m", Body: text("data"), ContentType: "text/plain", Metadata: { a: "b" } }),
+  );
+  const head1 = await t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "m" }));
+  const head2 = await t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "m" }));
+  assertEquals(head1.ContentType, "application/octet-stream");
+  assertEquals(head1.Metadata, {});
+  assertEquals(head1.ETag, head2.ETag);
+  assertEquals(head1.ETag, put.ETag);
+  assert(head1.ETag !== `"${await md5Hex("data")}"`);
+  const meta = `${t.dataDir}/.geckos3/meta/${B}`;
+  let sidecars = 0;
+  try {
+    for (const _ of Deno.readDirSync(meta)) sidecars++;
+  } catch {
+    // no meta dir at all
+  }
+  assertEquals(sidecars, 0);
+}, { metadata: false });
+
+serverTest("-fsync=true writes and reads normally", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "dir/f", Body: text("synced") }));
+  const got = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "dir/f" }));
+  assertEquals(decode(await bytesOf(got.Body)), "synced");
+}, { fsync: true });
