@@ -1,0 +1,171 @@
+/** The storage format's invariants, on a real temp directory. */
+import { assert, assertEquals, assertRejects } from "../../tests/support/assert.ts";
+import { FsStorage } from "./fs.ts";
+import { parseSidecar } from "./sidecar.ts";
+import { S3Error } from "../s3/errors.ts";
+
+const attrs = (contentType = "text/plain") => ({ contentType, headers: {}, userMeta: {} });
+const body = (s: string) => new Blob([s]).stream() as ReadableStream<Uint8Array>;
+const readAll = async (f: Deno.FsFile) =>
+  new TextDecoder().decode(await new Response(f.readable).arrayBuffer());
+
+async function withStore(
+  fn: (s: FsStorage, dir: string) => Promise<void>,
+  opts = { metadata: true, fsync: false },
+) {
+  const dir = await Deno.makeTempDir();
+  const s = new FsStorage({ dataDir: dir, ...opts });
+  await s.init();
+  try {
+    await fn(s, dir);
+  } finally {
+    s.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("a sidecar keeps the entry of the bytes still in place, so a crash between renames loses nothing", async () => {
+  await withStore(async (s, dir) => {
+    await s.createBucket("bkt");
+    const v1 = await s.putObject("bkt", "k", body("version one"), {
+      attributes: attrs("text/one"),
+    });
+    // Simulate a writer that crashed after renaming its sidecar but before renaming its data:
+    // write v2 normally, then put v1's bytes back under the same inode-less name by a copy.
+    const sidecarPath = `${dir}/.geckos3/meta/bkt/k`;
+    const before = parseSidecar(Deno.readTextFileSync(sidecarPath))!;
+    assertEquals(before.entries.length, 1);
+    const saved = Deno.readFileSync(`${dir}/bkt/k`);
+    const savedLink = `${dir}/.geckos3/saved`;
+    Deno.linkSync(`${dir}/bkt/k`, savedLink);
+    await s.putObject("bkt", "k", body("version two!"), { attributes: attrs("text/two") });
+    const after = parseSidecar(Deno.readTextFileSync(sidecarPath))!;
+    assertEquals(after.entries.length, 2);
+    // Put v1's very file (same inode, size, mtime) back: the reader must pair it with v1's metadata.
+    Deno.renameSync(savedLink, `${dir}/bkt/k`);
+    const { file, meta } = await s.openObject("bkt", "k");
+    assertEquals(await readAll(file), new TextDecoder().decode(saved));
+    assertEquals([meta.etag, meta.contentType], [v1.etag, "text/one"]);
+  });
+});
+
+Deno.test("bytes with no matching sidecar entry never get another version's ETag", async () => {
+  await withStore(async (s, dir) => {
+    await s.createBucket("bkt");
+    const v1 = await s.putObject("bkt", "k", body("abc"), { attributes: attrs() });
+    Deno.writeTextFileSync(`${dir}/bkt/k`, "xyz"); // replaced by hand: same size, new bytes
+    const meta = await s.headObject("bkt", "k");
+    assert(meta.etag !== v1.etag);
+    assertEquals(meta.contentType, "binary/octet-stream");
+  });
+});
+
+Deno.test("a failed body leaves no temp file and the previous version intact", async () => {
+  await withStore(async (s, dir) => {
+    await s.createBucket("bkt");
+    await s.putObject("bkt", "k", body("original"), { attributes: attrs() });
+    const failing = new ReadableStream<Uint8Array>({
+      pull(c) {
+        c.enqueue(new Uint8Array(1000));
+        c.error(new S3Error("IncompleteBody"));
+      },
+    });
+    const err = await assertRejects(() =>
+      s.putObject("bkt", "k", failing, { attributes: attrs() })
+    );
+    assertEquals((err as S3Error).code, "IncompleteBody");
+    const finalizeFail = await assertRejects(() =>
+      s.putObject("bkt", "k", body("other"), {
+        attributes: attrs(),
+        finalize: () => {
+          throw new S3Error("BadDigest");
+        },
+      })
+    );
+    assertEquals((finalizeFail as S3Error).code, "BadDigest");
+    const { file } = await s.openObject("bkt", "k");
+    assertEquals(await readAll(file), "original");
+    const tmpFiles = [...Deno.readDirSync(s.temp.dir)].map((e) => e.name).filter((n) =>
+      n !== "heartbeat.json"
+    );
+    assertEquals(tmpFiles, []);
+    assertEquals(dir.length > 0, true);
+  });
+});
+
+Deno.test("an object that must become a directory keeps its bytes and metadata", async () => {
+  await withStore(async (s, dir) => {
+    await s.createBucket("bkt");
+    const a = await s.putObject("bkt", "a", body("I am a"), { attributes: attrs("text/a") });
+    await s.putObject("bkt", "a/b", body("I am a/b"), { attributes: attrs("text/ab") });
+    assert(Deno.statSync(`${dir}/bkt/a`).isDirectory);
+    assertEquals(Deno.readTextFileSync(`${dir}/bkt/a/%obj`), "I am a");
+    const meta = await s.headObject("bkt", "a");
+    assertEquals([meta.etag, meta.contentType], [a.etag, "text/a"]);
+    // Overwriting `a` now writes inside the directory.
+    await s.putObject("bkt", "a", body("new a"), { attributes: attrs("text/a2") });
+    const { file, meta: m2 } = await s.openObject("bkt", "a");
+    assertEquals([await readAll(file), m2.contentType], ["new a", "text/a2"]);
+  });
+});
+
+Deno.test("start-up finishes a promotion interrupted by a crash and clears dead temp dirs", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const s1 = new FsStorage({ dataDir: dir, metadata: true, fsync: false });
+    await s1.init();
+    await s1.createBucket("bkt");
+    await s1.putObject("bkt", "a", body("precious"), { attributes: attrs("text/p") });
+    // Crash in the middle of a promotion: the journal and the held link exist, the original is gone.
+    const job = await s1.temp.beginPromotion({ bucket: "bkt", segments: ["a"] });
+    Deno.linkSync(`${dir}/bkt/a`, job.dataHold);
+    Deno.removeSync(`${dir}/bkt/a`);
+    Deno.linkSync(`${dir}/.geckos3/meta/bkt/a`, job.metaHold);
+    Deno.removeSync(`${dir}/.geckos3/meta/bkt/a`);
+    Deno.writeTextFileSync(`${s1.temp.dir}/leftover-temp`, "junk");
+    // The process dies without cleaning up: forge a heartbeat of a dead pid.
+    Deno.writeTextFileSync(
+      `${s1.temp.dir}/heartbeat.json`,
+      JSON.stringify({ pid: 999999999, host: Deno.hostname(), at: Date.now() }),
+    );
+    const deadDir = s1.temp.dir;
+    const s2 = new FsStorage({ dataDir: dir, metadata: true, fsync: false });
+    await s2.init();
+    try {
+      const { file, meta } = await s2.openObject("bkt", "a");
+      assertEquals([await readAll(file), meta.contentType], ["precious", "text/p"]);
+      let exists = true;
+      try {
+        Deno.statSync(deadDir);
+      } catch {
+        exists = false;
+      }
+      assertEquals(exists, false);
+    } finally {
+      s2.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("concurrent writers of one key: the final bytes always match the final ETag", async () => {
+  await withStore(async (s) => {
+    await s.createBucket("bkt");
+    const { createHash } = await import("node:crypto");
+    for (let round = 0; round < 20; round++) {
+      await Promise.all(
+        Array.from(
+          { length: 8 },
+          (_, i) =>
+            s.putObject("bkt", "hot", body(`writer ${i} round ${round} `.repeat(i + 1)), {
+              attributes: attrs(),
+            }),
+        ),
+      );
+      const { file, meta } = await s.openObject("bkt", "hot");
+      const text = await readAll(file);
+      assertEquals(meta.etag, `"${createHash("md5").update(text).digest("hex")}"`);
+    }
+  });
+});
