@@ -10,7 +10,17 @@ const serve = (args: string[], env: Record<string, string> = {}) => {
 Deno.test("defaults match the original", () => {
   const c = serve([]);
   assertEquals(
-    [c.dataDir, c.listen, c.hostname, c.port, c.accessKey, c.secretKey, c.auth, c.metadata, c.fsync],
+    [
+      c.dataDir,
+      c.listen,
+      c.hostname,
+      c.port,
+      c.accessKey,
+      c.secretKey,
+      c.auth,
+      c.metadata,
+      c.fsync,
+    ],
     ["./data", ":9000", "0.0.0.0", 9000, "geckoadmin", "geckoadmin", true, true, false],
   );
   assertEquals(c.multipartTtlSeconds, 86400);
@@ -41,11 +51,24 @@ Deno.test("flag beats env beats default", () => {
   };
   const fromEnv = serve([], env);
   assertEquals(
-    [fromEnv.dataDir, fromEnv.port, fromEnv.accessKey, fromEnv.secretKey, fromEnv.auth, fromEnv.metadata, fromEnv.fsync],
+    [
+      fromEnv.dataDir,
+      fromEnv.port,
+      fromEnv.accessKey,
+      fromEnv.secretKey,
+      fromEnv.auth,
+      fromEnv.metadata,
+      fromEnv.fsync,
+    ],
     ["/env", 7000, "ek", "es", false, false, true],
   );
   const fromFlags = serve(["-data-dir=/flag", "-listen=:7001", "-auth=true", "-fsync=false"], env);
-  assertEquals([fromFlags.dataDir, fromFlags.port, fromFlags.auth, fromFlags.fsync], ["/flag", 7001, true, false]);
+  assertEquals([fromFlags.dataDir, fromFlags.port, fromFlags.auth, fromFlags.fsync], [
+    "/flag",
+    7001,
+    true,
+    false,
+  ]);
 });
 
 Deno.test("bad values are ConfigErrors", () => {
@@ -61,7 +84,11 @@ Deno.test("bad values are ConfigErrors", () => {
       ["-access-key="],
     ]
   ) {
-    assertEquals(assertThrows(() => parseCommand(args, {})) instanceof ConfigError, true, args.join(" "));
+    assertEquals(
+      assertThrows(() => parseCommand(args, {})) instanceof ConfigError,
+      true,
+      args.join(" "),
+    );
   }
   assertEquals(
     assertThrows(() => parseCommand([], { GECKOS3_FSYNC: "yes please" })) instanceof ConfigError,

@@ -33,8 +33,16 @@ serverTest("create, list, head, locate and delete buckets", async (t) => {
     409,
   );
   await t.s3.send(new DeleteBucketCommand({ Bucket: "alpha.bucket" }));
-  await assertS3Error(() => t.s3.send(new HeadBucketCommand({ Bucket: "alpha.bucket" })), "NotFound", 404);
-  await assertS3Error(() => t.s3.send(new DeleteBucketCommand({ Bucket: "alpha.bucket" })), "NoSuchBucket", 404);
+  await assertS3Error(
+    () => t.s3.send(new HeadBucketCommand({ Bucket: "alpha.bucket" })),
+    "NotFound",
+    404,
+  );
+  await assertS3Error(
+    () => t.s3.send(new DeleteBucketCommand({ Bucket: "alpha.bucket" })),
+    "NoSuchBucket",
+    404,
+  );
   await assertS3Error(
     () => t.s3.send(new GetBucketLocationCommand({ Bucket: "alpha.bucket" })),
     "NoSuchBucket",
@@ -43,7 +51,18 @@ serverTest("create, list, head, locate and delete buckets", async (t) => {
 });
 
 serverTest("invalid bucket names are InvalidBucketName and create nothing", async (t) => {
-  for (const name of ["ab", "Upper", "-lead", "trail-", "dou..ble", "under_score", "192.168.1.1", "a".repeat(64)]) {
+  for (
+    const name of [
+      "ab",
+      "Upper",
+      "-lead",
+      "trail-",
+      "dou..ble",
+      "under_score",
+      "192.168.1.1",
+      "a".repeat(64),
+    ]
+  ) {
     const r = await raw(`${t.url}/${name}`, { method: "PUT" });
     assertEquals([r.status, errorCode(r.text)], [400, "InvalidBucketName"], name);
   }
@@ -52,17 +71,26 @@ serverTest("invalid bucket names are InvalidBucketName and create nothing", asyn
   assertEquals([...Deno.readDirSync(t.dataDir)].map((e) => e.name), [".geckos3"]);
 });
 
-serverTest("a bucket holding objects is BucketNotEmpty; empty directories left by hand do not count", async (t) => {
-  await t.s3.send(new CreateBucketCommand({ Bucket: "full" }));
-  await t.s3.send(new PutObjectCommand({ Bucket: "full", Key: "a/b", Body: new Uint8Array([1]) }));
-  await assertS3Error(() => t.s3.send(new DeleteBucketCommand({ Bucket: "full" })), "BucketNotEmpty", 409);
-  assert(Deno.statSync(`${t.dataDir}/full/a/b`).isFile);
+serverTest(
+  "a bucket holding objects is BucketNotEmpty; empty directories left by hand do not count",
+  async (t) => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: "full" }));
+    await t.s3.send(
+      new PutObjectCommand({ Bucket: "full", Key: "a/b", Body: new Uint8Array([1]) }),
+    );
+    await assertS3Error(
+      () => t.s3.send(new DeleteBucketCommand({ Bucket: "full" })),
+      "BucketNotEmpty",
+      409,
+    );
+    assert(Deno.statSync(`${t.dataDir}/full/a/b`).isFile);
 
-  await t.s3.send(new CreateBucketCommand({ Bucket: "hollow" }));
-  Deno.mkdirSync(`${t.dataDir}/hollow/x/y/z`, { recursive: true });
-  await t.s3.send(new DeleteBucketCommand({ Bucket: "hollow" }));
-  assertEquals(Deno.statSync(`${t.dataDir}/full`).isDirectory, true);
-});
+    await t.s3.send(new CreateBucketCommand({ Bucket: "hollow" }));
+    Deno.mkdirSync(`${t.dataDir}/hollow/x/y/z`, { recursive: true });
+    await t.s3.send(new DeleteBucketCommand({ Bucket: "hollow" }));
+    assertEquals(Deno.statSync(`${t.dataDir}/full`).isDirectory, true);
+  },
+);
 
 serverTest("a directory created by hand is a bucket; other entries are not", async (t) => {
   Deno.mkdirSync(`${t.dataDir}/by-hand`);

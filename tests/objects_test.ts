@@ -56,7 +56,11 @@ serverTest("put, get, head and delete round-trip bytes, ETag and metadata", asyn
   assertEquals(await Deno.readTextFile(`${t.dataDir}/${B}/report.pdf`), "Hello, World!");
 
   await t.s3.send(new DeleteObjectCommand({ Bucket: B, Key: "report.pdf" }));
-  await assertS3Error(() => t.s3.send(new GetObjectCommand({ Bucket: B, Key: "report.pdf" })), "NoSuchKey", 404);
+  await assertS3Error(
+    () => t.s3.send(new GetObjectCommand({ Bucket: B, Key: "report.pdf" })),
+    "NoSuchKey",
+    404,
+  );
   // Deleting a missing key is still 204.
   const del = await t.s3.send(new DeleteObjectCommand({ Bucket: B, Key: "never-existed" }));
   assertEquals(del.$metadata.httpStatusCode, 204);
@@ -122,31 +126,42 @@ serverTest("tricky keys round-trip and land inside the bucket", async (t) => {
   await t.s3.send(new DeleteObjectCommand({ Bucket: B, Key: "a/b" }));
   const a = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "a" }));
   assertEquals(decode(await bytesOf(a.Body)), "v:a");
-  await assertS3Error(() => t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "a/b" })), "NotFound", 404);
+  await assertS3Error(
+    () => t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "a/b" })),
+    "NotFound",
+    404,
+  );
 });
 
-serverTest("a key segment over 255 bytes or a key over 1024 bytes is KeyTooLongError", async (t) => {
-  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
-  let res = await raw(`${t.url}/${B}/${"x".repeat(256)}`, { method: "PUT", body: "x" });
-  assertEquals([res.status, errorCode(res.text)], [400, "KeyTooLongError"]);
-  res = await raw(`${t.url}/${B}/${"ab/".repeat(342)}`, { method: "PUT", body: "x" });
-  assertEquals([res.status, errorCode(res.text)], [400, "KeyTooLongError"]);
-  res = await raw(`${t.url}/${B}/${"x".repeat(256)}`);
-  assertEquals([res.status, errorCode(res.text)], [400, "KeyTooLongError"]);
-});
+serverTest(
+  "a key segment over 255 bytes or a key over 1024 bytes is KeyTooLongError",
+  async (t) => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+    let res = await raw(`${t.url}/${B}/${"x".repeat(256)}`, { method: "PUT", body: "x" });
+    assertEquals([res.status, errorCode(res.text)], [400, "KeyTooLongError"]);
+    res = await raw(`${t.url}/${B}/${"ab/".repeat(342)}`, { method: "PUT", body: "x" });
+    assertEquals([res.status, errorCode(res.text)], [400, "KeyTooLongError"]);
+    res = await raw(`${t.url}/${B}/${"x".repeat(256)}`);
+    assertEquals([res.status, errorCode(res.text)], [400, "KeyTooLongError"]);
+  },
+);
 
-serverTest("deleting the last object under a prefix removes empty directories, never the bucket", async (t) => {
-  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
-  await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "deep/er/est/file", Body: text("x") }));
-  await t.s3.send(new DeleteObjectCommand({ Bucket: B, Key: "deep/er/est/file" }));
-  assertEquals([...Deno.readDirSync(`${t.dataDir}/${B}`)].length, 0);
-  assertEquals(Deno.statSync(`${t.dataDir}/${B}`).isDirectory, true);
-});
+serverTest(
+  "deleting the last object under a prefix removes empty directories, never the bucket",
+  async (t) => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+    await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "deep/er/est/file", Body: text("x") }));
+    await t.s3.send(new DeleteObjectCommand({ Bucket: B, Key: "deep/er/est/file" }));
+    assertEquals([...Deno.readDirSync(`${t.dataDir}/${B}`)].length, 0);
+    assertEquals(Deno.statSync(`${t.dataDir}/${B}`).isDirectory, true);
+  },
+);
 
 serverTest("ranges: a-b, a-, -n, unsatisfiable, multi-range", async (t) => {
   await t.s3.send(new CreateBucketCommand({ Bucket: B }));
   await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "r", Body: text("0123456789") }));
-  const get = (range: string) => t.s3.send(new GetObjectCommand({ Bucket: B, Key: "r", Range: range }));
+  const get = (range: string) =>
+    t.s3.send(new GetObjectCommand({ Bucket: B, Key: "r", Range: range }));
   let r = await get("bytes=2-5");
   assertEquals(decode(await bytesOf(r.Body)), "2345");
   assertEquals(r.ContentRange, "bytes 2-5/10");
@@ -195,113 +210,144 @@ serverTest("conditional reads follow S3 precedence", async (t) => {
 
 serverTest("conditional writes: If-None-Match * and If-Match", async (t) => {
   await t.s3.send(new CreateBucketCommand({ Bucket: B }));
-  const first = await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "w", Body: text("one"), IfNoneMatch: "*" }));
+  const first = await t.s3.send(
+    new PutObjectCommand({ Bucket: B, Key: "w", Body: text("one"), IfNoneMatch: "*" }),
+  );
   await assertS3Error(
-    () => t.s3.send(new PutObjectCommand({ Bucket: B, Key: "w", Body: text("two"), IfNoneMatch: "*" })),
+    () =>
+      t.s3.send(new PutObjectCommand({ Bucket: B, Key: "w", Body: text("two"), IfNoneMatch: "*" })),
     "PreconditionFailed",
     412,
   );
   await assertS3Error(
-    () => t.s3.send(new PutObjectCommand({ Bucket: B, Key: "w", Body: text("two"), IfMatch: '"nope"' })),
+    () =>
+      t.s3.send(
+        new PutObjectCommand({ Bucket: B, Key: "w", Body: text("two"), IfMatch: '"nope"' }),
+      ),
     "PreconditionFailed",
     412,
   );
-  await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "w", Body: text("three"), IfMatch: first.ETag }));
+  await t.s3.send(
+    new PutObjectCommand({ Bucket: B, Key: "w", Body: text("three"), IfMatch: first.ETag }),
+  );
   const got = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "w" }));
   assertEquals(decode(await bytesOf(got.Body)), "three");
   await assertS3Error(
-    () => t.s3.send(new PutObjectCommand({ Bucket: B, Key: "absent", Body: text("x"), IfMatch: first.ETag })),
+    () =>
+      t.s3.send(
+        new PutObjectCommand({ Bucket: B, Key: "absent", Body: text("x"), IfMatch: first.ETag }),
+      ),
     "NoSuchKey",
     404,
   );
 });
 
-serverTest("copy: COPY keeps metadata, REPLACE takes the request's, self-copy needs REPLACE", async (t) => {
-  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
-  await t.s3.send(new CreateBucketCommand({ Bucket: "other" }));
-  const put = await t.s3.send(
-    new PutObjectCommand({
-      Bucket: B,
-      Key: "src file+1",
-      Body: text("copy me"),
-      ContentType: "text/plain",
-      Metadata: { color: "blue" },
-      CacheControl: "no-cache",
-    }),
-  );
-  const copy = await t.s3.send(
-    new CopyObjectCommand({ Bucket: "other", Key: "dst", CopySource: `${B}/${encodeURIComponent("src file+1")}` }),
-  );
-  assertEquals(copy.CopyObjectResult?.ETag, put.ETag);
-  const dst = await t.s3.send(new GetObjectCommand({ Bucket: "other", Key: "dst" }));
-  assertEquals(decode(await bytesOf(dst.Body)), "copy me");
-  assertEquals(dst.ContentType, "text/plain");
-  assertEquals(dst.Metadata, { color: "blue" });
-  assertEquals(dst.CacheControl, "no-cache");
+serverTest(
+  "copy: COPY keeps metadata, REPLACE takes the request's, self-copy needs REPLACE",
+  async (t) => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+    await t.s3.send(new CreateBucketCommand({ Bucket: "other" }));
+    const put = await t.s3.send(
+      new PutObjectCommand({
+        Bucket: B,
+        Key: "src file+1",
+        Body: text("copy me"),
+        ContentType: "text/plain",
+        Metadata: { color: "blue" },
+        CacheControl: "no-cache",
+      }),
+    );
+    const copy = await t.s3.send(
+      new CopyObjectCommand({
+        Bucket: "other",
+        Key: "dst",
+        CopySource: `${B}/${encodeURIComponent("src file+1")}`,
+      }),
+    );
+    assertEquals(copy.CopyObjectResult?.ETag, put.ETag);
+    const dst = await t.s3.send(new GetObjectCommand({ Bucket: "other", Key: "dst" }));
+    assertEquals(decode(await bytesOf(dst.Body)), "copy me");
+    assertEquals(dst.ContentType, "text/plain");
+    assertEquals(dst.Metadata, { color: "blue" });
+    assertEquals(dst.CacheControl, "no-cache");
 
-  await t.s3.send(
-    new CopyObjectCommand({
-      Bucket: B,
-      Key: "replaced",
-      CopySource: `/${B}/${encodeURIComponent("src file+1")}`,
-      MetadataDirective: "REPLACE",
-      ContentType: "application/json",
-      Metadata: { shape: "round" },
-    }),
-  );
-  const rep = await t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "replaced" }));
-  assertEquals(rep.ContentType, "application/json");
-  assertEquals(rep.Metadata, { shape: "round" });
-  assertEquals(rep.CacheControl, undefined);
+    await t.s3.send(
+      new CopyObjectCommand({
+        Bucket: B,
+        Key: "replaced",
+        CopySource: `/${B}/${encodeURIComponent("src file+1")}`,
+        MetadataDirective: "REPLACE",
+        ContentType: "application/json",
+        Metadata: { shape: "round" },
+      }),
+    );
+    const rep = await t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "replaced" }));
+    assertEquals(rep.ContentType, "application/json");
+    assertEquals(rep.Metadata, { shape: "round" });
+    assertEquals(rep.CacheControl, undefined);
 
-  await assertS3Error(
-    () => t.s3.send(new CopyObjectCommand({ Bucket: B, Key: "replaced", CopySource: `${B}/replaced` })),
-    "InvalidRequest",
-    400,
-  );
-  await t.s3.send(
-    new CopyObjectCommand({
-      Bucket: B,
-      Key: "replaced",
-      CopySource: `${B}/replaced`,
-      MetadataDirective: "REPLACE",
-      Metadata: { shape: "square" },
-    }),
-  );
-  const self = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "replaced" }));
-  assertEquals(decode(await bytesOf(self.Body)), "copy me");
-  assertEquals(self.Metadata, { shape: "square" });
+    await assertS3Error(
+      () =>
+        t.s3.send(
+          new CopyObjectCommand({ Bucket: B, Key: "replaced", CopySource: `${B}/replaced` }),
+        ),
+      "InvalidRequest",
+      400,
+    );
+    await t.s3.send(
+      new CopyObjectCommand({
+        Bucket: B,
+        Key: "replaced",
+        CopySource: `${B}/replaced`,
+        MetadataDirective: "REPLACE",
+        Metadata: { shape: "square" },
+      }),
+    );
+    const self = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "replaced" }));
+    assertEquals(decode(await bytesOf(self.Body)), "copy me");
+    assertEquals(self.Metadata, { shape: "square" });
 
-  await assertS3Error(
-    () =>
-      t.s3.send(
-        new CopyObjectCommand({ Bucket: B, Key: "x", CopySource: `${B}/replaced`, CopySourceIfMatch: '"nope"' }),
-      ),
-    "PreconditionFailed",
-    412,
-  );
-  await t.s3.send(
-    new CopyObjectCommand({ Bucket: B, Key: "x", CopySource: `${B}/replaced`, CopySourceIfMatch: put.ETag }),
-  );
-  await assertS3Error(
-    () =>
-      t.s3.send(
-        new CopyObjectCommand({
-          Bucket: B,
-          Key: "y",
-          CopySource: `${B}/replaced`,
-          CopySourceIfModifiedSince: new Date(Date.now() + 3600_000),
-        }),
-      ),
-    "PreconditionFailed",
-    412,
-  );
-  await assertS3Error(
-    () => t.s3.send(new CopyObjectCommand({ Bucket: B, Key: "z", CopySource: `${B}/missing` })),
-    "NoSuchKey",
-    404,
-  );
-});
+    await assertS3Error(
+      () =>
+        t.s3.send(
+          new CopyObjectCommand({
+            Bucket: B,
+            Key: "x",
+            CopySource: `${B}/replaced`,
+            CopySourceIfMatch: '"nope"',
+          }),
+        ),
+      "PreconditionFailed",
+      412,
+    );
+    await t.s3.send(
+      new CopyObjectCommand({
+        Bucket: B,
+        Key: "x",
+        CopySource: `${B}/replaced`,
+        CopySourceIfMatch: put.ETag,
+      }),
+    );
+    await assertS3Error(
+      () =>
+        t.s3.send(
+          new CopyObjectCommand({
+            Bucket: B,
+            Key: "y",
+            CopySource: `${B}/replaced`,
+            CopySourceIfModifiedSince: new Date(Date.now() + 3600_000),
+          }),
+        ),
+      "PreconditionFailed",
+      412,
+    );
+    await assertS3Error(
+      () => t.s3.send(new CopyObjectCommand({ Bucket: B, Key: "z", CopySource: `${B}/missing` })),
+      "NoSuchKey",
+      404,
+    );
+  },
+);
 
 serverTest("DeleteObjects: verbose, quiet, limits and bad XML", async (t) => {
   await t.s3.send(new CreateBucketCommand({ Bucket: B }));
@@ -311,7 +357,9 @@ serverTest("DeleteObjects: verbose, quiet, limits and bad XML", async (t) => {
   const res = await t.s3.send(
     new DeleteObjectsCommand({
       Bucket: B,
-      Delete: { Objects: [{ Key: "d1" }, { Key: "dir/d3" }, { Key: "missing" }, { Key: "x".repeat(300) }] },
+      Delete: {
+        Objects: [{ Key: "d1" }, { Key: "dir/d3" }, { Key: "missing" }, { Key: "x".repeat(300) }],
+      },
     }),
   );
   assertEquals(res.Deleted?.map((d) => d.Key).sort(), ["d1", "dir/d3", "missing"]);
@@ -320,7 +368,11 @@ serverTest("DeleteObjects: verbose, quiet, limits and bad XML", async (t) => {
     new DeleteObjectsCommand({ Bucket: B, Delete: { Objects: [{ Key: "d2" }], Quiet: true } }),
   );
   assertEquals(quiet.Deleted ?? [], []);
-  await assertS3Error(() => t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "d2" })), "NotFound", 404);
+  await assertS3Error(
+    () => t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "d2" })),
+    "NotFound",
+    404,
+  );
 
   const tooMany = Array.from({ length: 1001 }, (_, i) => ({ Key: `k${i}` }));
   await assertS3Error(
@@ -328,7 +380,9 @@ serverTest("DeleteObjects: verbose, quiet, limits and bad XML", async (t) => {
     "MalformedXML",
     400,
   );
-  for (const body of ["", "<Delete>", "not xml", "<Other/>", '<!DOCTYPE x [<!ENTITY a "b">]><Delete/>']) {
+  for (
+    const body of ["", "<Delete>", "not xml", "<Other/>", '<!DOCTYPE x [<!ENTITY a "b">]><Delete/>']
+  ) {
     const r = await raw(`${t.url}/${B}?delete`, { method: "POST", body });
     assertEquals([r.status, errorCode(r.text)], [400, "MalformedXML"], body);
   }
@@ -337,13 +391,36 @@ serverTest("DeleteObjects: verbose, quiet, limits and bad XML", async (t) => {
 serverTest("unknown sub-resources are 501 and never touch data", async (t) => {
   await t.s3.send(new CreateBucketCommand({ Bucket: B }));
   await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "keep", Body: text("precious") }));
-  const subs = ["tagging", "acl", "policy", "versioning", "lifecycle", "cors", "retention", "legal-hold"];
+  const subs = [
+    "tagging",
+    "acl",
+    "policy",
+    "versioning",
+    "lifecycle",
+    "cors",
+    "retention",
+    "legal-hold",
+  ];
   for (const sub of subs) {
     for (const method of ["PUT", "DELETE", "GET"]) {
-      const r = await raw(`${t.url}/${B}/keep?${sub}`, { method, body: method === "PUT" ? "junk" : undefined });
-      assertEquals([r.status, errorCode(r.text)], [501, "NotImplemented"], `${method} ?${sub} on object`);
-      const rb = await raw(`${t.url}/${B}?${sub}`, { method, body: method === "PUT" ? "junk" : undefined });
-      assertEquals([rb.status, errorCode(rb.text)], [501, "NotImplemented"], `${method} ?${sub} on bucket`);
+      const r = await raw(`${t.url}/${B}/keep?${sub}`, {
+        method,
+        body: method === "PUT" ? "junk" : undefined,
+      });
+      assertEquals(
+        [r.status, errorCode(r.text)],
+        [501, "NotImplemented"],
+        `${method} ?${sub} on object`,
+      );
+      const rb = await raw(`${t.url}/${B}?${sub}`, {
+        method,
+        body: method === "PUT" ? "junk" : undefined,
+      });
+      assertEquals(
+        [rb.status, errorCode(rb.text)],
+        [501, "NotImplemented"],
+        `${method} ?${sub} on bucket`,
+      );
     }
   }
   const got = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "keep" }));
@@ -365,7 +442,8 @@ serverTest("path traversal attempts stay inside the bucket or fail cleanly", asy
     ];
     for (const p of paths) {
       const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.server.port });
-      const req = `PUT ${p} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\npwned`;
+      const req =
+        `PUT ${p} HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\npwned`;
       await conn.write(text(req));
       const buf = new Uint8Array(4096);
       const n = await conn.read(buf);
@@ -388,41 +466,65 @@ serverTest("user metadata over 2 KB is MetadataTooLarge and nothing is written",
   await assertS3Error(
     () =>
       t.s3.send(
-        new PutObjectCommand({ Bucket: B, Key: "big-meta", Body: text("x"), Metadata: { a: "v".repeat(2100) } }),
+        new PutObjectCommand({
+          Bucket: B,
+          Key: "big-meta",
+          Body: text("x"),
+          Metadata: { a: "v".repeat(2100) },
+        }),
       ),
     "MetadataTooLarge",
     400,
   );
-  await assertS3Error(() => t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "big-meta" })), "NotFound", 404);
-});
-
-serverTest("GET honours response-* overrides and objects in a missing bucket are NoSuchBucket", async (t) => {
-  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
-  await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "o", Body: text("x"), ContentType: "text/plain" }));
-  const got = await t.s3.send(
-    new GetObjectCommand({
-      Bucket: B,
-      Key: "o",
-      ResponseContentType: "application/x-test",
-      ResponseContentDisposition: "inline",
-    }),
-  );
-  await bytesOf(got.Body);
-  assertEquals(got.ContentType, "application/x-test");
-  assertEquals(got.ContentDisposition, "inline");
-  await assertS3Error(() => t.s3.send(new GetObjectCommand({ Bucket: "nobucket", Key: "o" })), "NoSuchBucket", 404);
   await assertS3Error(
-    () => t.s3.send(new PutObjectCommand({ Bucket: "nobucket", Key: "o", Body: text("x") })),
-    "NoSuchBucket",
+    () => t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "big-meta" })),
+    "NotFound",
     404,
   );
-  assertEquals([...Deno.readDirSync(t.dataDir)].map((e) => e.name).sort(), [".geckos3", B]);
 });
+
+serverTest(
+  "GET honours response-* overrides and objects in a missing bucket are NoSuchBucket",
+  async (t) => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+    await t.s3.send(
+      new PutObjectCommand({ Bucket: B, Key: "o", Body: text("x"), ContentType: "text/plain" }),
+    );
+    const got = await t.s3.send(
+      new GetObjectCommand({
+        Bucket: B,
+        Key: "o",
+        ResponseContentType: "application/x-test",
+        ResponseContentDisposition: "inline",
+      }),
+    );
+    await bytesOf(got.Body);
+    assertEquals(got.ContentType, "application/x-test");
+    assertEquals(got.ContentDisposition, "inline");
+    await assertS3Error(
+      () => t.s3.send(new GetObjectCommand({ Bucket: "nobucket", Key: "o" })),
+      "NoSuchBucket",
+      404,
+    );
+    await assertS3Error(
+      () => t.s3.send(new PutObjectCommand({ Bucket: "nobucket", Key: "o", Body: text("x") })),
+      "NoSuchBucket",
+      404,
+    );
+    assertEquals([...Deno.readDirSync(t.dataDir)].map((e) => e.name).sort(), [".geckos3", B]);
+  },
+);
 
 serverTest("-metadata=false: no sidecars, octet-stream type, stable pseudo ETag", async (t) => {
   await t.s3.send(new CreateBucketCommand({ Bucket: B }));
   const put = await t.s3.send(
-    new PutObjectCommand({ Bucket: B, Key: "m", Body: text("data"), ContentType: "text/plain", Metadata: { a: "b" } }),
+    new PutObjectCommand({
+      Bucket: B,
+      Key: "m",
+      Body: text("data"),
+      ContentType: "text/plain",
+      Metadata: { a: "b" },
+    }),
   );
   const head1 = await t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "m" }));
   const head2 = await t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "m" }));

@@ -75,18 +75,32 @@ Deno.test("bad values exit 2 with one clear line and no stack trace", async () =
 });
 
 Deno.test({
-  name: "server logs start-up and one redacted JSON line per request, then stops cleanly on SIGTERM",
+  name:
+    "server logs start-up and one redacted JSON line per request, then stops cleanly on SIGTERM",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
     const dataDir = await Deno.makeTempDir();
     const port = await freePort();
-    const srv = await spawnServer(["-data-dir", dataDir, `-listen=127.0.0.1:${port}`, "-auth=false"]);
+    const srv = await spawnServer([
+      "-data-dir",
+      dataDir,
+      `-listen=127.0.0.1:${port}`,
+      "-auth=false",
+    ]);
     try {
       const start = srv.lines().find((l) => l.msg === "geckos3 started")!;
       assert(start, "start-up line");
-      assertEquals([start.auth, start.data_dir, start.listen], [false, dataDir, `http://127.0.0.1:${port}`]);
-      assert(srv.lines().some((l) => l.level === "warn" && String(l.msg).includes("authentication is OFF")));
+      assertEquals([start.auth, start.data_dir, start.listen], [
+        false,
+        dataDir,
+        `http://127.0.0.1:${port}`,
+      ]);
+      assert(
+        srv.lines().some((l) =>
+          l.level === "warn" && String(l.msg).includes("authentication is OFF")
+        ),
+      );
 
       const health = await fetch(`${srv.url}/health`);
       assertEquals([health.status, await health.text()], [200, "OK"]);
@@ -97,7 +111,18 @@ Deno.test({
       assert(requestId && r.headers.get("x-amz-id-2"));
       await r.body?.cancel();
       const line = await srv.waitFor((l) => l.request_id === requestId);
-      for (const field of ["timestamp", "request_id", "method", "uri", "status", "duration_ms", "bytes", "client_ip"]) {
+      for (
+        const field of [
+          "timestamp",
+          "request_id",
+          "method",
+          "uri",
+          "status",
+          "duration_ms",
+          "bytes",
+          "client_ip",
+        ]
+      ) {
         assert(field in line, field);
       }
       assertEquals(line.status, 404);
@@ -123,7 +148,11 @@ Deno.test({
     const port = await freePort();
     const srv = await spawnServer(["-data-dir", dataDir, `-listen=127.0.0.1:${port}`]);
     try {
-      assert(srv.lines().some((l) => l.level === "warn" && String(l.msg).includes("default credentials")));
+      assert(
+        srv.lines().some((l) =>
+          l.level === "warn" && String(l.msg).includes("default credentials")
+        ),
+      );
       const pre = await fetch(`${srv.url}/bucket/key`, {
         method: "OPTIONS",
         headers: {
@@ -141,7 +170,9 @@ Deno.test({
       const get = await fetch(`${srv.url}/health`, { headers: { origin: "http://example.test" } });
       await get.body?.cancel();
       const exposed = get.headers.get("access-control-expose-headers") ?? "";
-      for (const h of ["ETag", "x-amz-request-id", "x-amz-version-id"]) assert(exposed.includes(h), h);
+      for (const h of ["ETag", "x-amz-request-id", "x-amz-version-id"]) {
+        assert(exposed.includes(h), h);
+      }
     } finally {
       assertEquals(await srv.stop("SIGINT"), 0);
       await Deno.remove(dataDir, { recursive: true });

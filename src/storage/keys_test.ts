@@ -6,8 +6,8 @@ import {
   isValidBucketName,
   keyToSegments,
   type Platform,
-  SELF_OBJECT,
   segmentsToKey,
+  SELF_OBJECT,
 } from "./keys.ts";
 import { S3Error } from "../s3/errors.ts";
 
@@ -39,7 +39,7 @@ const TRICKY_KEYS = [
   "back\\slash",
   "nul\u0000byte",
   "ctrl\u0001\u001f",
-  "colon:star*?\"<>|pipe",
+  'colon:star*?"<>|pipe',
   "CON",
   "con.txt",
   "nul",
@@ -104,9 +104,15 @@ Deno.test("keys too long for the filesystem get KeyTooLongError", () => {
   const err = assertThrows(() => keyToSegments("x".repeat(256))) as S3Error;
   assertEquals(err.code, "KeyTooLongError");
   keyToSegments("x".repeat(255));
-  assertEquals((assertThrows(() => keyToSegments("a/".repeat(513))) as S3Error).code, "KeyTooLongError");
+  assertEquals(
+    (assertThrows(() => keyToSegments("a/".repeat(513))) as S3Error).code,
+    "KeyTooLongError",
+  );
   // 100 percent signs escape to 300 bytes: too long as a file name.
-  assertEquals((assertThrows(() => keyToSegments("%".repeat(100))) as S3Error).code, "KeyTooLongError");
+  assertEquals(
+    (assertThrows(() => keyToSegments("%".repeat(100))) as S3Error).code,
+    "KeyTooLongError",
+  );
 });
 
 Deno.test("bucket name rules", () => {

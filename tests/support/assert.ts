@@ -22,7 +22,10 @@ export function assertThrows(fn: () => unknown, message?: string): unknown {
 }
 
 /** Asserts that `fn` rejects, and returns the rejection reason. */
-export async function assertRejects(fn: () => Promise<unknown>, message?: string): Promise<unknown> {
+export async function assertRejects(
+  fn: () => Promise<unknown>,
+  message?: string,
+): Promise<unknown> {
   try {
     await fn();
   } catch (e) {
