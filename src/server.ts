@@ -195,21 +195,32 @@ export async function startServer(
   const ac = new AbortController();
   let resolveListen!: (addr: Deno.NetAddr) => void;
   const listening = new Promise<Deno.NetAddr>((resolve) => (resolveListen = resolve));
-  const server = Deno.serve({
-    hostname: config.hostname,
-    port: config.port,
-    signal: ac.signal,
-    onListen: (addr) => resolveListen(addr as Deno.NetAddr),
-    onError: (e) => {
-      logEvent("error", "unhandled", { error: String(e) });
-      return errorResponse(new S3Error("InternalError"), "/", nextRequestId(), "GET");
-    },
-  }, handle);
+  const serveOn = (hostname: string) =>
+    Deno.serve({
+      hostname,
+      port: config.port,
+      signal: ac.signal,
+      onListen: (addr) => resolveListen(addr as Deno.NetAddr),
+      onError: (e) => {
+        logEvent("error", "unhandled", { error: String(e) });
+        return errorResponse(new S3Error("InternalError"), "/", nextRequestId(), "GET");
+      },
+    }, handle);
+  // A listen address without a host (":9000") means every interface, IPv6 included where
+  // the system has it, as Go does: try the dual-stack wildcard first.
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  if (config.listen.startsWith(":")) {
+    try {
+      server = serveOn("::");
+    } catch {
+      server = serveOn("0.0.0.0");
+    }
+  } else {
+    server = serveOn(config.hostname);
+  }
   const addr = await listening;
-  const host = addr.hostname === "0.0.0.0"
+  const host = addr.hostname === "0.0.0.0" || addr.hostname === "::"
     ? "127.0.0.1"
-    : addr.hostname === "::"
-    ? "[::1]"
     : addr.hostname.includes(":")
     ? `[${addr.hostname}]`
     : addr.hostname;
