@@ -30,6 +30,16 @@ export interface Config {
   readonly credentialsFile: string;
   /** Largest number of requests served at once; beyond it 503 SlowDown (0 = no cap). */
   readonly maxRequests: number;
+  /** PEM certificate file; HTTPS when set (with tlsKey). */
+  readonly tlsCert: string;
+  /** PEM private key file. */
+  readonly tlsKey: string;
+  /** Domains for virtual-hosted-style addressing (lower case, no port). */
+  readonly domains: readonly string[];
+  /** Default CORS (allow every origin) for buckets without a CORS configuration. */
+  readonly cors: boolean;
+  /** Serve /metrics. */
+  readonly metrics: boolean;
 }
 
 /** What a command line asks main.ts to do. */
@@ -129,6 +139,41 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "int",
     def: "1024",
     help: "Requests served at once before answering 503 SlowDown (0 = no cap)",
+  },
+  {
+    flag: "tls-cert",
+    env: "GECKOS3_TLS_CERT",
+    kind: "string",
+    def: "",
+    help: "PEM certificate file: serve HTTPS (HTTP/1.1 and HTTP/2) instead of HTTP",
+  },
+  {
+    flag: "tls-key",
+    env: "GECKOS3_TLS_KEY",
+    kind: "string",
+    def: "",
+    help: "PEM private key file for -tls-cert",
+  },
+  {
+    flag: "domain",
+    env: "GECKOS3_DOMAIN",
+    kind: "string",
+    def: "",
+    help: "Domains for virtual-hosted-style requests (bucket.domain), comma-separated",
+  },
+  {
+    flag: "cors",
+    env: "GECKOS3_CORS",
+    kind: "bool",
+    def: "true",
+    help: "Allow every origin on buckets without a CORS configuration",
+  },
+  {
+    flag: "metrics",
+    env: "GECKOS3_METRICS",
+    kind: "bool",
+    def: "true",
+    help: "Serve Prometheus metrics at /metrics (no authentication)",
   },
 ];
 
@@ -261,6 +306,11 @@ function buildConfig(given: Map<string, string>, env: Record<string, string | un
   if (accessKey === "" || secretKey === "") {
     throw new ConfigError("-access-key and -secret-key must not be empty");
   }
+  const tlsCert = str("tls-cert");
+  const tlsKey = str("tls-key");
+  if ((tlsCert === "") !== (tlsKey === "")) {
+    throw new ConfigError("-tls-cert and -tls-key must be given together");
+  }
   return Object.freeze({
     dataDir,
     listen,
@@ -274,6 +324,15 @@ function buildConfig(given: Map<string, string>, env: Record<string, string | un
     multipartTtlSeconds: duration("multipart-ttl"),
     credentialsFile: str("credentials-file"),
     maxRequests: int("max-requests"),
+    tlsCert,
+    tlsKey,
+    domains: Object.freeze(
+      str("domain").split(",").map((d) => d.trim().toLowerCase().replace(/^\./, "")).filter((d) =>
+        d !== ""
+      ),
+    ),
+    cors: bool("cors"),
+    metrics: bool("metrics"),
   });
 }
 

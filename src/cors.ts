@@ -1,8 +1,12 @@
 /**
- * Default CORS for browser clients: every response allows the caller's
- * origin and exposes the headers S3 clients read; OPTIONS preflights are
- * answered with 204.
+ * CORS for browser clients. A bucket with a CORS configuration is served
+ * exactly by its rules, as S3 does; any other request gets the global
+ * default (every origin allowed, the headers S3 clients read exposed)
+ * unless `-cors=false`.
  */
+import type { FsStorage } from "./storage/fs.ts";
+import { S3Error } from "./s3/errors.ts";
+import { errorResponse } from "./s3/response.ts";
 
 /** Response headers a browser may read (S3 clients need ETag and the request ids). */
 export const EXPOSED_HEADERS = [
@@ -33,30 +37,165 @@ export const EXPOSED_HEADERS = [
   "Date",
 ].join(", ");
 
-const ALLOWED_METHODS = "GET, PUT, POST, DELETE, HEAD";
+const DEFAULT_METHODS = "GET, PUT, POST, DELETE, HEAD";
 
-/** Adds the CORS headers to a response's headers. */
-export function withCors(req: Request, headers: Headers): void {
-  const origin = req.headers.get("origin");
-  headers.set("access-control-allow-origin", origin ?? "*");
-  headers.append("vary", "Origin");
-  if (!origin) {
-    headers.set("access-control-expose-headers", EXPOSED_HEADERS);
-    return;
-  }
-  // A browser can only read user metadata headers that are named explicitly.
-  let exposed = EXPOSED_HEADERS;
-  for (const name of headers.keys()) if (name.startsWith("x-amz-meta-")) exposed += ", " + name;
-  headers.set("access-control-expose-headers", exposed);
-  headers.set("access-control-allow-credentials", "true");
+/** One CORS rule of a bucket configuration. */
+export interface CorsRule {
+  /** Rule id (optional). */
+  id?: string;
+  /** Allowed origins; each may hold one `*` wildcard. */
+  allowedOrigins: string[];
+  /** Allowed methods (GET, PUT, POST, DELETE, HEAD). */
+  allowedMethods: string[];
+  /** Allowed request headers; each may hold one `*` wildcard. */
+  allowedHeaders: string[];
+  /** Response headers exposed to the browser. */
+  exposeHeaders: string[];
+  /** Preflight cache time in seconds. */
+  maxAgeSeconds?: number;
 }
 
-/** Answers an OPTIONS preflight. */
-export function corsPreflight(req: Request): Response {
-  const headers = new Headers({
-    "access-control-allow-methods": ALLOWED_METHODS,
-    "access-control-allow-headers": req.headers.get("access-control-request-headers") ?? "*",
-    "access-control-max-age": "86400",
-  });
-  return new Response(null, { status: 204, headers });
+/** Name of the bucket configuration file holding CORS rules. */
+export const CORS_CONFIG = "cors.json";
+
+function wildcardMatch(pattern: string, value: string, caseInsensitive: boolean): boolean {
+  const p = caseInsensitive ? pattern.toLowerCase() : pattern;
+  const v = caseInsensitive ? value.toLowerCase() : value;
+  const star = p.indexOf("*");
+  if (star < 0) return p === v;
+  const head = p.slice(0, star);
+  const tail = p.slice(star + 1);
+  return v.length >= head.length + tail.length && v.startsWith(head) && v.endsWith(tail);
+}
+
+/** The first rule allowing `origin`, `method` and every header in `requestHeaders`. */
+export function matchRule(
+  rules: readonly CorsRule[],
+  origin: string,
+  method: string,
+  requestHeaders: readonly string[] = [],
+): CorsRule | undefined {
+  return rules.find((r) =>
+    r.allowedOrigins.some((o) => wildcardMatch(o, origin, false)) &&
+    r.allowedMethods.includes(method) &&
+    requestHeaders.every((h) => r.allowedHeaders.some((a) => wildcardMatch(a, h, true)))
+  );
+}
+
+/** CORS decisions for one server: bucket rules (cached, refreshed when changed) or the default. */
+export class CorsPolicy {
+  #cache = new Map<string, { stamp: string; rules: CorsRule[] | null }>();
+
+  /** Creates the policy; `allowAll` is the default for buckets without rules. */
+  constructor(private storage: FsStorage, private allowAll: boolean) {}
+
+  /** The bucket's rules, or null when it has no CORS configuration. */
+  async rules(bucket: string): Promise<CorsRule[] | null> {
+    if (bucket === "") return null;
+    const path = this.storage.bucketConfigPath(bucket, CORS_CONFIG);
+    let stamp: string;
+    try {
+      const info = await Deno.stat(path);
+      stamp = `${info.ino}:${info.size}:${info.mtime?.getTime()}`;
+    } catch {
+      this.#cache.delete(bucket);
+      return null;
+    }
+    const cached = this.#cache.get(bucket);
+    if (cached && cached.stamp === stamp) return cached.rules;
+    let rules: CorsRule[] | null = null;
+    try {
+      rules = JSON.parse(await Deno.readTextFile(path)) as CorsRule[];
+    } catch {
+      rules = null;
+    }
+    this.#cache.set(bucket, { stamp, rules });
+    return rules;
+  }
+
+  /** Adds CORS headers to a response of a request that may carry an Origin. */
+  async decorate(req: Request, bucket: string, headers: Headers): Promise<void> {
+    const origin = req.headers.get("origin");
+    if (origin === null) {
+      if (this.allowAll) {
+        headers.set("access-control-allow-origin", "*");
+        headers.set("access-control-expose-headers", EXPOSED_HEADERS);
+      }
+      return;
+    }
+    const rules = await this.rules(bucket);
+    headers.append("vary", "Origin");
+    if (rules) {
+      const rule = matchRule(rules, origin, req.method);
+      if (!rule) return;
+      const wildcard = rule.allowedOrigins.includes("*");
+      headers.set("access-control-allow-origin", wildcard ? "*" : origin);
+      headers.set("access-control-allow-methods", rule.allowedMethods.join(", "));
+      if (!wildcard) headers.set("access-control-allow-credentials", "true");
+      if (rule.exposeHeaders.length > 0) {
+        headers.set("access-control-expose-headers", rule.exposeHeaders.join(", "));
+      }
+      if (rule.maxAgeSeconds !== undefined) {
+        headers.set("access-control-max-age", String(rule.maxAgeSeconds));
+      }
+      return;
+    }
+    if (!this.allowAll) return;
+    // A browser can only read user metadata headers that are named explicitly.
+    let exposed = EXPOSED_HEADERS;
+    for (const name of headers.keys()) if (name.startsWith("x-amz-meta-")) exposed += ", " + name;
+    headers.set("access-control-allow-origin", origin);
+    headers.set("access-control-expose-headers", exposed);
+    headers.set("access-control-allow-credentials", "true");
+  }
+
+  /** Answers an OPTIONS preflight. */
+  async preflight(req: Request, bucket: string, requestId: string): Promise<Response> {
+    const origin = req.headers.get("origin");
+    const method = req.headers.get("access-control-request-method");
+    const requested = (req.headers.get("access-control-request-headers") ?? "")
+      .split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== "");
+    const rules = await this.rules(bucket);
+    const fail = (code: "BadRequest" | "AccessForbidden", message: string) =>
+      errorResponse(new S3Error(code, message), bucket ? `/${bucket}` : "/", requestId, "OPTIONS");
+    if (rules) {
+      if (!origin || !method) {
+        return fail("BadRequest", "Insufficient information. Origin request header needed.");
+      }
+      const rule = matchRule(rules, origin, method, requested);
+      if (!rule) {
+        return fail(
+          "AccessForbidden",
+          "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+        );
+      }
+      const wildcard = rule.allowedOrigins.includes("*");
+      const h = new Headers({
+        "access-control-allow-origin": wildcard ? "*" : origin,
+        "access-control-allow-methods": rule.allowedMethods.join(", "),
+        vary: "Origin, Access-Control-Request-Headers, Access-Control-Request-Method",
+      });
+      if (requested.length > 0) h.set("access-control-allow-headers", requested.join(", "));
+      if (!wildcard) h.set("access-control-allow-credentials", "true");
+      if (rule.exposeHeaders.length > 0) {
+        h.set("access-control-expose-headers", rule.exposeHeaders.join(", "));
+      }
+      if (rule.maxAgeSeconds !== undefined) {
+        h.set("access-control-max-age", String(rule.maxAgeSeconds));
+      }
+      return new Response(null, { status: 200, headers: h });
+    }
+    if (!this.allowAll) {
+      return fail("AccessForbidden", "CORSResponse: CORS is not enabled for this bucket.");
+    }
+    const h = new Headers({
+      "access-control-allow-origin": origin ?? "*",
+      "access-control-allow-methods": DEFAULT_METHODS,
+      "access-control-allow-headers": req.headers.get("access-control-request-headers") ?? "*",
+      "access-control-max-age": "86400",
+      "access-control-expose-headers": EXPOSED_HEADERS,
+      vary: "Origin",
+    });
+    return new Response(null, { status: 204, headers: h });
+  }
 }

@@ -10,6 +10,9 @@ import * as buckets from "./s3/buckets.ts";
 import * as objects from "./s3/objects.ts";
 import * as list from "./s3/list.ts";
 import * as multipart from "./s3/multipart.ts";
+import * as tagging from "./s3/tagging.ts";
+import * as bucketCors from "./s3/bucket_cors.ts";
+import { getObjectAttributes } from "./s3/attributes.ts";
 
 /** An operation handler. */
 export type Handler = (ctx: RequestContext) => Promise<Response>;
@@ -84,6 +87,13 @@ const TABLE: Record<string, Route> = {
   "object POST uploadId": r("CompleteMultipartUpload", multipart.completeMultipartUpload),
   "object DELETE uploadId": r("AbortMultipartUpload", multipart.abortMultipartUpload),
   "object PUT uploadId": r("UploadPart", multipart.uploadPart),
+  "object GET attributes": r("GetObjectAttributes", getObjectAttributes),
+  "object PUT tagging": r("PutObjectTagging", tagging.putObjectTagging),
+  "object GET tagging": r("GetObjectTagging", tagging.getObjectTagging),
+  "object DELETE tagging": r("DeleteObjectTagging", tagging.deleteObjectTagging),
+  "bucket PUT cors": r("PutBucketCors", bucketCors.putBucketCors),
+  "bucket GET cors": r("GetBucketCors", bucketCors.getBucketCors),
+  "bucket DELETE cors": r("DeleteBucketCors", bucketCors.deleteBucketCors),
 };
 
 const V2 = r("ListObjectsV2", list.listObjectsV2);

@@ -11,7 +11,9 @@ import { isS3Error, S3Error } from "./s3/errors.ts";
 import { errorCodeOf, errorResponse } from "./s3/response.ts";
 import { route } from "./router.ts";
 import { logEvent, logLine, redactUri, setQuiet } from "./log.ts";
-import { corsPreflight, withCors } from "./cors.ts";
+import { CorsPolicy } from "./cors.ts";
+import { Metrics } from "./metrics.ts";
+import { resolveAddress } from "./addressing.ts";
 
 /** A started server. */
 export interface RunningServer {
@@ -56,22 +58,6 @@ export function splitTarget(url: string): { rawPath: string; rawQuery: string } 
     : { rawPath: url.slice(pathStart, q), rawQuery: url.slice(q + 1) };
 }
 
-/** Decodes the path into bucket and key (path-style addressing). InvalidURI on bad escapes. */
-export function parsePath(rawPath: string): { bucket: string; key: string } {
-  const path = rawPath.startsWith("/") ? rawPath.slice(1) : rawPath;
-  const slash = path.indexOf("/");
-  const rawBucket = slash < 0 ? path : path.slice(0, slash);
-  const rawKey = slash < 0 ? "" : path.slice(slash + 1);
-  try {
-    return {
-      bucket: decodeURIComponent(rawBucket),
-      key: rawKey === "" ? "" : decodeURIComponent(rawKey),
-    };
-  } catch {
-    throw new S3Error("InvalidURI");
-  }
-}
-
 /** Maps an unexpected error to the S3 error a client should see. */
 function toS3Error(e: unknown): S3Error {
   if (isS3Error(e)) return e;
@@ -96,32 +82,52 @@ export async function startServer(
   });
   await storage.init();
   const authenticator = await createAuthenticator(config);
-  let inflight = 0;
 
-  async function dispatch(
-    req: Request,
-    requestId: string,
-    ctxOut: { op: string; resource: string },
-  ) {
+  const metrics = new Metrics();
+  const cors = new CorsPolicy(storage, config.cors);
+
+  /** Endpoints outside the S3 API, answered before authentication; null for S3 requests. */
+  async function serviceEndpoint(method: string, rawPath: string, where: Where) {
+    if (method !== "GET" && method !== "HEAD") return null;
+    if (rawPath === "/health") {
+      where.op = "Health";
+      return textResponse("OK", method);
+    }
+    if (rawPath === "/health/ready") {
+      where.op = "Ready";
+      const ready = await storage.checkWritable().then(() => true, () => false);
+      return textResponse(
+        ready ? "READY\n" : "NOT READY: data dir is not writable\n",
+        method,
+        ready ? 200 : 503,
+      );
+    }
+    if (rawPath === "/metrics" && config.metrics) {
+      where.op = "Metrics";
+      return textResponse(await metrics.render(storage), method, 200, "text/plain; version=0.0.4");
+    }
+    return null;
+  }
+
+  async function dispatch(req: Request, requestId: string, where: Where): Promise<Response> {
     const { rawPath, rawQuery } = splitTarget(req.url);
     const method = req.method;
-    if (rawPath === "/health" && rawQuery === "" && (method === "GET" || method === "HEAD")) {
-      ctxOut.op = "Health";
-      return new Response(method === "HEAD" ? null : "OK", {
-        headers: { "content-type": "text/plain; charset=utf-8" },
-      });
+    if (rawQuery === "") {
+      const special = await serviceEndpoint(method, rawPath, where);
+      if (special) return special;
     }
-    if (method === "OPTIONS") {
-      ctxOut.op = "Preflight";
-      return corsPreflight(req);
-    }
-    const { bucket, key } = parsePath(rawPath);
-    ctxOut.resource = key ? `/${bucket}/${key}` : `/${bucket}`;
-    const query = new URLSearchParams(rawQuery);
     const headers = req.headers;
+    const { bucket, key } = resolveAddress(rawPath, headers.get("host"), config.domains);
+    where.bucket = bucket;
+    where.resource = key ? `/${bucket}/${key}` : `/${bucket}`;
+    if (method === "OPTIONS") {
+      where.op = "Preflight";
+      return await cors.preflight(req, bucket, requestId);
+    }
+    const query = new URLSearchParams(rawQuery);
     const auth = await authenticator.authenticate({ method, rawPath, rawQuery, headers });
     const op = route(method, bucket, key, query, headers);
-    ctxOut.op = op.name;
+    where.op = op.name;
     const ctx: RequestContext = {
       req,
       config,
@@ -143,34 +149,45 @@ export async function startServer(
   async function handle(req: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
     const started = performance.now();
     const requestId = nextRequestId();
-    const where = { op: "", resource: "/" };
+    const where: Where = { op: "", resource: "/", bucket: "" };
     let res: Response;
     let error: string | undefined;
-    inflight++;
+    metrics.inflight++;
     try {
-      if (config.maxRequests > 0 && inflight > config.maxRequests) throw new S3Error("SlowDown");
+      if (config.maxRequests > 0 && metrics.inflight > config.maxRequests) {
+        throw new S3Error("SlowDown");
+      }
       res = await dispatch(req, requestId, where);
     } catch (e) {
       const err = toS3Error(e);
-      if (err.code === "InternalError" || !isS3Error(e)) {
-        error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      }
-      res = errorResponse(err, where.resource, requestId, req.method);
       if (!isS3Error(e)) {
+        error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
         logEvent("error", "request failed", {
           request_id: requestId,
           error,
           stack: (e as Error)?.stack,
         });
       }
+      res = errorResponse(err, where.resource, requestId, req.method);
     } finally {
-      inflight--;
+      metrics.inflight--;
     }
     const h = res.headers;
     h.set("x-amz-request-id", requestId);
     h.set("x-amz-id-2", HOST_ID);
     h.set("server", "geckos3");
-    withCors(req, h);
+    if (req.method !== "OPTIONS") await cors.decorate(req, where.bucket, h);
+    const seconds = (performance.now() - started) / 1000;
+    const bytesOut = Number(h.get("content-length") ?? 0);
+    metrics.record(
+      where.op || "Unknown",
+      res.status,
+      seconds,
+      Number(
+        req.headers.get("x-amz-decoded-content-length") ?? req.headers.get("content-length") ?? 0,
+      ),
+      bytesOut,
+    );
     const addr = info.remoteAddr as Deno.NetAddr;
     const line: Record<string, unknown> = {
       timestamp: new Date().toISOString(),
@@ -178,8 +195,8 @@ export async function startServer(
       method: req.method,
       uri: redactUri(splitTarget(req.url).rawPath + queryPart(req.url)),
       status: res.status,
-      duration_ms: Math.round(performance.now() - started),
-      bytes: Number(h.get("content-length") ?? 0),
+      duration_ms: Math.round(seconds * 1000),
+      bytes: bytesOut,
       client_ip: `${addr.hostname}:${addr.port}`,
     };
     if (where.op) line.operation = where.op;
@@ -195,8 +212,12 @@ export async function startServer(
   const ac = new AbortController();
   let resolveListen!: (addr: Deno.NetAddr) => void;
   const listening = new Promise<Deno.NetAddr>((resolve) => (resolveListen = resolve));
+  const tls = config.tlsCert
+    ? { cert: await Deno.readTextFile(config.tlsCert), key: await Deno.readTextFile(config.tlsKey) }
+    : {};
   const serveOn = (hostname: string) =>
     Deno.serve({
+      ...tls,
       hostname,
       port: config.port,
       signal: ac.signal,
@@ -228,7 +249,7 @@ export async function startServer(
   return {
     hostname: addr.hostname,
     port: addr.port,
-    url: `http://${host}:${addr.port}`,
+    url: `${config.tlsCert ? "https" : "http"}://${host}:${addr.port}`,
     storage,
     finished: server.finished,
     async shutdown() {
@@ -249,6 +270,25 @@ export async function startServer(
       storage.close();
     },
   };
+}
+
+/** Where a request was routed: for errors, logs, metrics and CORS. */
+interface Where {
+  op: string;
+  resource: string;
+  bucket: string;
+}
+
+function textResponse(
+  text: string,
+  method: string,
+  status = 200,
+  type = "text/plain; charset=utf-8",
+) {
+  return new Response(method === "HEAD" ? null : text, {
+    status,
+    headers: { "content-type": type },
+  });
 }
 
 function queryPart(url: string): string {

@@ -391,8 +391,7 @@ serverTest("DeleteObjects: verbose, quiet, limits and bad XML", async (t) => {
 serverTest("unknown sub-resources are 501 and never touch data", async (t) => {
   await t.s3.send(new CreateBucketCommand({ Bucket: B }));
   await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "keep", Body: text("precious") }));
-  const subs = [
-    "tagging",
+  const objectSubs = [
     "acl",
     "policy",
     "versioning",
@@ -400,22 +399,29 @@ serverTest("unknown sub-resources are 501 and never touch data", async (t) => {
     "cors",
     "retention",
     "legal-hold",
+    "torrent",
   ];
-  for (const sub of subs) {
-    for (const method of ["PUT", "DELETE", "GET"]) {
-      const r = await raw(`${t.url}/${B}/keep?${sub}`, {
-        method,
-        body: method === "PUT" ? "junk" : undefined,
-      });
+  const bucketSubs = [
+    "acl",
+    "policy",
+    "versioning",
+    "lifecycle",
+    "tagging",
+    "website",
+    "replication",
+  ];
+  for (const method of ["PUT", "DELETE", "GET", "POST"]) {
+    const body = method === "PUT" || method === "POST" ? "junk" : undefined;
+    for (const sub of objectSubs) {
+      const r = await raw(`${t.url}/${B}/keep?${sub}`, { method, body });
       assertEquals(
         [r.status, errorCode(r.text)],
         [501, "NotImplemented"],
         `${method} ?${sub} on object`,
       );
-      const rb = await raw(`${t.url}/${B}?${sub}`, {
-        method,
-        body: method === "PUT" ? "junk" : undefined,
-      });
+    }
+    for (const sub of bucketSubs) {
+      const rb = await raw(`${t.url}/${B}?${sub}`, { method, body });
       assertEquals(
         [rb.status, errorCode(rb.text)],
         [501, "NotImplemented"],

@@ -6,6 +6,8 @@
 /** Status and default message of each S3 error code. */
 export const ERROR_CATALOGUE = {
   AccessDenied: [403, "Access Denied"],
+  AccessForbidden: [403, "CORSResponse: This CORS request is not allowed."],
+  BadRequest: [400, "Bad Request"],
   AuthorizationHeaderMalformed: [400, "The authorization header is malformed."],
   AuthorizationQueryParametersError: [
     400,

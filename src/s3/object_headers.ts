@@ -6,6 +6,7 @@ import { S3Error } from "./errors.ts";
 import { STORED_HEADERS } from "../storage/types.ts";
 import type { ObjectAttributes, ObjectMeta } from "../storage/types.ts";
 import { DEFAULT_CONTENT_TYPE } from "../storage/sidecar.ts";
+import { tagsFromHeader } from "./tagging.ts";
 
 /** S3's limit on user metadata: names and values together, in bytes. */
 export const MAX_USER_METADATA_BYTES = 2048;
@@ -53,11 +54,17 @@ export function attributesFromHeaders(headers: Headers): ObjectAttributes {
   if (storageClass !== null && !STORAGE_CLASSES.has(storageClass)) {
     throw new S3Error("InvalidStorageClass");
   }
-  return {
+  const attributes: ObjectAttributes = {
     contentType: headers.get("content-type") || DEFAULT_CONTENT_TYPE,
     headers: stored,
     userMeta,
   };
+  const tagging = headers.get("x-amz-tagging");
+  if (tagging !== null) {
+    const tags = tagsFromHeader(tagging);
+    if (Object.keys(tags).length > 0) attributes.tags = tags;
+  }
+  return attributes;
 }
 
 const RESPONSE_OVERRIDES: Record<string, string> = {

@@ -149,12 +149,16 @@ export async function copyObject(ctx: RequestContext): Promise<Response> {
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
       );
     }
-    const attributes: ObjectAttributes = directive === "REPLACE" ? replacement : {
+    const attributes: ObjectAttributes = directive === "REPLACE" ? { ...replacement } : {
       contentType: src.meta.contentType,
       headers: src.meta.headers,
       userMeta: src.meta.userMeta,
-      tags: src.meta.tags,
     };
+    const taggingDirective = (ctx.headers.get("x-amz-tagging-directive") ?? "COPY").toUpperCase();
+    if (taggingDirective !== "COPY" && taggingDirective !== "REPLACE") {
+      throw new S3Error("InvalidArgument", "Unknown tagging directive.");
+    }
+    attributes.tags = taggingDirective === "REPLACE" ? replacement.tags : src.meta.tags;
     meta = await ctx.storage.putObject(
       ctx.bucket,
       ctx.key,

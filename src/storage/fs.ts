@@ -121,6 +121,39 @@ export class FsStorage {
     return this.root + SEP + bucket;
   }
 
+  /** Path of a per-bucket configuration file (CORS rules, ...) under `.geckos3/buckets/<bucket>/`. */
+  bucketConfigPath(bucket: string, name: string): string {
+    return this.systemRoot + SEP + "buckets" + SEP + bucket + SEP + name;
+  }
+
+  /** Reads a bucket configuration file as text; null when absent. */
+  async readBucketConfig(bucket: string, name: string): Promise<string | null> {
+    try {
+      return await Deno.readTextFile(this.bucketConfigPath(bucket, name));
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw e;
+    }
+  }
+
+  /** Atomically replaces a bucket configuration file (null deletes it). */
+  async writeBucketConfig(bucket: string, name: string, text: string | null): Promise<void> {
+    const path = this.bucketConfigPath(bucket, name);
+    if (text === null) {
+      await removeQuietly(path);
+      return;
+    }
+    await Deno.mkdir(parentOf(path), { recursive: true });
+    const tmp = await this.temp.writeText(text);
+    await Deno.rename(tmp, path);
+  }
+
+  /** Throws unless a file can be created and removed in the data dir (readiness probe). */
+  async checkWritable(): Promise<void> {
+    const probe = await this.temp.writeText("ready");
+    await Deno.remove(probe);
+  }
+
   /** Lists buckets: every directory of the data dir with a valid bucket name. */
   async listBuckets(): Promise<BucketInfo[]> {
     const out: BucketInfo[] = [];
@@ -169,6 +202,7 @@ export class FsStorage {
     if (await containsFile(dir)) throw new S3Error("BucketNotEmpty");
     await Deno.remove(dir, { recursive: true });
     await removeQuietly(this.metaRoot + SEP + bucket, true);
+    await removeQuietly(this.systemRoot + SEP + "buckets" + SEP + bucket, true);
     this.#forgetDirs(dir);
     this.#forgetDirs(this.metaRoot + SEP + bucket);
   }
@@ -362,6 +396,44 @@ export class FsStorage {
     }
     const etag = this.#opts.metadata ? attributes.etag : pseudoEtag(tmp.identity);
     return { ...attributes, etag, size: tmp.size, lastModified: new Date(tmp.identity.mtimeMs) };
+  }
+
+  /**
+   * Changes the stored attributes of the current version (e.g. its tags)
+   * without touching its bytes, under the key's lock. NoSuchKey when absent.
+   */
+  async updateAttributes(
+    bucket: string,
+    key: string,
+    update: (meta: ObjectMeta) => Partial<ObjectAttributes>,
+  ): Promise<ObjectMeta> {
+    const loc = this.#locate(bucket, key);
+    if (!this.#opts.metadata) {
+      throw new S3Error(
+        "NotImplemented",
+        "Object attributes cannot be changed with -metadata=false.",
+      );
+    }
+    return await this.#locks.with(loc.lockName, async () => {
+      const opened = await this.#openData(bucket, loc.segments);
+      if (!opened) {
+        await this.requireBucket(bucket);
+        throw new S3Error("NoSuchKey");
+      }
+      try {
+        const id = identityOf(opened.info);
+        const current = await this.#readMeta(bucket, opened.segments, opened.info);
+        const { size: _s, lastModified: _l, ...attributes } = { ...current, ...update(current) };
+        const sidecar: Sidecar = { v: 1, entries: [{ ...attributes, id }] };
+        const tmp = await this.temp.writeText(JSON.stringify(sidecar));
+        const metaPath = this.metaPath(bucket, opened.segments);
+        await this.#ensureParent(bucket, opened.segments, this.metaRoot + SEP + bucket, true);
+        await Deno.rename(tmp, metaPath);
+        return { ...attributes, size: current.size, lastModified: current.lastModified };
+      } finally {
+        opened.file.close();
+      }
+    });
   }
 
   /** Deletes an object (no error when absent) and prunes directories it leaves empty. */
