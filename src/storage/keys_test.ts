@@ -67,6 +67,7 @@ for (const platform of ["posix", "windows"] as Platform[]) {
         assertEquals(name.includes("/"), false);
         assertEquals(name.includes("\0"), false);
         if (platform === "windows") {
+          // deno-lint-ignore no-control-regex
           assertEquals(/[<>:"\\|?*\u0000-\u001f]/.test(name), false, name);
           assertEquals(/[. ]$/.test(name), false, name);
           assertEquals(/^(con|prn|aux|nul|com\d|lpt\d)(\.|$)/i.test(name), false, name);
