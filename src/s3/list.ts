@@ -1,13 +1,212 @@
-/** Listing operations: ListObjects (V1) and ListObjectsV2. (Placeholder: implemented by the listing work.) */
+/** Listing operations: ListObjects (V1) and ListObjectsV2, paged lazily over the ordered walk. */
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { Buffer } from "node:buffer";
 import type { RequestContext } from "./context.ts";
 import { S3Error } from "./errors.ts";
+import { isoDate, OWNER, xmlResponse } from "./response.ts";
+import { renderXml, type XmlNode } from "./xml.ts";
+import { walkBucket } from "../storage/walk.ts";
+import type { FsStorage } from "../storage/fs.ts";
+import type { ObjectMeta } from "../storage/types.ts";
+
+/** Most keys one page returns (and the default). */
+export const MAX_KEYS = 1000;
+const META_CONCURRENCY = 32;
+
+/** One listed object with its metadata. */
+interface Listed {
+  key: string;
+  meta: ObjectMeta;
+}
+
+/** A page of a listing. */
+export interface Page {
+  /** Objects, in order. */
+  objects: Listed[];
+  /** Common prefixes, in order. */
+  prefixes: string[];
+  /** Whether more entries follow. */
+  truncated: boolean;
+  /** The last key or prefix of the page (where the next page starts after). */
+  last: string | null;
+}
+
+/** Parses `max-keys`: default and cap 1000; negative or non-numeric -> InvalidArgument. */
+export function parseMaxKeys(value: string | null, name = "max-keys"): number {
+  if (value === null || value === "") return MAX_KEYS;
+  if (!/^\d+$/.test(value.trim())) {
+    throw new S3Error("InvalidArgument", `Provided ${name} not an integer or within integer range`);
+  }
+  return Math.min(Number(value.trim()), MAX_KEYS);
+}
+
+/** Reads one page: at most `maxKeys` entries after `after`, then checks for one more. */
+export async function listPage(
+  storage: FsStorage,
+  bucket: string,
+  opts: { prefix: string; delimiter: string; after: string; maxKeys: number },
+): Promise<Page> {
+  await storage.requireBucket(bucket);
+  const page: Page = { objects: [], prefixes: [], truncated: false, last: null };
+  if (opts.maxKeys === 0) return page;
+  const found: { key: string; segments: string[]; path: string }[] = [];
+  let count = 0;
+  for await (const item of walkBucket(storage.bucketDir(bucket), opts)) {
+    if (count === opts.maxKeys) {
+      page.truncated = true;
+      break;
+    }
+    count++;
+    if (item.type === "prefix") {
+      page.prefixes.push(item.prefix);
+      page.last = item.prefix;
+    } else {
+      found.push(item);
+      page.last = item.key;
+    }
+  }
+  // Stat and read sidecars for the page, a few at a time.
+  const metas: (ObjectMeta | null)[] = new Array(found.length).fill(null);
+  for (let i = 0; i < found.length; i += META_CONCURRENCY) {
+    await Promise.all(
+      found.slice(i, i + META_CONCURRENCY).map(async (f, j) => {
+        try {
+          const info = await Deno.stat(f.path);
+          metas[i + j] = await storage.metaOf(bucket, f.segments, info);
+        } catch {
+          metas[i + j] = null; // deleted while listing
+        }
+      }),
+    );
+  }
+  found.forEach((f, i) => {
+    const meta = metas[i];
+    if (meta) page.objects.push({ key: f.key, meta });
+  });
+  return page;
+}
+
+/** Encodes a listed key or prefix the way S3 does for `encoding-type=url`. */
+export function urlEncodeKey(s: string): string {
+  return encodeURIComponent(s).replace(/%20/g, "+").replace(/%2F/g, "/");
+}
+
+function encodingOf(ctx: RequestContext): (s: string) => string {
+  const enc = ctx.query.get("encoding-type");
+  if (enc === null || enc === "") return (s) => s;
+  if (enc.toLowerCase() !== "url") {
+    throw new S3Error("InvalidArgument", "Invalid Encoding Method specified in Request");
+  }
+  return urlEncodeKey;
+}
+
+function contents(page: Page, enc: (s: string) => string, withOwner: boolean): XmlNode[] {
+  return page.objects.map(({ key, meta }) => ({
+    Key: enc(key),
+    LastModified: isoDate(meta.lastModified),
+    ETag: meta.etag,
+    Size: meta.size,
+    ...(withOwner ? { Owner: { ...OWNER } } : {}),
+    StorageClass: "STANDARD",
+  }));
+}
 
 /** GET /{bucket} */
-export function listObjectsV1(_ctx: RequestContext): Promise<Response> {
-  return Promise.reject(new S3Error("NotImplemented"));
+export async function listObjectsV1(ctx: RequestContext): Promise<Response> {
+  const q = ctx.query;
+  const enc = encodingOf(ctx);
+  const prefix = q.get("prefix") ?? "";
+  const delimiter = q.get("delimiter") ?? "";
+  const marker = q.get("marker") ?? "";
+  const maxKeys = parseMaxKeys(q.get("max-keys"));
+  const page = await listPage(ctx.storage, ctx.bucket, {
+    prefix,
+    delimiter,
+    after: marker,
+    maxKeys,
+  });
+  return xmlResponse(renderXml("ListBucketResult", {
+    Name: ctx.bucket,
+    Prefix: enc(prefix),
+    Marker: enc(marker),
+    NextMarker: page.truncated && delimiter !== "" && page.last !== null
+      ? enc(page.last)
+      : undefined,
+    MaxKeys: maxKeys,
+    Delimiter: delimiter !== "" ? enc(delimiter) : undefined,
+    EncodingType: q.get("encoding-type") ? "url" : undefined,
+    IsTruncated: page.truncated,
+    Contents: contents(page, enc, true),
+    CommonPrefixes: page.prefixes.map((p) => ({ Prefix: enc(p) })),
+  }));
+}
+
+// Continuation tokens are opaque to clients: the last key, signed so a forged or garbled one is
+// refused. The signing key derives from the secret key, so tokens survive restarts and work across
+// several servers sharing one data dir.
+const tokenKeys = new Map<string, Uint8Array>();
+
+function tokenKey(ctx: RequestContext): Uint8Array {
+  let key = tokenKeys.get(ctx.config.secretKey);
+  if (!key) {
+    key = new Uint8Array(
+      createHash("sha256").update("geckos3 listing token\0" + ctx.config.secretKey).digest(),
+    );
+    tokenKeys.set(ctx.config.secretKey, key);
+  }
+  return key;
+}
+
+/** Makes the continuation token for a page that ended at `last`. */
+export function makeToken(last: string, secret: Uint8Array): string {
+  const body = Buffer.from(last, "utf8").toString("base64url");
+  const mac = createHmac("sha256", secret).update(body).digest("base64url").slice(0, 22);
+  return `${body}.${mac}`;
+}
+
+/** Reads a continuation token back; InvalidArgument when forged or garbled. */
+export function readToken(token: string, secret: Uint8Array): string {
+  const bad = () => new S3Error("InvalidArgument", "The continuation token provided is incorrect");
+  const dot = token.lastIndexOf(".");
+  if (dot <= 0) throw bad();
+  const body = token.slice(0, dot);
+  const mac = Buffer.from(token.slice(dot + 1));
+  const want = Buffer.from(
+    createHmac("sha256", secret).update(body).digest("base64url").slice(0, 22),
+  );
+  if (mac.length !== want.length || !timingSafeEqual(mac, want)) throw bad();
+  return Buffer.from(body, "base64url").toString("utf8");
 }
 
 /** GET /{bucket}?list-type=2 */
-export function listObjectsV2(_ctx: RequestContext): Promise<Response> {
-  return Promise.reject(new S3Error("NotImplemented"));
+export async function listObjectsV2(ctx: RequestContext): Promise<Response> {
+  const q = ctx.query;
+  const enc = encodingOf(ctx);
+  const prefix = q.get("prefix") ?? "";
+  const delimiter = q.get("delimiter") ?? "";
+  const startAfter = q.get("start-after") ?? "";
+  const token = q.get("continuation-token");
+  if (token === "") {
+    throw new S3Error("InvalidArgument", "The continuation token provided is incorrect");
+  }
+  const after = token !== null ? readToken(token, tokenKey(ctx)) : startAfter;
+  const maxKeys = parseMaxKeys(q.get("max-keys"));
+  const fetchOwner = q.get("fetch-owner") === "true";
+  const page = await listPage(ctx.storage, ctx.bucket, { prefix, delimiter, after, maxKeys });
+  return xmlResponse(renderXml("ListBucketResult", {
+    Name: ctx.bucket,
+    Prefix: enc(prefix),
+    Delimiter: delimiter !== "" ? enc(delimiter) : undefined,
+    MaxKeys: maxKeys,
+    EncodingType: q.get("encoding-type") ? "url" : undefined,
+    KeyCount: page.objects.length + page.prefixes.length,
+    ContinuationToken: token ?? undefined,
+    NextContinuationToken: page.truncated && page.last !== null
+      ? makeToken(page.last, tokenKey(ctx))
+      : undefined,
+    StartAfter: startAfter !== "" ? enc(startAfter) : undefined,
+    IsTruncated: page.truncated,
+    Contents: contents(page, enc, fetchOwner),
+    CommonPrefixes: page.prefixes.map((p) => ({ Prefix: enc(p) })),
+  }));
 }

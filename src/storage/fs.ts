@@ -371,7 +371,7 @@ export class FsStorage {
       precondition(current ? await this.#readMeta(bucket, segments, current) : null);
     }
     const dataPath = this.dataPath(bucket, segments);
-    await this.#ensureParent(bucket, segments, this.root + SEP + bucket);
+    await this.#ensureParent(bucket, segments, this.root + SEP + bucket, false, loc.lockName);
     if (this.#opts.metadata) {
       const entry: SidecarEntry = { ...attributes, id: tmp.identity };
       const sidecar = nextSidecar(
@@ -380,7 +380,7 @@ export class FsStorage {
         entry,
       );
       const metaPath = this.metaPath(bucket, segments);
-      await this.#ensureParent(bucket, segments, this.metaRoot + SEP + bucket, true);
+      await this.#ensureParent(bucket, segments, this.metaRoot + SEP + bucket, true, loc.lockName);
       const metaTmp = await this.temp.writeText(JSON.stringify(sidecar));
       try {
         await renameInto(metaTmp, metaPath);
@@ -427,7 +427,13 @@ export class FsStorage {
         const sidecar: Sidecar = { v: 1, entries: [{ ...attributes, id }] };
         const tmp = await this.temp.writeText(JSON.stringify(sidecar));
         const metaPath = this.metaPath(bucket, opened.segments);
-        await this.#ensureParent(bucket, opened.segments, this.metaRoot + SEP + bucket, true);
+        await this.#ensureParent(
+          bucket,
+          opened.segments,
+          this.metaRoot + SEP + bucket,
+          true,
+          loc.lockName,
+        );
         await Deno.rename(tmp, metaPath);
         return { ...attributes, size: current.size, lastModified: current.lastModified };
       } finally {
@@ -479,6 +485,7 @@ export class FsStorage {
     segments: readonly string[],
     base: string,
     createBase = false,
+    heldLock = "",
   ): Promise<void> {
     if (segments.length < 2 && !createBase) return;
     const dir = segments.length < 2 ? base : base + SEP + segments.slice(0, -1).join(SEP);
@@ -500,7 +507,7 @@ export class FsStorage {
         const info = await lstatOrNull(path);
         if (info === null) break;
         if (info.isDirectory) continue;
-        await this.#promote(bucket, segments.slice(0, n));
+        await this.#promote(bucket, segments.slice(0, n), heldLock);
         break;
       }
     }
@@ -517,14 +524,18 @@ export class FsStorage {
    * bytes as its reserved `%obj` entry (data and sidecar), so keys below it
    * can exist. Journaled in the temp area so a crash midway is repaired at start-up.
    */
-  async #promote(bucket: string, segments: string[]): Promise<void> {
+  async #promote(bucket: string, segments: string[], heldLock: string): Promise<void> {
     const key = segmentsLockName(bucket, segments);
-    await this.#locks.with(key, async () => {
+    const run = async () => {
       const journal = await this.temp.beginPromotion({ bucket, segments });
       await this.#promoteTree(this.dataPath(bucket, segments), journal.dataHold);
       await this.#promoteTree(this.metaPath(bucket, segments), journal.metaHold);
       await journal.done();
-    });
+    };
+    // A writer retrying its own key (its sidecar landed where a directory is now needed)
+    // already holds that key's lock: locks are not re-entrant, so run directly.
+    if (key === heldLock) await run();
+    else await this.#locks.with(key, run);
   }
 
   async #promoteTree(path: string, hold: string): Promise<void> {

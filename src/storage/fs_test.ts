@@ -169,3 +169,27 @@ Deno.test("concurrent writers of one key: the final bytes always match the final
     }
   });
 });
+
+Deno.test("writing a key and keys below it at once never deadlocks and keeps every object", async () => {
+  await withStore(async (s) => {
+    await s.createBucket("bkt");
+    const keys = ["a", "a/c", "a/b/c", "a//x", "a-b", "d", "d/y"];
+    for (let round = 0; round < 25; round++) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stuck = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`round ${round} deadlocked`)), 5000);
+      });
+      await Promise.race([
+        Promise.all(
+          keys.map((k) => s.putObject("bkt", k, body(k + round), { attributes: attrs() })),
+        ),
+        stuck,
+      ]).finally(() => clearTimeout(timer));
+      for (const k of keys) {
+        const opened = await s.openObject("bkt", k);
+        assertEquals(await readAll(opened.file), k + round);
+      }
+      for (const k of keys) await s.deleteObject("bkt", k);
+    }
+  });
+});

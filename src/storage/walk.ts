@@ -1,0 +1,170 @@
+/**
+ * The lazy, ordered walk behind ListObjects: yields a bucket's keys (and,
+ * with a delimiter, its common prefixes) in exactly S3's order, ascending
+ * by UTF-8 bytes, starting after a given key and reading only the
+ * directories the page needs.
+ */
+import { decodeSegment, SELF_OBJECT } from "./keys.ts";
+import { SEP } from "./paths.ts";
+
+/** One listing entry: an object or a rolled-up common prefix. */
+export type WalkItem =
+  | { type: "object"; key: string; path: string; segments: string[] }
+  | { type: "prefix"; prefix: string };
+
+/** What to walk. */
+export interface WalkOptions {
+  /** Only keys starting with this. */
+  prefix: string;
+  /** Roll keys up to the first delimiter after the prefix ("" for none). */
+  delimiter: string;
+  /** Exclusive lower bound: only keys and prefixes sorting after this. */
+  after: string;
+}
+
+/**
+ * Compares strings by their UTF-8 bytes (code point order), which differs
+ * from JavaScript's UTF-16 order for characters above U+FFFF vs U+E000..U+FFFF.
+ */
+export function compareKeys(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      // Surrogates (astral code points) sort above U+E000..U+FFFF in UTF-8.
+      x = x < 0xe000 ? x + 0x2000 : x - 0x800;
+      y = y < 0xe000 ? y + 0x2000 : y - 0x800;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+interface DirItem {
+  /** Encoded file name. */
+  name: string;
+  /** Decoded segment. */
+  decoded: string;
+  /** object: a file; self: the `%obj` a directory may hold; tree: a directory's contents. */
+  kind: "object" | "self" | "tree";
+  /** Sort key relative to the directory: decoded name, plus "/" for trees. */
+  sort: string;
+}
+
+async function sortedItems(dir: string, isBucketRoot: boolean): Promise<DirItem[]> {
+  const items: DirItem[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      const decoded = decodeSegment(e.name);
+      if (decoded === null) continue; // reserved (%obj is reached through its directory) or foreign
+      if (e.isDirectory) {
+        // The directory's own object (key = its name) sorts before its contents and before
+        // siblings such as "name-x"; whether it exists is checked only when reached.
+        if (!isBucketRoot || decoded !== "") {
+          items.push({ name: e.name, decoded, kind: "self", sort: decoded });
+        }
+        items.push({ name: e.name, decoded, kind: "tree", sort: decoded + "/" });
+      } else if (e.isFile) {
+        items.push({ name: e.name, decoded, kind: "object", sort: decoded });
+      }
+    }
+  } catch {
+    return []; // removed meanwhile, or not a directory
+  }
+  return items.sort((a, b) => compareKeys(a.sort, b.sort));
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.lstat(path)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/** True when the directory holds at least one object anywhere below it. */
+export async function containsObject(dir: string): Promise<boolean> {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dir));
+  } catch {
+    return false;
+  }
+  for (const e of entries) {
+    if (e.isFile && (e.name === SELF_OBJECT || decodeSegment(e.name) !== null)) return true;
+  }
+  for (const e of entries) {
+    if (
+      e.isDirectory && decodeSegment(e.name) !== null && await containsObject(dir + SEP + e.name)
+    ) return true;
+  }
+  return false;
+}
+
+/** Walks a bucket directory, yielding items in S3 order after `opts.after`. */
+export async function* walkBucket(bucketDir: string, opts: WalkOptions): AsyncGenerator<WalkItem> {
+  const { prefix, delimiter, after } = opts;
+  let lastPrefix = "";
+
+  /** The common prefix a key rolls up into, or null. */
+  const rollUp = (key: string): string | null => {
+    if (delimiter === "" || !key.startsWith(prefix)) return null;
+    const i = key.indexOf(delimiter, prefix.length);
+    return i < 0 ? null : key.slice(0, i + delimiter.length);
+  };
+
+  /** Past everything the prefix can match: the rest of a sorted directory is too. */
+  const beyondPrefix = (k: string) => compareKeys(k, prefix) > 0 && !k.startsWith(prefix);
+
+  async function* walk(dir: string, base: string, segments: string[]): AsyncGenerator<WalkItem> {
+    for (const item of await sortedItems(dir, segments.length === 0)) {
+      if (item.kind === "tree") {
+        const tree = base + item.decoded + "/";
+        if (!tree.startsWith(prefix) && !prefix.startsWith(tree)) {
+          if (beyondPrefix(tree)) return;
+          continue;
+        }
+        const path = dir + SEP + item.name;
+        const rolled = tree.startsWith(prefix) ? rollUp(tree) : null;
+        if (rolled !== null) {
+          // Every key below shares this common prefix: emit it once, without descending.
+          if (rolled === lastPrefix || compareKeys(rolled, after) <= 0) continue;
+          if (!(await containsObject(path))) continue;
+          lastPrefix = rolled;
+          yield { type: "prefix", prefix: rolled };
+          continue;
+        }
+        // Skip subtrees that sort entirely before the start.
+        if (compareKeys(tree, after) < 0 && !after.startsWith(tree)) continue;
+        yield* walk(path, tree, [...segments, item.name]);
+        continue;
+      }
+      const key = base + item.decoded;
+      if (!key.startsWith(prefix)) {
+        if (beyondPrefix(key)) return;
+        continue;
+      }
+      const rolled = rollUp(key);
+      if (rolled !== null) {
+        if (rolled === lastPrefix || compareKeys(rolled, after) <= 0) continue;
+      } else if (compareKeys(key, after) <= 0) continue;
+      let path = dir + SEP + item.name;
+      let segs = [...segments, item.name];
+      if (item.kind === "self") {
+        path += SEP + SELF_OBJECT;
+        segs = [...segs, SELF_OBJECT];
+        if (!(await isFile(path))) continue;
+      }
+      if (rolled !== null) {
+        lastPrefix = rolled;
+        yield { type: "prefix", prefix: rolled };
+      } else {
+        yield { type: "object", key, path, segments: segs };
+      }
+    }
+  }
+
+  yield* walk(bucketDir, "", []);
+}
