@@ -1,9 +1,16 @@
 /**
  * Authentication and payload decoding: the one entry point the server uses.
- * (Placeholder implementation: accepts everything and passes bodies through.
- * The auth work replaces the bodies of these functions, keeping the signatures.)
+ * Requests are verified with SigV4 (header or presigned) against the
+ * configured key pair plus the optional credentials file; bodies are decoded
+ * and verified by `decodeRequestBody` whatever the auth setting.
  */
 import type { Config } from "../config.ts";
+import { S3Error } from "../s3/errors.ts";
+import { type DecodedBody, decodeRequestBody } from "./body.ts";
+import { SigV4Verifier, type StreamingSigner } from "./verify.ts";
+import { ALGORITHM } from "./sigv4.ts";
+
+export type { DecodedBody } from "./body.ts";
 
 /** What the authenticator needs to know of a request. */
 export interface AuthInput {
@@ -21,24 +28,10 @@ export interface AuthInput {
 
 /** The outcome of a successful authentication. */
 export interface AuthResult {
-  /** Access key the request was signed with; null when auth is off or the request is anonymous-allowed. */
+  /** Access key the request was signed with; null when auth is off. */
   accessKey: string | null;
-  /** Opaque state needed to verify a streaming (aws-chunked) body's chunk signatures. */
-  streaming?: unknown;
-}
-
-/** The request body as the operation sees it: decoded and verified while it streams. */
-export interface DecodedBody {
-  /** The decoded payload (aws-chunked framing removed); errors with an S3Error on any mismatch. Null for no body. */
-  stream: ReadableStream<Uint8Array> | null;
-  /** Decoded payload length when known in advance (Content-Length or x-amz-decoded-content-length). */
-  length: number | null;
-  /**
-   * After `stream` has been read to its end: the flexible checksums that were
-   * sent and verified, by algorithm (`crc32`, `crc32c`, `crc64nvme`, `sha1`,
-   * `sha256`) as base64 values, to be stored with the object.
-   */
-  checksums(): Record<string, string>;
+  /** Chunk-signature state of a signed request, for streaming (aws-chunked) bodies. */
+  streaming?: StreamingSigner;
 }
 
 /** Verifies requests against the configured credentials. */
@@ -53,17 +46,74 @@ export interface Authenticator {
   ): DecodedBody;
 }
 
+/** Reads the credentials file: a JSON object of access key -> secret key. */
+export async function loadCredentials(path: string): Promise<Map<string, string>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await Deno.readTextFile(path));
+  } catch (e) {
+    throw new Error(`cannot read credentials file ${path}: ${(e as Error).message}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`credentials file ${path} must be a JSON object of "accessKey": "secretKey"`);
+  }
+  const map = new Map<string, string>();
+  for (const [k, v] of Object.entries(parsed)) {
+    if (typeof v !== "string" || k === "" || v === "") {
+      throw new Error(`credentials file ${path}: the secret of "${k}" must be a non-empty string`);
+    }
+    map.set(k, v);
+  }
+  return map;
+}
+
 /** Creates the authenticator for a config (loads the credentials file if set). */
-export function createAuthenticator(_config: Config): Promise<Authenticator> {
-  return Promise.resolve({
-    authenticate: () => Promise.resolve({ accessKey: null }),
-    decodeBody(body, headers) {
-      const len = headers.get("content-length");
-      return {
-        stream: body,
-        length: len === null ? null : Number(len),
-        checksums: () => ({}),
-      };
+export async function createAuthenticator(config: Config): Promise<Authenticator> {
+  const secrets = config.credentialsFile
+    ? await loadCredentials(config.credentialsFile)
+    : new Map<string, string>();
+  secrets.set(config.accessKey, config.secretKey);
+  const verifier = new SigV4Verifier((key) => secrets.get(key));
+  return {
+    authenticate(input) {
+      if (!config.auth) return Promise.resolve({ accessKey: null });
+      const req = { ...input, now: input.now ?? new Date() };
+      const authorization = input.headers.get("authorization");
+      if (authorization !== null) {
+        if (!authorization.startsWith(ALGORITHM)) {
+          throw new S3Error(
+            "InvalidRequest",
+            "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.",
+          );
+        }
+        const v = verifier.verifyHeader(req, authorization);
+        return Promise.resolve({ accessKey: v.accessKey, streaming: v.signer });
+      }
+      const query = new URLSearchParams(input.rawQuery);
+      if (
+        query.has("X-Amz-Algorithm") || query.has("X-Amz-Signature") ||
+        query.has("X-Amz-Credential")
+      ) {
+        const v = verifier.verifyPresigned(req, query);
+        return Promise.resolve({ accessKey: v.accessKey });
+      }
+      if (query.has("AWSAccessKeyId") && query.has("Signature")) {
+        throw new S3Error(
+          "InvalidRequest",
+          "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.",
+        );
+      }
+      throw new S3Error("AccessDenied");
     },
-  });
+    decodeBody(body, headers, auth) {
+      const signedChunks = (headers.get("x-amz-content-sha256") ?? "").startsWith(
+        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+      );
+      return decodeRequestBody(
+        body,
+        headers,
+        signedChunks && auth.streaming ? auth.streaming : null,
+      );
+    },
+  };
 }

@@ -17,6 +17,14 @@ function checksumHeaders(meta: ObjectMeta): Record<string, string> {
   return h;
 }
 
+/** BadDigest when the client's Content-MD5 differs from the MD5 of the bytes received. */
+export function verifyContentMd5(expected: Uint8Array | null, actual: Uint8Array): void {
+  if (expected === null) return;
+  if (expected.length !== actual.length || expected.some((b, i) => b !== actual[i])) {
+    throw new S3Error("BadDigest");
+  }
+}
+
 /** Writes a request body as `bucket/key` with the given attributes, verifying what the body carries. */
 export async function storeBody(
   ctx: RequestContext,
@@ -28,7 +36,9 @@ export async function storeBody(
   return await ctx.storage.putObject(bucket, key, body.stream, {
     attributes,
     precondition: writePrecondition(ctx.headers) ?? undefined,
-    finalize: () => {
+    needMd5: body.contentMd5 !== null,
+    finalize: ({ md5 }) => {
+      verifyContentMd5(body.contentMd5, md5);
       const checksums = body.checksums();
       if (Object.keys(checksums).length === 0) return;
       return { checksums, checksumType: "FULL_OBJECT" };

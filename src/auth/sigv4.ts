@@ -1,0 +1,151 @@
+/**
+ * The pieces of AWS Signature Version 4: URI encoding, the canonical request,
+ * the string to sign, the (cached) signing key, and constant-time comparison.
+ * Pure functions over strings and bytes; no knowledge of HTTP servers.
+ */
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { Buffer } from "node:buffer";
+
+/** The only algorithm accepted. */
+export const ALGORITHM = "AWS4-HMAC-SHA256";
+/** Hex SHA-256 of the empty string. */
+export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+const UNRESERVED = /[A-Za-z0-9\-._~]/;
+
+/** AWS's URI encoding: everything but unreserved characters as %XX (upper case); `/` kept when asked. */
+export function awsUriEncode(s: string, keepSlash: boolean): string {
+  let out = "";
+  for (const ch of s) {
+    if (UNRESERVED.test(ch) || (keepSlash && ch === "/")) out += ch;
+    else {for (const b of new TextEncoder().encode(ch)) {
+        out += "%" + (b < 16 ? "0" : "") + b.toString(16).toUpperCase();
+      }}
+  }
+  return out;
+}
+
+/** Decodes %XX escapes, leaving `+` alone; null when the escapes are not valid UTF-8. */
+function percentDecode(s: string): string | null {
+  if (!s.includes("%")) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Canonical URIs to try for a raw request path: S3 signs the path as sent
+ * (never normalising `//` or `.`), so the raw path comes first; a
+ * re-encoded form follows when the client left characters unescaped that
+ * its signer escaped (or used lower-case hex).
+ */
+export function canonicalUris(rawPath: string): string[] {
+  const path = rawPath === "" ? "/" : rawPath;
+  const segments = path.split("/").map((seg) => {
+    const decoded = percentDecode(seg);
+    return decoded === null ? seg : awsUriEncode(decoded, false);
+  });
+  const normalised = segments.join("/");
+  return normalised === path ? [path] : [path, normalised];
+}
+
+/** The canonical query string: pairs URI-encoded, sorted by name then value, `omit` left out. */
+export function canonicalQuery(rawQuery: string, omit?: string): string {
+  if (rawQuery === "") return "";
+  const pairs: [string, string][] = [];
+  for (const part of rawQuery.split("&")) {
+    if (part === "") continue;
+    const eq = part.indexOf("=");
+    const rawName = eq < 0 ? part : part.slice(0, eq);
+    const rawValue = eq < 0 ? "" : part.slice(eq + 1);
+    const name = percentDecode(rawName) ?? rawName;
+    if (name === omit) continue;
+    pairs.push([
+      awsUriEncode(name, false),
+      awsUriEncode(percentDecode(rawValue) ?? rawValue, false),
+    ]);
+  }
+  pairs.sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
+  return pairs.map(([k, v]) => `${k}=${v}`).join("&");
+}
+
+/** Canonical header lines for the signed headers: lower-case names, trimmed values with inner runs of spaces folded. */
+export function canonicalHeaders(headers: Headers, signed: readonly string[]): string {
+  let out = "";
+  for (const name of signed) {
+    const value = (headers.get(name) ?? "").trim().replace(/\s+/g, " ");
+    out += `${name}:${value}\n`;
+  }
+  return out;
+}
+
+/** The canonical request of SigV4. */
+export function canonicalRequest(
+  method: string,
+  uri: string,
+  query: string,
+  headerLines: string,
+  signedHeaders: readonly string[],
+  payloadHash: string,
+): string {
+  return [method, uri, query, headerLines, signedHeaders.join(";"), payloadHash].join("\n");
+}
+
+/** Hex SHA-256 of a string or bytes. */
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** The string to sign for a canonical request. */
+export function stringToSign(amzDate: string, scope: string, canonical: string): string {
+  return `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
+}
+
+const keyCache = new Map<string, Uint8Array>();
+
+/** The SigV4 signing key for a secret, date (YYYYMMDD), region and service; cached per day. */
+export function signingKey(
+  secret: string,
+  date: string,
+  region: string,
+  service: string,
+): Uint8Array {
+  const id = `${secret}\0${date}\0${region}\0${service}`;
+  let key = keyCache.get(id);
+  if (!key) {
+    const kDate = createHmac("sha256", "AWS4" + secret).update(date).digest();
+    const kRegion = createHmac("sha256", kDate).update(region).digest();
+    const kService = createHmac("sha256", kRegion).update(service).digest();
+    key = new Uint8Array(createHmac("sha256", kService).update("aws4_request").digest());
+    if (keyCache.size > 256) keyCache.clear();
+    keyCache.set(id, key);
+  }
+  return key;
+}
+
+/** Hex HMAC-SHA256. */
+export function hmacHex(key: Uint8Array, data: string): string {
+  return createHmac("sha256", key).update(data).digest("hex");
+}
+
+/** Compares two hex signatures in constant time (for equal lengths). */
+export function signaturesEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Parses `YYYYMMDDTHHMMSSZ`; null when malformed. */
+export function parseAmzDate(s: string): Date | null {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s);
+  if (!m) return null;
+  const d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]));
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** Formats a date as `YYYYMMDDTHHMMSSZ`. */
+export function formatAmzDate(d: Date): string {
+  return d.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+}
