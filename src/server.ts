@@ -81,6 +81,7 @@ export async function startServer(
     fsync: config.fsync,
   });
   await storage.init();
+  const sweeper = startMultipartSweeper(storage, config.multipartTtlSeconds * 1000);
   const authenticator = await createAuthenticator(config);
 
   const metrics = new Metrics();
@@ -267,9 +268,30 @@ export async function startServer(
         }),
       ]);
       clearTimeout(timer);
+      clearInterval(sweeper);
       storage.close();
     },
   };
+}
+
+/**
+ * Removes abandoned multipart uploads once at start-up and then every
+ * quarter of the TTL (at most hourly); a TTL of 0 disables the sweep.
+ */
+function startMultipartSweeper(
+  storage: FsStorage,
+  ttlMs: number,
+): ReturnType<typeof setInterval> | undefined {
+  if (ttlMs <= 0) return undefined;
+  const sweep = () => {
+    storage.multipart.sweep(ttlMs).then((n) => {
+      if (n > 0) logEvent("info", "removed abandoned multipart uploads", { count: n });
+    }).catch((e) => logEvent("error", "multipart sweep failed", { error: String(e) }));
+  };
+  sweep();
+  const timer = setInterval(sweep, Math.max(1000, Math.min(ttlMs / 4, 3600_000)));
+  Deno.unrefTimer(timer);
+  return timer;
 }
 
 /** Where a request was routed: for errors, logs, metrics and CORS. */

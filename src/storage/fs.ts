@@ -14,6 +14,7 @@ import {
   validateBucketName,
 } from "./keys.ts";
 import { NamedLocks } from "./locks.ts";
+import { MultipartStore } from "./multipart.ts";
 import {
   DEFAULT_CONTENT_TYPE,
   findEntry,
@@ -85,6 +86,8 @@ export class FsStorage {
   readonly metaRoot: string;
   /** Temp files of this process. */
   readonly temp: TempArea;
+  /** Multipart staging. */
+  readonly multipart: MultipartStore;
   readonly #locks = new NamedLocks();
   readonly #knownDirs = new Set<string>();
   readonly #opts: FsStorageOptions;
@@ -96,6 +99,7 @@ export class FsStorage {
     this.systemRoot = this.root + SEP + SYSTEM_DIR;
     this.metaRoot = this.systemRoot + SEP + "meta";
     this.temp = new TempArea(this.systemRoot + SEP + "tmp", opts.fsync);
+    this.multipart = new MultipartStore(this);
   }
 
   /** Creates the directory layout and cleans what crashed processes left behind. */
@@ -203,6 +207,7 @@ export class FsStorage {
     await Deno.remove(dir, { recursive: true });
     await removeQuietly(this.metaRoot + SEP + bucket, true);
     await removeQuietly(this.systemRoot + SEP + "buckets" + SEP + bucket, true);
+    await this.multipart.removeBucket(bucket);
     this.#forgetDirs(dir);
     this.#forgetDirs(this.metaRoot + SEP + bucket);
   }

@@ -1,0 +1,500 @@
+/** Multipart uploads against a real server with the AWS SDK: round trips, S3 ETags, listings, copies, every error. */
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { Readable } from "node:stream";
+import { createHash } from "node:crypto";
+import { Buffer } from "node:buffer";
+import { bytesOf, errorCode, md5Hex, raw, serverTest, type TestServer } from "./support/server.ts";
+import { assert, assertEquals, assertRejects } from "./support/assert.ts";
+
+const B = "mpu-bucket";
+const MiB = 1024 * 1024;
+
+/** Deterministic pseudo-random bytes. */
+function pattern(size: number, seed: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = seed | 1;
+  for (let i = 0; i < size; i += 4) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x;
+    out[i + 1] = x >>> 8;
+    out[i + 2] = x >>> 16;
+    out[i + 3] = x >>> 24;
+  }
+  return out;
+}
+
+/** The S3 multipart ETag computed independently: MD5 over binary part MD5s, then -N. */
+function expectedEtag(data: Uint8Array, partSize: number): string {
+  const h = createHash("md5");
+  let n = 0;
+  for (let off = 0; off < data.byteLength; off += partSize, n++) {
+    h.update(createHash("md5").update(data.subarray(off, off + partSize)).digest());
+  }
+  return `"${h.digest("hex")}-${n}"`;
+}
+
+async function code(p: Promise<unknown>): Promise<string | undefined> {
+  const e = await assertRejects(() => p);
+  return (e as { name?: string }).name;
+}
+
+async function create(
+  t: TestServer,
+  key: string,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const r = await t.s3.send(new CreateMultipartUploadCommand({ Bucket: B, Key: key, ...extra }));
+  return r.UploadId!;
+}
+
+async function stagingEntries(t: TestServer): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string) => {
+    for await (const e of Deno.readDir(dir)) {
+      out.push(e.name);
+      if (e.isDirectory) await walk(`${dir}/${e.name}`);
+    }
+  };
+  await walk(`${t.dataDir}/.geckos3/multipart`).catch(() => {});
+  return out;
+}
+
+serverTest(
+  "lib-storage uploads 64 MiB in parallel parts with default checksums; ETag, bytes and metadata round-trip",
+  async (t) => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+    const data = pattern(64 * MiB, 7);
+    const partSize = 8 * MiB;
+    const upload = new Upload({
+      client: t.s3,
+      params: {
+        Bucket: B,
+        Key: "big/object.bin",
+        Body: Readable.from((function* () {
+          for (let off = 0; off < data.byteLength; off += MiB) yield data.subarray(off, off + MiB);
+        })()),
+        ContentType: "application/x-test",
+        Metadata: { author: "alice" },
+        CacheControl: "max-age=60",
+      },
+      partSize,
+      queueSize: 4,
+    });
+    const done = await upload.done();
+    assertEquals(done.ETag, expectedEtag(data, partSize));
+    const got = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "big/object.bin" }));
+    assertEquals(got.ETag, expectedEtag(data, partSize));
+    assertEquals(got.ContentType, "application/x-test");
+    assertEquals(got.Metadata, { author: "alice" });
+    assertEquals(got.CacheControl, "max-age=60");
+    assertEquals(await md5Hex(await bytesOf(got.Body)), await md5Hex(data));
+    assertEquals(await stagingEntries(t), [B]);
+    const list = await t.s3.send(new ListObjectsV2Command({ Bucket: B }));
+    assertEquals(list.Contents?.map((c) => [c.Key, c.Size, c.ETag]), [[
+      "big/object.bin",
+      data.byteLength,
+      done.ETag,
+    ]]);
+  },
+);
+
+serverTest(
+  "UploadPart/Complete validation: ids, part numbers, order, ETags, sizes, keys",
+  async (t) => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+    await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "victim", Body: "keep me" }));
+    const id = await create(t, "k");
+    const five = pattern(5 * MiB, 1);
+    const p1 = await t.s3.send(
+      new UploadPartCommand({ Bucket: B, Key: "k", UploadId: id, PartNumber: 1, Body: five }),
+    );
+    const p2 = await t.s3.send(
+      new UploadPartCommand({ Bucket: B, Key: "k", UploadId: id, PartNumber: 2, Body: "tail" }),
+    );
+    const small = await t.s3.send(
+      new UploadPartCommand({ Bucket: B, Key: "k", UploadId: id, PartNumber: 3, Body: "small" }),
+    );
+    assertEquals(p1.ETag, `"${await md5Hex(five)}"`);
+    // Unknown and crafted upload ids never reach the filesystem.
+    for (const bad of ["nope", "../..", "..", `${id}/..`, id.slice(1) + "A"]) {
+      assertEquals(
+        await code(
+          t.s3.send(
+            new UploadPartCommand({ Bucket: B, Key: "k", UploadId: bad, PartNumber: 1, Body: "x" }),
+          ),
+        ),
+        "NoSuchUpload",
+      );
+      assertEquals(
+        await code(
+          t.s3.send(new AbortMultipartUploadCommand({ Bucket: B, Key: "k", UploadId: bad })),
+        ),
+        "NoSuchUpload",
+      );
+      assertEquals(
+        await code(t.s3.send(new ListPartsCommand({ Bucket: B, Key: "k", UploadId: bad }))),
+        "NoSuchUpload",
+      );
+    }
+    assertEquals(
+      (await t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "victim" }))).ContentLength,
+      7,
+    );
+    // The key must match the upload's.
+    assertEquals(
+      await code(
+        t.s3.send(
+          new UploadPartCommand({
+            Bucket: B,
+            Key: "other",
+            UploadId: id,
+            PartNumber: 1,
+            Body: "x",
+          }),
+        ),
+      ),
+      "NoSuchUpload",
+    );
+    for (const n of ["0", "10001", "abc", "-1"]) {
+      const r = await raw(`${t.url}/${B}/k?partNumber=${n}&uploadId=${id}`, {
+        method: "PUT",
+        body: "x",
+      });
+      assertEquals([r.status, errorCode(r.text)], [400, "InvalidArgument"], n);
+    }
+    const complete = (parts: { PartNumber: number; ETag?: string }[], key = "k") =>
+      t.s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: B,
+          Key: key,
+          UploadId: id,
+          MultipartUpload: { Parts: parts },
+        }),
+      );
+    const emptyXml = `<CompleteMultipartUpload></CompleteMultipartUpload>`;
+    const r = await raw(`${t.url}/${B}/k?uploadId=${id}`, { method: "POST", body: emptyXml });
+    assertEquals([r.status, errorCode(r.text)], [400, "MalformedXML"]);
+    assertEquals(
+      await code(complete([{ PartNumber: 2, ETag: p2.ETag }, { PartNumber: 1, ETag: p1.ETag }])),
+      "InvalidPartOrder",
+    );
+    assertEquals(await code(complete([{ PartNumber: 1, ETag: p2.ETag }])), "InvalidPart");
+    assertEquals(
+      await code(complete([{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 4, ETag: p2.ETag }])),
+      "InvalidPart",
+    );
+    assertEquals(
+      await code(
+        complete([{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 3, ETag: small.ETag }, {
+          PartNumber: 4,
+          ETag: p2.ETag,
+        }]),
+      ),
+      "InvalidPart",
+    );
+    const p4 = await t.s3.send(
+      new UploadPartCommand({ Bucket: B, Key: "k", UploadId: id, PartNumber: 4, Body: "four" }),
+    );
+    assertEquals(
+      await code(
+        complete([{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 3, ETag: small.ETag }, {
+          PartNumber: 4,
+          ETag: p4.ETag,
+        }]),
+      ),
+      "EntityTooSmall",
+    );
+    assertEquals(await code(complete([{ PartNumber: 1, ETag: p1.ETag }], "other")), "NoSuchUpload");
+    // After all those failures the upload is intact and completes; re-uploading a part replaced it.
+    const p2b = await t.s3.send(
+      new UploadPartCommand({ Bucket: B, Key: "k", UploadId: id, PartNumber: 2, Body: "new tail" }),
+    );
+    const done = await complete([{ PartNumber: 1, ETag: p1.ETag }, {
+      PartNumber: 2,
+      ETag: p2b.ETag,
+    }]);
+    const expected = new Uint8Array(five.byteLength + 8);
+    expected.set(five);
+    expected.set(new TextEncoder().encode("new tail"), five.byteLength);
+    assertEquals(done.ETag, expectedEtag(expected, 5 * MiB));
+    const got = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "k" }));
+    assertEquals(await md5Hex(await bytesOf(got.Body)), await md5Hex(expected));
+    assertEquals(await code(complete([{ PartNumber: 1, ETag: p1.ETag }])), "NoSuchUpload");
+    assertEquals(await stagingEntries(t), [B]);
+  },
+);
+
+serverTest("concurrent completes of one upload: one object, never corrupt", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  const id = await create(t, "race");
+  const a = pattern(5 * MiB, 3);
+  const p1 = await t.s3.send(
+    new UploadPartCommand({ Bucket: B, Key: "race", UploadId: id, PartNumber: 1, Body: a }),
+  );
+  const p2 = await t.s3.send(
+    new UploadPartCommand({ Bucket: B, Key: "race", UploadId: id, PartNumber: 2, Body: "end" }),
+  );
+  const parts = [{ PartNumber: 1, ETag: p1.ETag }, { PartNumber: 2, ETag: p2.ETag }];
+  const results = await Promise.allSettled(
+    Array.from(
+      { length: 4 },
+      () =>
+        t.s3.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: B,
+            Key: "race",
+            UploadId: id,
+            MultipartUpload: { Parts: parts },
+          }),
+        ),
+    ),
+  );
+  const ok = results.filter((r) => r.status === "fulfilled");
+  assert(ok.length >= 1);
+  for (const r of results) {
+    if (r.status === "rejected") assertEquals((r.reason as { name: string }).name, "NoSuchUpload");
+  }
+  const head = await t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "race" }));
+  assertEquals(head.ContentLength, a.byteLength + 3);
+  assertEquals(head.ETag, (ok[0] as PromiseFulfilledResult<{ ETag?: string }>).value.ETag);
+});
+
+serverTest(
+  "ListParts and ListMultipartUploads page correctly; staging never shows in object listings",
+  async (t) => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+    const id = await create(t, "parts");
+    for (let n = 1; n <= 5; n++) {
+      await t.s3.send(
+        new UploadPartCommand({
+          Bucket: B,
+          Key: "parts",
+          UploadId: id,
+          PartNumber: n,
+          Body: `part ${n}`,
+        }),
+      );
+    }
+    let page = await t.s3.send(
+      new ListPartsCommand({ Bucket: B, Key: "parts", UploadId: id, MaxParts: 2 }),
+    );
+    assertEquals([
+      page.Parts?.map((p) => p.PartNumber),
+      page.IsTruncated,
+      page.NextPartNumberMarker,
+    ], [[1, 2], true, "2"]);
+    assertEquals(page.Parts?.[0].Size, 6);
+    assertEquals(page.Parts?.[0].ETag, `"${await md5Hex("part 1")}"`);
+    page = await t.s3.send(
+      new ListPartsCommand({ Bucket: B, Key: "parts", UploadId: id, PartNumberMarker: "4" }),
+    );
+    assertEquals([page.Parts?.map((p) => p.PartNumber), page.IsTruncated], [[5], false]);
+    const ids: Record<string, string> = { parts: id };
+    for (const k of ["a/1", "a/2", "b", "c/x/y"]) ids[k] = await create(t, k);
+    const second = await create(t, "b");
+    let uploads = await t.s3.send(new ListMultipartUploadsCommand({ Bucket: B }));
+    assertEquals(uploads.Uploads?.map((u) => u.Key), ["a/1", "a/2", "b", "b", "c/x/y", "parts"]);
+    uploads = await t.s3.send(new ListMultipartUploadsCommand({ Bucket: B, Delimiter: "/" }));
+    assertEquals(uploads.CommonPrefixes?.map((p) => p.Prefix), ["a/", "c/"]);
+    assertEquals(uploads.Uploads?.map((u) => u.Key), ["b", "b", "parts"]);
+    const seen: string[] = [];
+    let keyMarker: string | undefined;
+    let idMarker: string | undefined;
+    for (let i = 0; i < 10; i++) {
+      const p = await t.s3.send(
+        new ListMultipartUploadsCommand({
+          Bucket: B,
+          MaxUploads: 2,
+          KeyMarker: keyMarker,
+          UploadIdMarker: idMarker,
+        }),
+      );
+      seen.push(...(p.Uploads ?? []).map((u) => `${u.Key}:${u.UploadId}`));
+      if (!p.IsTruncated) break;
+      keyMarker = p.NextKeyMarker;
+      idMarker = p.NextUploadIdMarker;
+    }
+    assertEquals(seen.length, 6);
+    assertEquals(new Set(seen).size, 6);
+    assert(seen.includes(`b:${second}`) && seen.includes(`b:${ids.b}`));
+    uploads = await t.s3.send(new ListMultipartUploadsCommand({ Bucket: B, Prefix: "c/" }));
+    assertEquals(uploads.Uploads?.map((u) => u.Key), ["c/x/y"]);
+    const objects = await t.s3.send(new ListObjectsV2Command({ Bucket: B }));
+    assertEquals(objects.KeyCount, 0);
+  },
+);
+
+serverTest("UploadPartCopy copies whole objects and byte ranges", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  const src = pattern(6 * MiB, 9);
+  await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "src", Body: src }));
+  const id = await create(t, "copied");
+  const c1 = await t.s3.send(
+    new UploadPartCopyCommand({
+      Bucket: B,
+      Key: "copied",
+      UploadId: id,
+      PartNumber: 1,
+      CopySource: `${B}/src`,
+    }),
+  );
+  const c2 = await t.s3.send(
+    new UploadPartCopyCommand({
+      Bucket: B,
+      Key: "copied",
+      UploadId: id,
+      PartNumber: 2,
+      CopySource: `${B}/src`,
+      CopySourceRange: "bytes=100-1123",
+    }),
+  );
+  assertEquals(c1.CopyPartResult?.ETag, `"${await md5Hex(src)}"`);
+  assertEquals(c2.CopyPartResult?.ETag, `"${await md5Hex(src.subarray(100, 1124))}"`);
+  assertEquals(
+    await code(t.s3.send(
+      new UploadPartCopyCommand({
+        Bucket: B,
+        Key: "copied",
+        UploadId: id,
+        PartNumber: 3,
+        CopySource: `${B}/src`,
+        CopySourceRange: "bytes=0-99999999",
+      }),
+    )),
+    "InvalidArgument",
+  );
+  await t.s3.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: B,
+      Key: "copied",
+      UploadId: id,
+      MultipartUpload: {
+        Parts: [{ PartNumber: 1, ETag: c1.CopyPartResult?.ETag }, {
+          PartNumber: 2,
+          ETag: c2.CopyPartResult?.ETag,
+        }],
+      },
+    }),
+  );
+  const got = await bytesOf(
+    (await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "copied" }))).Body,
+  );
+  assertEquals(got.byteLength, src.byteLength + 1024);
+  assertEquals(await md5Hex(got.subarray(src.byteLength)), await md5Hex(src.subarray(100, 1124)));
+});
+
+serverTest("aborting during an in-flight part upload leaves nothing behind", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  const id = await create(t, "aborted");
+  let push!: (c: Uint8Array | null) => void;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      push = (c) => (c ? controller.enqueue(c) : controller.close());
+    },
+  });
+  const inflight = raw(`${t.url}/${B}/aborted?partNumber=1&uploadId=${id}`, {
+    method: "PUT",
+    body,
+    headers: { "content-length": "2000000" },
+  });
+  push(new Uint8Array(1_000_000));
+  await new Promise((r) => setTimeout(r, 100));
+  await t.s3.send(new AbortMultipartUploadCommand({ Bucket: B, Key: "aborted", UploadId: id }));
+  push(new Uint8Array(1_000_000));
+  push(null);
+  const r = await inflight;
+  assertEquals([r.status, errorCode(r.text)], [404, "NoSuchUpload"]);
+  assertEquals(await stagingEntries(t), [B]);
+  const tmp = await Array.fromAsync(Deno.readDir(`${t.dataDir}/.geckos3/tmp`));
+  for (const d of tmp) {
+    const files = (await Array.fromAsync(Deno.readDir(`${t.dataDir}/.geckos3/tmp/${d.name}`))).map((
+      e,
+    ) => e.name);
+    assert(files.every((f) => f.startsWith("heartbeat")), files.join(","));
+  }
+  assertEquals(
+    await code(
+      t.s3.send(new AbortMultipartUploadCommand({ Bucket: B, Key: "aborted", UploadId: id })),
+    ),
+    "NoSuchUpload",
+  );
+});
+
+serverTest(
+  "the sweep removes abandoned uploads but not active ones; checksums of parts compose",
+  async (t) => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+    const old = await create(t, "old");
+    const id = await create(t, "sum", { ChecksumAlgorithm: "SHA256" });
+    const a = pattern(5 * MiB, 5);
+    const p1 = await t.s3.send(
+      new UploadPartCommand({
+        Bucket: B,
+        Key: "sum",
+        UploadId: id,
+        PartNumber: 1,
+        Body: a,
+        ChecksumAlgorithm: "SHA256",
+      }),
+    );
+    const p2 = await t.s3.send(
+      new UploadPartCommand({
+        Bucket: B,
+        Key: "sum",
+        UploadId: id,
+        PartNumber: 2,
+        Body: "b",
+        ChecksumAlgorithm: "SHA256",
+      }),
+    );
+    assertEquals(p1.ChecksumSHA256, createHash("sha256").update(a).digest("base64"));
+    const done = await t.s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: B,
+        Key: "sum",
+        UploadId: id,
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: p1.ETag, ChecksumSHA256: p1.ChecksumSHA256 },
+            { PartNumber: 2, ETag: p2.ETag, ChecksumSHA256: p2.ChecksumSHA256 },
+          ],
+        },
+      }),
+    );
+    const composite = createHash("sha256").update(Buffer.concat([
+      Buffer.from(p1.ChecksumSHA256!, "base64"),
+      Buffer.from(p2.ChecksumSHA256!, "base64"),
+    ])).digest("base64") + "-2";
+    assertEquals(done.ChecksumSHA256, composite);
+    const head = await t.s3.send(
+      new HeadObjectCommand({ Bucket: B, Key: "sum", ChecksumMode: "ENABLED" }),
+    );
+    assertEquals(head.ChecksumSHA256, composite);
+    // Sweep as if a day had passed: the abandoned upload goes.
+    assertEquals(await t.server.storage.multipart.sweep(3600_000, Date.now() + 86400_000), 1);
+    assertEquals(
+      await code(t.s3.send(new ListPartsCommand({ Bucket: B, Key: "old", UploadId: old }))),
+      "NoSuchUpload",
+    );
+    // An upload with recent activity stays.
+    const fresh = await create(t, "fresh");
+    assertEquals(await t.server.storage.multipart.sweep(3600_000), 0);
+    await t.s3.send(new ListPartsCommand({ Bucket: B, Key: "fresh", UploadId: fresh }));
+  },
+);
