@@ -9,6 +9,7 @@ import { S3Error } from "../s3/errors.ts";
 import { type DecodedBody, decodeRequestBody } from "./body.ts";
 import { SigV4Verifier, type StreamingSigner } from "./verify.ts";
 import { ALGORITHM } from "./sigv4.ts";
+import { verifyV2Header, verifyV2Query } from "./sigv2.ts";
 
 export type { DecodedBody } from "./body.ts";
 
@@ -73,13 +74,19 @@ export async function createAuthenticator(config: Config): Promise<Authenticator
     ? await loadCredentials(config.credentialsFile)
     : new Map<string, string>();
   secrets.set(config.accessKey, config.secretKey);
-  const verifier = new SigV4Verifier((key) => secrets.get(key));
+  const secretOf = (key: string) => secrets.get(key);
+  const verifier = new SigV4Verifier(secretOf);
   return {
     authenticate(input) {
       if (!config.auth) return Promise.resolve({ accessKey: null });
       const req = { ...input, now: input.now ?? new Date() };
       const authorization = input.headers.get("authorization");
       if (authorization !== null) {
+        if (authorization.startsWith("AWS ")) {
+          return Promise.resolve({
+            accessKey: verifyV2Header(req, authorization, secretOf).accessKey,
+          });
+        }
         if (!authorization.startsWith(ALGORITHM)) {
           throw new S3Error(
             "InvalidRequest",
@@ -87,7 +94,7 @@ export async function createAuthenticator(config: Config): Promise<Authenticator
           );
         }
         const v = verifier.verifyHeader(req, authorization);
-        return Promise.resolve({ accessKey: v.accessKey, streaming: v.signer });
+        return Promise.resolve({ accessKey: v.accessKey, streaming: v.signer ?? undefined });
       }
       const query = new URLSearchParams(input.rawQuery);
       if (
@@ -98,10 +105,7 @@ export async function createAuthenticator(config: Config): Promise<Authenticator
         return Promise.resolve({ accessKey: v.accessKey });
       }
       if (query.has("AWSAccessKeyId") && query.has("Signature")) {
-        throw new S3Error(
-          "InvalidRequest",
-          "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.",
-        );
+        return Promise.resolve({ accessKey: verifyV2Query(req, query, secretOf).accessKey });
       }
       throw new S3Error("AccessDenied");
     },

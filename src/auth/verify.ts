@@ -46,7 +46,8 @@ export interface StreamingSigner {
 /** A verified request. */
 export interface Verified {
   accessKey: string;
-  signer: StreamingSigner;
+  /** Chunk-signing state (SigV4 header auth); null for SigV2. */
+  signer: StreamingSigner | null;
 }
 
 const PAYLOAD_MODES = new Set([

@@ -1,0 +1,137 @@
+/**
+ * Test support for real command-line clients (aws-cli, rclone, s3cmd,
+ * python boto3): a geckos3 child process started the way the README says,
+ * with auth on and the default credentials, and a runner for commands.
+ */
+import { freePort, spawnServer } from "./process.ts";
+import { ACCESS_KEY, SECRET_KEY } from "./server.ts";
+
+/** Output of a finished command. */
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A server for a client test, with a scratch directory. */
+export interface ClientEnv {
+  /** Endpoint URL, `http://127.0.0.1:<port>`. */
+  url: string;
+  /** Port number. */
+  port: number;
+  /** The server's data dir. */
+  dataDir: string;
+  /** A scratch directory for the client's files. */
+  work: string;
+  /** Environment for clients: credentials, region, endpoint, isolated config. */
+  env: Record<string, string>;
+  /** Runs a command; throws with its output when it exits non-zero (unless allowFailure). */
+  run(
+    cmd: string,
+    args: string[],
+    opts?: { allowFailure?: boolean; stdin?: string; env?: Record<string, string> },
+  ): Promise<RunResult>;
+}
+
+/** True when `name` resolves on PATH (or is an absolute path that exists). */
+export function hasCommand(name: string): boolean {
+  try {
+    const r = new Deno.Command("sh", {
+      args: ["-c", `command -v ${name}`],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync();
+    return r.success;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts a server (auth on, default credentials) and runs `fn` against it, cleaning up after. */
+export async function withClientServer(fn: (c: ClientEnv) => Promise<void>): Promise<void> {
+  const dataDir = await Deno.makeTempDir({ prefix: "geckos3-client-data-" });
+  const work = await Deno.makeTempDir({ prefix: "geckos3-client-work-" });
+  const port = await freePort();
+  const server = await spawnServer([`-data-dir=${dataDir}`, `-listen=127.0.0.1:${port}`]);
+  const url = `http://127.0.0.1:${port}`;
+  const env: Record<string, string> = {
+    HOME: work,
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    AWS_ACCESS_KEY_ID: ACCESS_KEY,
+    AWS_SECRET_ACCESS_KEY: SECRET_KEY,
+    AWS_DEFAULT_REGION: "us-east-1",
+    AWS_REGION: "us-east-1",
+    AWS_ENDPOINT_URL: url,
+    AWS_CONFIG_FILE: `${work}/aws-config`,
+    AWS_SHARED_CREDENTIALS_FILE: `${work}/aws-credentials`,
+    AWS_PAGER: "",
+    ...(Deno.env.get("PYENV_ROOT") ? { PYENV_ROOT: Deno.env.get("PYENV_ROOT")! } : {}),
+  };
+  const run: ClientEnv["run"] = async (cmd, args, opts = {}) => {
+    const child = new Deno.Command(cmd, {
+      args,
+      cwd: work,
+      env: { ...env, ...opts.env },
+      clearEnv: true,
+      stdin: opts.stdin !== undefined ? "piped" : "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    if (opts.stdin !== undefined) {
+      const w = child.stdin.getWriter();
+      await w.write(new TextEncoder().encode(opts.stdin));
+      await w.close();
+    }
+    const out = await child.output();
+    const result = {
+      code: out.code,
+      stdout: new TextDecoder().decode(out.stdout),
+      stderr: new TextDecoder().decode(out.stderr),
+    };
+    if (result.code !== 0 && !opts.allowFailure) {
+      throw new Error(
+        `${cmd} ${args.join(" ")} exited ${result.code}\n${result.stdout}\n${result.stderr}`,
+      );
+    }
+    return result;
+  };
+  try {
+    await fn({ url, port, dataDir, work, env, run });
+  } finally {
+    await server.stop("SIGTERM");
+    await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    await Deno.remove(work, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Writes `size` pseudo-random bytes to `path` (deterministic for a seed). */
+export async function writeRandomFile(path: string, size: number, seed = 1): Promise<void> {
+  const file = await Deno.open(path, { write: true, create: true, truncate: true });
+  const block = new Uint8Array(1024 * 1024);
+  let x = seed | 1;
+  try {
+    for (let written = 0; written < size;) {
+      for (let i = 0; i < block.length; i += 4) {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        block[i] = x;
+        block[i + 1] = x >>> 8;
+        block[i + 2] = x >>> 16;
+        block[i + 3] = x >>> 24;
+      }
+      const n = Math.min(block.length, size - written);
+      let off = 0;
+      while (off < n) off += await file.write(block.subarray(off, n));
+      written += n;
+    }
+  } finally {
+    file.close();
+  }
+}
+
+/** True when two files have identical bytes. */
+export async function sameFile(a: string, b: string): Promise<boolean> {
+  const r = await new Deno.Command("cmp", { args: ["-s", a, b] }).output();
+  return r.success;
+}
