@@ -1,0 +1,66 @@
+/** rclone (provider Other, configured by environment variables) against a geckos3 process. */
+import { hasCommand, withClientServer } from "./support/clients.ts";
+import { assert, assertEquals } from "./support/assert.ts";
+
+const ignore = !hasCommand("rclone");
+
+Deno.test({
+  name: "rclone: copy, sync, lsf, check (hashes), delete and purge on 500 nested files",
+  ignore,
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  await withClientServer(async (c) => {
+    const env = {
+      RCLONE_CONFIG_GECKO_TYPE: "s3",
+      RCLONE_CONFIG_GECKO_PROVIDER: "Other",
+      RCLONE_CONFIG_GECKO_ACCESS_KEY_ID: "geckoadmin",
+      RCLONE_CONFIG_GECKO_SECRET_ACCESS_KEY: "geckoadmin",
+      RCLONE_CONFIG_GECKO_ENDPOINT: c.url,
+      RCLONE_CONFIG_GECKO_REGION: "us-east-1",
+      RCLONE_CONFIG: `${c.work}/rclone.conf`,
+    };
+    const rclone = (...args: string[]) =>
+      c.run("rclone", [...args, "--transfers", "8", "--checkers", "8"], { env });
+    let n = 0;
+    for (let a = 0; a < 10; a++) {
+      for (let b = 0; b < 5; b++) {
+        const dir = `${c.work}/src/d${a}/e${b}`;
+        await Deno.mkdir(dir, { recursive: true });
+        for (let f = 0; f < 10; f++) {
+          await Deno.writeTextFile(`${dir}/f${f}.txt`, `file ${n++} `.repeat(f + 1));
+        }
+      }
+    }
+    assertEquals(n, 500);
+    await rclone("mkdir", "gecko:rc-bucket");
+    await rclone("copy", "src", "gecko:rc-bucket/tree");
+    let files = (await rclone("lsf", "-R", "--files-only", "gecko:rc-bucket/tree")).stdout.trim()
+      .split("\n");
+    assertEquals(files.length, 500);
+    assert(files.includes("d3/e2/f7.txt"));
+    const check = await rclone("check", "src", "gecko:rc-bucket/tree");
+    assert(/0 differences found/.test(check.stderr), check.stderr);
+    assert(!/hashes could not be checked|No common hash/i.test(check.stderr), check.stderr);
+    // Change, delete and add locally, then sync: the remote follows exactly.
+    await Deno.writeTextFile(`${c.work}/src/d0/e0/f0.txt`, "changed");
+    await Deno.remove(`${c.work}/src/d9`, { recursive: true });
+    await Deno.writeTextFile(`${c.work}/src/new.txt`, "new");
+    await rclone("sync", "src", "gecko:rc-bucket/tree");
+    files = (await rclone("lsf", "-R", "--files-only", "gecko:rc-bucket/tree")).stdout.trim().split(
+      "\n",
+    );
+    assertEquals(files.length, 451);
+    assert(
+      (await rclone("check", "src", "gecko:rc-bucket/tree")).stderr.includes("0 differences found"),
+    );
+    assertEquals((await rclone("cat", "gecko:rc-bucket/tree/d0/e0/f0.txt")).stdout, "changed");
+    await rclone("delete", "gecko:rc-bucket/tree/d1");
+    files = (await rclone("lsf", "-R", "--files-only", "gecko:rc-bucket/tree")).stdout.trim().split(
+      "\n",
+    );
+    assertEquals(files.length, 401);
+    await rclone("purge", "gecko:rc-bucket");
+    assert(!(await rclone("lsd", "gecko:")).stdout.includes("rc-bucket"));
+  });
+});
