@@ -1,16 +1,29 @@
-/** `-healthcheck`: probes /health of a running server (placeholder until the release work lands). */
+/**
+ * `-healthcheck`: probes `/health` of the server configured by the same
+ * flags and env vars, for container HEALTHCHECKs (slim images have no curl).
+ */
 import type { Config } from "./config.ts";
 
-/** Returns 0 when the server at the configured address answers /health with 200, else 1. */
+/** The address a local client should use for a listen hostname. */
+function probeHost(hostname: string): string {
+  if (hostname === "0.0.0.0" || hostname === "") return "127.0.0.1";
+  if (hostname === "::") return "[::1]";
+  return hostname.includes(":") ? `[${hostname}]` : hostname;
+}
+
+/** Returns 0 when the server answers /health with 200 within 3 s, else 1. */
 export async function runHealthcheck(config: Config): Promise<number> {
-  const host = config.hostname === "0.0.0.0" ? "127.0.0.1" : config.hostname;
+  const tls = config.tlsCert !== "";
+  const url = `${tls ? "https" : "http"}://${probeHost(config.hostname)}:${config.port}/health`;
+  let client: Deno.HttpClient | undefined;
   try {
-    const res = await fetch(`http://${host}:${config.port}/health`, {
-      signal: AbortSignal.timeout(3000),
-    });
+    if (tls) client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(config.tlsCert)] });
+    const res = await fetch(url, { signal: AbortSignal.timeout(3000), client });
     await res.body?.cancel();
     return res.status === 200 ? 0 : 1;
   } catch {
     return 1;
+  } finally {
+    client?.close();
   }
 }

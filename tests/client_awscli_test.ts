@@ -1,16 +1,21 @@
 /** aws-cli (Debian's v2, else whatever `aws` is on PATH) against a geckos3 process, default settings. */
-import { hasCommand, sameFile, withClientServer, writeRandomFile } from "./support/clients.ts";
+import {
+  hasCommand,
+  requireCommand,
+  sameFile,
+  withClientServer,
+  writeRandomFile,
+} from "./support/clients.ts";
 import { assert, assertEquals } from "./support/assert.ts";
 
 const AWS = hasCommand("/usr/bin/aws") ? "/usr/bin/aws" : "aws";
-const ignore = !hasCommand(AWS);
 
 Deno.test({
   name: "aws-cli s3: mb, cp (small and 100 MiB multipart), ls, sync twice, mv, rm, rb, presign",
-  ignore,
   sanitizeResources: false,
   sanitizeOps: false,
 }, async () => {
+  requireCommand(AWS, "awscli");
   await withClientServer(async (c) => {
     const aws = (...args: string[]) => c.run(AWS, ["--endpoint-url", c.url, ...args]);
     await aws("s3", "mb", "s3://cli-bucket");
@@ -83,10 +88,10 @@ Deno.test({
 Deno.test({
   name:
     "aws-cli s3api: put-object with metadata and headers, head, ranged get, paged list, copy, delete-objects",
-  ignore,
   sanitizeResources: false,
   sanitizeOps: false,
 }, async () => {
+  requireCommand(AWS, "awscli");
   await withClientServer(async (c) => {
     const api = async (...args: string[]) => {
       const out =

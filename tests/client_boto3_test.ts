@@ -3,9 +3,17 @@ import { hasCommand, withClientServer } from "./support/clients.ts";
 import { assert } from "./support/assert.ts";
 
 const PYTHON = "python3";
-const ignore = !hasCommand(PYTHON) ||
-  !new Deno.Command(PYTHON, { args: ["-c", "import boto3"], stdout: "null", stderr: "null" })
-    .outputSync().success;
+/** Fails loudly unless python3 can import boto3 (.ci/run installs python3-boto3 when it cannot). */
+function requireBoto3(): void {
+  const ok = hasCommand(PYTHON) &&
+    new Deno.Command(PYTHON, { args: ["-c", "import boto3"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  if (!ok) {
+    throw new Error(
+      'python3 cannot import boto3: install the Debian package "python3-boto3" (.ci/run does)',
+    );
+  }
+}
 
 /** The Python example of the README, exactly as written there. */
 async function readmeExample(): Promise<string> {
@@ -17,10 +25,10 @@ async function readmeExample(): Promise<string> {
 
 Deno.test({
   name: "boto3: the README's Python example runs verbatim",
-  ignore,
   sanitizeResources: false,
   sanitizeOps: false,
 }, async () => {
+  requireBoto3();
   await withClientServer(async (c) => {
     const r = await c.run(PYTHON, ["-c", await readmeExample()], { env: { S3_ENDPOINT: c.url } });
     assert(r.stdout.includes("all good alice"), r.stdout);
@@ -30,10 +38,10 @@ Deno.test({
 
 Deno.test({
   name: "boto3: 50 MiB TransferManager, presigned get/put via urllib, metadata, paginators",
-  ignore,
   sanitizeResources: false,
   sanitizeOps: false,
 }, async () => {
+  requireBoto3();
   await withClientServer(async (c) => {
     const script = new URL("./clients/boto3_matrix.py", import.meta.url).pathname;
     const r = await c.run(PYTHON, [script, c.work], { env: { S3_ENDPOINT: c.url } });

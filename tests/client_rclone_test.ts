@@ -1,15 +1,13 @@
 /** rclone (provider Other, configured by environment variables) against a geckos3 process. */
-import { hasCommand, withClientServer } from "./support/clients.ts";
+import { requireCommand, withClientServer } from "./support/clients.ts";
 import { assert, assertEquals } from "./support/assert.ts";
-
-const ignore = !hasCommand("rclone");
 
 Deno.test({
   name: "rclone: copy, sync, lsf, check (hashes), delete and purge on 500 nested files",
-  ignore,
   sanitizeResources: false,
   sanitizeOps: false,
 }, async () => {
+  requireCommand("rclone", "rclone");
   await withClientServer(async (c) => {
     const env = {
       RCLONE_CONFIG_GECKO_TYPE: "s3",

@@ -1,15 +1,13 @@
 /** s3cmd with a path-style host configuration against a geckos3 process. */
-import { hasCommand, sameFile, withClientServer, writeRandomFile } from "./support/clients.ts";
+import { requireCommand, sameFile, withClientServer, writeRandomFile } from "./support/clients.ts";
 import { assert } from "./support/assert.ts";
-
-const ignore = !hasCommand("s3cmd");
 
 Deno.test({
   name: "s3cmd: mb, put (small and multipart), get, ls, del, rb",
-  ignore,
   sanitizeResources: false,
   sanitizeOps: false,
 }, async () => {
+  requireCommand("s3cmd", "s3cmd");
   await withClientServer(async (c) => {
     const config = `${c.work}/s3cfg`;
     await Deno.writeTextFile(

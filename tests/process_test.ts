@@ -3,13 +3,13 @@
  * codes, start-up and access log lines, CORS, and graceful shutdown.
  */
 import { assert, assertEquals } from "./support/assert.ts";
-import { freePort, spawnServer } from "./support/process.ts";
+import { freePort, spawnServer, START_PERMISSIONS } from "./support/process.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
 async function runMain(args: string[], env: Record<string, string> = {}) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
+    args: ["run", ...START_PERMISSIONS, MAIN, ...args],
     env,
     stdout: "piped",
     stderr: "piped",
@@ -178,4 +178,23 @@ Deno.test({
       await Deno.remove(dataDir, { recursive: true });
     }
   },
+});
+
+Deno.test("-healthcheck exits 0 against a live server and 1 against none (the Docker HEALTHCHECK)", async () => {
+  const port = await freePort();
+  const dataDir = await Deno.makeTempDir();
+  assertEquals((await runMain(["-healthcheck", `-listen=127.0.0.1:${port}`])).code, 1);
+  const server = await spawnServer([`-data-dir=${dataDir}`, `-listen=127.0.0.1:${port}`]);
+  try {
+    assertEquals((await runMain(["-healthcheck", `-listen=127.0.0.1:${port}`])).code, 0);
+    // The image sets the listen address by env var only.
+    assertEquals(
+      (await runMain(["-healthcheck"], { GECKOS3_LISTEN: `127.0.0.1:${port}` })).code,
+      0,
+    );
+  } finally {
+    await server.stop();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+  assertEquals((await runMain(["-healthcheck", `-listen=127.0.0.1:${port}`])).code, 1);
 });

@@ -47,6 +47,18 @@ export function hasCommand(name: string): boolean {
   }
 }
 
+/**
+ * Fails loudly when a client is missing: the suite never skips a client
+ * (`.ci/run` installs them with apt).
+ */
+export function requireCommand(name: string, debianPackage: string): void {
+  if (!hasCommand(name)) {
+    throw new Error(
+      `${name} is not installed: install the Debian package "${debianPackage}" (.ci/run does)`,
+    );
+  }
+}
+
 /** Starts a server (auth on, default credentials) and runs `fn` against it, cleaning up after. */
 export async function withClientServer(fn: (c: ClientEnv) => Promise<void>): Promise<void> {
   const dataDir = await Deno.makeTempDir({ prefix: "geckos3-client-data-" });

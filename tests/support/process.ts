@@ -2,6 +2,15 @@
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
+/**
+ * The permission flags of the `start` task in deno.json: child servers run
+ * with exactly the permissions users run with, so a missing one fails here.
+ */
+export const START_PERMISSIONS: string[] = (() => {
+  const config = JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)));
+  return (config.tasks.start as string).split(/\s+/).filter((a) => a.startsWith("--allow-"));
+})();
+
 /** A free loopback TCP port (bound and released). */
 export function freePort(): Promise<number> {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -35,7 +44,7 @@ export async function spawnServer(
   const listen = args.find((a) => a.startsWith("-listen="))?.slice(8);
   if (!listen) throw new Error("spawnServer needs -listen=host:port");
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
+    args: ["run", ...START_PERMISSIONS, MAIN, ...args],
     env,
     stdout: "piped",
     stderr: "piped",
