@@ -1,0 +1,225 @@
+/**
+ * Builds the release archives: `deno compile` for each target, packed as
+ * `geckos3_<version>_<OS>_<arch>.tar.gz` with the binary, README.md and
+ * LICENSE, plus `checksums.txt` (SHA-256), in the original's layout.
+ *
+ *   deno task release [version] [--out dist] [--targets Linux_x86_64,...]
+ *                     [--dry-run] [--compiler <command>]
+ *
+ * Version, commit and build date are injected into a copy of the sources
+ * (src/version.ts rewritten there; the working tree is never touched). `--dry-run` writes a
+ * placeholder instead of compiling; `--compiler` replaces `deno compile`
+ * with another command (tests use both). Compiling needs the network: Deno
+ * downloads each target's runtime from dl.deno.land.
+ */
+import { parseArgs } from "node:util";
+import { createHash } from "node:crypto";
+import { basename, join } from "node:path";
+
+/** A release target: archive naming and the `deno compile --target` triple. */
+export interface Target {
+  /** `Linux_x86_64`-style name used in the archive. */
+  name: string;
+  /** Deno's target triple. */
+  triple: string;
+  /** Binary file name inside the archive. */
+  binary: string;
+}
+
+/** Every release target, in the original's naming. */
+export const TARGETS: readonly Target[] = [
+  { name: "Linux_x86_64", triple: "x86_64-unknown-linux-gnu", binary: "geckos3" },
+  { name: "Linux_arm64", triple: "aarch64-unknown-linux-gnu", binary: "geckos3" },
+  { name: "Darwin_x86_64", triple: "x86_64-apple-darwin", binary: "geckos3" },
+  { name: "Darwin_arm64", triple: "aarch64-apple-darwin", binary: "geckos3" },
+  { name: "Windows_x86_64", triple: "x86_64-pc-windows-msvc", binary: "geckos3.exe" },
+];
+
+const ROOT = new URL("..", import.meta.url).pathname;
+/** What a build needs from the repository. */
+const SOURCES = ["main.ts", "deno.json", "deno.lock", "src"];
+
+/** The archive file name of a target. */
+export function archiveName(version: string, target: Target): string {
+  return `geckos3_${version}_${target.name}.tar.gz`;
+}
+
+/** The runtime permission flags: exactly those of the `start` task in deno.json. */
+export function runtimePermissions(): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(join(ROOT, "deno.json")));
+  return (config.tasks.start as string).split(/\s+/).filter((a) => a.startsWith("--allow-"));
+}
+
+/** src/version.ts with the given build information. */
+export function versionSource(
+  original: string,
+  info: { version: string; commit: string; date: string },
+): string {
+  return original
+    .replace(
+      /export const VERSION = ".*";/,
+      `export const VERSION = ${JSON.stringify(info.version)};`,
+    )
+    .replace(/export const COMMIT = ".*";/, `export const COMMIT = ${JSON.stringify(info.commit)};`)
+    .replace(
+      /export const BUILD_DATE = ".*";/,
+      `export const BUILD_DATE = ${JSON.stringify(info.date)};`,
+    );
+}
+
+async function git(...args: string[]): Promise<string | null> {
+  try {
+    const out = await new Deno.Command("git", { args, cwd: ROOT, stdout: "piped", stderr: "null" })
+      .output();
+    return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
+  } catch {
+    return null;
+  }
+}
+
+async function copyTree(from: string, to: string): Promise<void> {
+  const info = await Deno.stat(from);
+  if (!info.isDirectory) return await Deno.copyFile(from, to);
+  await Deno.mkdir(to, { recursive: true });
+  for await (const e of Deno.readDir(from)) await copyTree(join(from, e.name), join(to, e.name));
+}
+
+/** A copy of the sources with the build information injected. */
+async function prepareSources(
+  stage: string,
+  info: { version: string; commit: string; date: string },
+): Promise<string> {
+  const dir = join(stage, "src-copy");
+  await Deno.mkdir(dir);
+  for (const s of SOURCES) await copyTree(join(ROOT, s), join(dir, s));
+  await Deno.symlink(join(ROOT, "node_modules"), join(dir, "node_modules")).catch(() => {});
+  const versionFile = join(dir, "src", "version.ts");
+  await Deno.writeTextFile(versionFile, versionSource(await Deno.readTextFile(versionFile), info));
+  return dir;
+}
+
+async function run(cmd: string[], cwd: string): Promise<{ ok: boolean; output: string }> {
+  const out = await new Deno.Command(cmd[0], {
+    args: cmd.slice(1),
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output();
+  const dec = new TextDecoder();
+  return { ok: out.success, output: dec.decode(out.stdout) + dec.decode(out.stderr) };
+}
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash("sha256");
+  const file = await Deno.open(path);
+  for await (const chunk of file.readable) h.update(chunk);
+  return h.digest("hex");
+}
+
+/** Builds the archives and checksums; returns the archive paths. */
+export async function release(opts: {
+  version: string;
+  out: string;
+  targets: readonly Target[];
+  dryRun: boolean;
+  compiler?: string;
+}): Promise<string[]> {
+  const commit = (await git("rev-parse", "--short=12", "HEAD")) ?? "unknown";
+  const date = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+  await Deno.mkdir(opts.out, { recursive: true });
+  const stage = await Deno.makeTempDir({ prefix: "geckos3-release-" });
+  const archives: string[] = [];
+  try {
+    const sources = await prepareSources(stage, { version: opts.version, commit, date });
+    for (const target of opts.targets) {
+      const dir = join(stage, target.name);
+      await Deno.mkdir(dir);
+      const binary = join(dir, target.binary);
+      console.log(`building ${target.name} (${target.triple})`);
+      if (opts.dryRun) {
+        await Deno.writeTextFile(binary, `dry run: geckos3 ${opts.version} for ${target.triple}\n`);
+      } else {
+        const cmd = opts.compiler ? [...opts.compiler.split(" "), target.triple, binary] : [
+          Deno.execPath(),
+          "compile",
+          ...runtimePermissions(),
+          "--target",
+          target.triple,
+          "--output",
+          binary,
+          "main.ts",
+        ];
+        const r = await run(cmd, sources);
+        if (!r.ok) {
+          const offline = /download|dl\.deno\.land|dns|connect|network|timed out/i.test(r.output);
+          throw new Error(
+            `deno compile failed for ${target.triple}` +
+              (offline
+                ? ": the Deno runtime for this target could not be downloaded (deno compile fetches it from dl.deno.land). Run the release on a machine with internet access."
+                : "") +
+              `\n${r.output.trim()}`,
+          );
+        }
+      }
+      for (const extra of ["README.md", "LICENSE"]) {
+        await Deno.copyFile(join(ROOT, extra), join(dir, extra));
+      }
+      const archive = join(opts.out, archiveName(opts.version, target));
+      const tar = await run([
+        "tar",
+        "-czf",
+        archive,
+        "-C",
+        dir,
+        target.binary,
+        "README.md",
+        "LICENSE",
+      ], ROOT);
+      if (!tar.ok) throw new Error(`tar failed: ${tar.output}`);
+      archives.push(archive);
+    }
+    const lines = await Promise.all(
+      archives.map(async (a) => `${await sha256File(a)}  ${basename(a)}`),
+    );
+    await Deno.writeTextFile(join(opts.out, "checksums.txt"), lines.join("\n") + "\n");
+    return archives;
+  } finally {
+    await Deno.remove(stage, { recursive: true }).catch(() => {});
+  }
+}
+
+if (import.meta.main) {
+  const { values, positionals } = parseArgs({
+    args: Deno.args,
+    allowPositionals: true,
+    options: {
+      out: { type: "string", default: join(ROOT, "dist") },
+      targets: { type: "string" },
+      "dry-run": { type: "boolean", default: false },
+      compiler: { type: "string" },
+    },
+  });
+  const described = await git("describe", "--tags", "--always");
+  const version = (positionals[0] ?? described ?? "0.0.0-dev").replace(/^v/, "");
+  const names = values.targets?.split(",");
+  const targets = names ? TARGETS.filter((t) => names.includes(t.name)) : TARGETS;
+  if (names && targets.length !== names.length) {
+    console.error(`unknown target in --targets; known: ${TARGETS.map((t) => t.name).join(", ")}`);
+    Deno.exit(2);
+  }
+  try {
+    const archives = await release({
+      version,
+      out: values.out!,
+      targets,
+      dryRun: values["dry-run"]!,
+      compiler: values.compiler,
+    });
+    for (const a of archives) console.log(a);
+    console.log(join(values.out!, "checksums.txt"));
+  } catch (e) {
+    console.error(`release: ${(e as Error).message}`);
+    Deno.exit(1);
+  }
+}

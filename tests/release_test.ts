@@ -1,0 +1,134 @@
+/** The release script up to (and around) `deno compile`: names, contents, checksums, version injection, failures. */
+import { createHash } from "node:crypto";
+import { assert, assertEquals } from "./support/assert.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const SCRIPT = `${ROOT}scripts/release.ts`;
+const NAMES = ["Linux_x86_64", "Linux_arm64", "Darwin_x86_64", "Darwin_arm64", "Windows_x86_64"];
+
+async function release(args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", SCRIPT, ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+async function tarList(path: string): Promise<string[]> {
+  const out = await new Deno.Command("tar", { args: ["-tzf", path], stdout: "piped" }).output();
+  return new TextDecoder().decode(out.stdout).trim().split("\n").sort();
+}
+
+Deno.test("release --dry-run: one archive per OS/arch with the exact names, contents and SHA-256 checksums", async () => {
+  const out = await Deno.makeTempDir();
+  const before = await Deno.readTextFile(`${ROOT}src/version.ts`);
+  try {
+    const r = await release(["1.2.3", "--dry-run", "--out", out]);
+    assertEquals(r.code, 0, r.stderr);
+    const files = (await Array.fromAsync(Deno.readDir(out))).map((e) => e.name).sort();
+    assertEquals(files, [...NAMES.map((n) => `geckos3_1.2.3_${n}.tar.gz`), "checksums.txt"].sort());
+    for (const n of NAMES) {
+      const binary = n.startsWith("Windows") ? "geckos3.exe" : "geckos3";
+      assertEquals(
+        await tarList(`${out}/geckos3_1.2.3_${n}.tar.gz`),
+        ["LICENSE", "README.md", binary].sort(),
+      );
+    }
+    const sums = (await Deno.readTextFile(`${out}/checksums.txt`)).trim().split("\n");
+    assertEquals(sums.length, 5);
+    for (const line of sums) {
+      const [hash, name] = line.split("  ");
+      assertEquals(
+        hash,
+        createHash("sha256").update(await Deno.readFile(`${out}/${name}`)).digest("hex"),
+        name,
+      );
+    }
+    assertEquals(
+      await Deno.readTextFile(`${ROOT}src/version.ts`),
+      before,
+      "the working tree is untouched",
+    );
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("release injects version, commit and date: the built program's -version prints them", async () => {
+  const out = await Deno.makeTempDir();
+  // A stand-in compiler: runs the prepared sources' -version and stores the output as the "binary".
+  const fake = `${out}/fake-compile.sh`;
+  await Deno.writeTextFile(
+    fake,
+    `#!/bin/sh\n"${Deno.execPath()}" run --allow-all main.ts -version > "$2"\n`,
+  );
+  await Deno.chmod(fake, 0o755);
+  try {
+    const r = await release([
+      "4.5.6",
+      "--out",
+      out,
+      "--targets",
+      "Linux_x86_64",
+      "--compiler",
+      fake,
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    const x = await new Deno.Command("tar", {
+      args: ["-xzf", `${out}/geckos3_4.5.6_Linux_x86_64.tar.gz`, "-C", out],
+    }).output();
+    assert(x.success);
+    const version = await Deno.readTextFile(`${out}/geckos3`);
+    const commit = new TextDecoder().decode(
+      (await new Deno.Command("git", {
+        args: ["rev-parse", "--short=12", "HEAD"],
+        cwd: ROOT,
+        stdout: "piped",
+      }).output()).stdout,
+    ).trim();
+    assert(
+      new RegExp(
+        `^geckos3 4\\.5\\.6 \\(commit ${
+          commit || "unknown"
+        }, built \\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z\\)\\n$`,
+      ).test(version),
+      version,
+    );
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("release fails with a clear message when the compile runtime cannot be downloaded", async () => {
+  const out = await Deno.makeTempDir();
+  const fake = `${out}/offline.sh`;
+  await Deno.writeTextFile(
+    fake,
+    `#!/bin/sh\necho "error: Writing deno compile executable: failed to download from https://dl.deno.land/release" >&2\nexit 1\n`,
+  );
+  await Deno.chmod(fake, 0o755);
+  try {
+    const r = await release([
+      "1.0.0",
+      "--out",
+      out,
+      "--targets",
+      "Darwin_arm64",
+      "--compiler",
+      fake,
+    ]);
+    assertEquals(r.code, 1);
+    assert(
+      r.stderr.includes("could not be downloaded") && r.stderr.includes("internet access"),
+      r.stderr,
+    );
+    const unknown = await release(["1.0.0", "--out", out, "--targets", "Plan9_mips", "--dry-run"]);
+    assertEquals(unknown.code, 2);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
