@@ -1,0 +1,653 @@
+/**
+ * A warp-style benchmark for geckos3 and any other S3 endpoint, side by side
+ * in one run.
+ *
+ *   deno task bench [--duration 10] [--clients 32] [--scenarios small,large,listing,multipart]
+ *                   [--sizes 4KiB,1MiB] [--large 1GiB] [--peer s3rver] [--auth]
+ *                   [--endpoint URL --name peer] [--json]
+ *
+ * By default it starts geckos3 (auth off, temp data dir) as a child process.
+ * `--peer s3rver` also installs s3rver from npm into a temp folder and runs
+ * it; `--endpoint` adds any running endpoint (unsigned requests, so run it
+ * with auth off). Small-object scenarios are driven by `wrk` (Debian `wrk`)
+ * with keep-alive connections in its own process; large transfers by `curl`.
+ * For every scenario it reports ops/s, MB/s, p50/p99 latency, the server's
+ * CPU seconds per operation and peak RSS, and the load generator's CPU time.
+ * `--auth` runs geckos3 with auth on and drives it with presigned URLs.
+ */
+import { parseArgs } from "node:util";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const TICK = 100; // clock ticks per second on Linux
+
+interface Endpoint {
+  name: string;
+  url: string;
+  pid: number | null;
+  stop(): Promise<void>;
+}
+
+interface Result {
+  endpoint: string;
+  scenario: string;
+  ops: number;
+  seconds: number;
+  opsPerSec: number;
+  mbPerSec: number;
+  p50ms: number | null;
+  p99ms: number | null;
+  errors: number;
+  serverCpuUsPerOp: number | null;
+  serverPeakRssMiB: number | null;
+  loadCpuSec: number | null;
+}
+
+const { values: args } = parseArgs({
+  args: Deno.args,
+  options: {
+    duration: { type: "string", default: "10" },
+    clients: { type: "string", default: "32" },
+    scenarios: { type: "string", default: "small,large,listing,multipart" },
+    sizes: { type: "string", default: "4KiB,1MiB" },
+    large: { type: "string", default: "1GiB" },
+    peer: { type: "string", multiple: true, default: [] },
+    endpoint: { type: "string", multiple: true, default: [] },
+    name: { type: "string", multiple: true, default: [] },
+    auth: { type: "boolean", default: false },
+    "listing-keys": { type: "string", default: "10000" },
+    json: { type: "boolean", default: false },
+  },
+});
+
+function parseSize(s: string): number {
+  const m = /^(\d+)\s*(B|KiB|MiB|GiB)?$/i.exec(s.trim());
+  if (!m) throw new Error(`bad size ${s}`);
+  const unit = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 }[(m[2] ?? "b").toLowerCase()]!;
+  return Number(m[1]) * unit;
+}
+
+const DURATION = Number(args.duration);
+const CLIENTS = Number(args.clients);
+const scenarios = new Set(args.scenarios!.split(","));
+
+function progress(text: string): void {
+  if (!args.json) Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K${text}`));
+}
+
+async function freePort(): Promise<number> {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+async function waitHealthy(url: string, path = "/health"): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    try {
+      const r = await fetch(url + path);
+      await r.body?.cancel();
+      if (r.status < 500) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+// ------------------------------------------------------------------ process stats
+
+function cpuTicks(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]); // utime + stime
+}
+
+function resetPeakRss(pid: number): void {
+  try {
+    Deno.writeTextFileSync(`/proc/${pid}/clear_refs`, "5");
+  } catch {
+    // not permitted: peak is then since process start
+  }
+}
+
+function peakRssMiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** Measures a scenario's server cost around `fn`. */
+async function measured(
+  ep: Endpoint,
+  fn: () => Promise<
+    Omit<Result, "endpoint" | "serverCpuUsPerOp" | "serverPeakRssMiB" | "scenario">
+  >,
+  scenario: string,
+): Promise<Result> {
+  progress(`${ep.name}: ${scenario} ...`);
+  if (ep.pid) resetPeakRss(ep.pid);
+  const before = ep.pid ? cpuTicks(ep.pid) : 0;
+  const r = await fn();
+  const cpu = ep.pid ? (cpuTicks(ep.pid) - before) / TICK : null;
+  return {
+    endpoint: ep.name,
+    scenario,
+    ...r,
+    serverCpuUsPerOp: cpu !== null && r.ops > 0 ? (cpu / r.ops) * 1e6 : null,
+    serverPeakRssMiB: ep.pid ? peakRssMiB(ep.pid) : null,
+  };
+}
+
+// ---------------------------------------------------------------- endpoints
+
+async function startGeckos3(): Promise<Endpoint> {
+  const dataDir = await Deno.makeTempDir({ prefix: "geckos3-bench-" });
+  const port = await freePort();
+  const start = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks.start as string;
+  const perms = start.split(/\s+/).filter((a) => a.startsWith("--allow-"));
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      ...perms,
+      `${ROOT}main.ts`,
+      `-data-dir=${dataDir}`,
+      `-listen=127.0.0.1:${port}`,
+      `-auth=${args.auth}`,
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const url = `http://127.0.0.1:${port}`;
+  await waitHealthy(url);
+  return {
+    name: args.auth ? "geckos3 (auth on)" : "geckos3",
+    url,
+    pid: child.pid,
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+async function startS3rver(): Promise<Endpoint> {
+  const dir = await Deno.makeTempDir({ prefix: "geckos3-bench-s3rver-" });
+  progress("installing s3rver from npm ...");
+  const install = await new Deno.Command("npm", {
+    args: ["install", "--prefix", dir, "--no-audit", "--no-fund", "s3rver@3.7.1"],
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  if (!install.success) {
+    throw new Error(`npm install s3rver failed: ${new TextDecoder().decode(install.stderr)}`);
+  }
+  const port = await freePort();
+  await Deno.mkdir(`${dir}/data`);
+  const child = new Deno.Command("node", {
+    args: [
+      `${dir}/node_modules/s3rver/bin/s3rver.js`,
+      "-d",
+      `${dir}/data`,
+      "-p",
+      String(port),
+      "-a",
+      "127.0.0.1",
+      "--silent",
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const url = `http://127.0.0.1:${port}`;
+  await waitHealthy(url, "/");
+  return {
+    name: "s3rver",
+    url,
+    pid: child.pid,
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+// ------------------------------------------------------------ plain requests
+
+async function request(method: string, url: string, body?: BodyInit): Promise<Response> {
+  const r = await fetch(url, { method, body });
+  if (r.status >= 300) throw new Error(`${method} ${url}: ${r.status} ${await r.text()}`);
+  return r;
+}
+
+async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (i < items.length) await fn(items[i++]);
+  }));
+}
+
+// ------------------------------------------------------------- small objects via wrk
+
+const LUA_COMMON = `
+local counter = 0
+local thread_id = 0
+local threads = {}
+function setup(thread) thread_id = thread_id + 1; thread:set("tid", thread_id); table.insert(threads, thread) end
+function init(args) math.randomseed(tid * 7919 + os.time()) end
+function done(summary, latency, requests)
+  io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"p50":%f,"p99":%f,"errors":%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+`;
+
+function luaFor(op: string, bucket: string, keys: number, bodyFile: string): string {
+  const body = `local f = io.open("${bodyFile}", "rb"); local body = f:read("*all"); f:close()`;
+  const pick = `"/${bucket}/obj-" .. math.random(0, ${keys - 1})`;
+  const fresh = `"/${bucket}/w" .. tid .. "-" .. counter`;
+  const lines: Record<string, string> = {
+    GET: `request = function() return wrk.format("GET", ${pick}) end`,
+    HEAD: `request = function() return wrk.format("HEAD", ${pick}) end`,
+    STAT:
+      `request = function() return wrk.format("GET", "/${bucket}?list-type=2&max-keys=1&prefix=obj-" .. math.random(0, ${
+        keys - 1
+      })) end`,
+    PUT:
+      `request = function() counter = counter + 1; return wrk.format("PUT", ${fresh}, nil, body) end`,
+    DELETE: `request = function() counter = counter + 1; return wrk.format("DELETE", ${fresh}) end`,
+    MIXED: `request = function()
+      local r = math.random(100)
+      if r <= 45 then return wrk.format("GET", ${pick})
+      elseif r <= 60 then counter = counter + 1; return wrk.format("PUT", ${fresh}, nil, body)
+      elseif r <= 90 then return wrk.format("HEAD", ${pick})
+      else return wrk.format("DELETE", "/${bucket}/w" .. tid .. "-" .. math.random(0, counter)) end
+    end`,
+  };
+  return `${LUA_COMMON}\n${body}\n${lines[op]}\n`;
+}
+
+async function runWrk(
+  url: string,
+  lua: string,
+  seconds = DURATION,
+): Promise<
+  { ops: number; seconds: number; p50: number; p99: number; errors: number; cpu: number }
+> {
+  const script = await Deno.makeTempFile({ suffix: ".lua" });
+  await Deno.writeTextFile(script, lua);
+  const out = await new Deno.Command("/usr/bin/time", {
+    args: ["-f", "TIMECPU %U %S", "wrk", "-t2", `-c${CLIENTS}`, `-d${seconds}s`, "-s", script, url],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  await Deno.remove(script);
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  const m = /WRKJSON (\{.*\})/.exec(text);
+  if (!m) throw new Error(`wrk failed: ${text}`);
+  const j = JSON.parse(m[1]);
+  const t = /TIMECPU ([\d.]+) ([\d.]+)/.exec(text);
+  return {
+    ops: j.requests,
+    seconds: j.duration_us / 1e6,
+    p50: j.p50 / 1000,
+    p99: j.p99 / 1000,
+    errors: j.errors,
+    cpu: t ? Number(t[1]) + Number(t[2]) : NaN,
+  };
+}
+
+async function smallObjects(ep: Endpoint, size: number): Promise<Result[]> {
+  const bucket = `bench-small-${size}`;
+  await request("PUT", `${ep.url}/${bucket}`);
+  const payload = new Uint8Array(size).map((_, i) => (i * 31) & 255);
+  const bodyFile = await Deno.makeTempFile();
+  await Deno.writeFile(bodyFile, payload);
+  const keys = 1000;
+  progress(`${ep.name}: preparing ${keys} objects of ${size} bytes`);
+  await pool([...Array(keys).keys()], 16, async (i) => {
+    await (await request("PUT", `${ep.url}/${bucket}/obj-${i}`, payload)).body?.cancel();
+  });
+  const results: Result[] = [];
+  // Warm-up, then each operation for the full duration.
+  await runWrk(ep.url, luaFor("GET", bucket, keys, bodyFile), 2);
+  for (const op of ["PUT", "GET", "HEAD", "STAT", "DELETE", "MIXED"]) {
+    results.push(
+      await measured(ep, async () => {
+        const r = await runWrk(ep.url, luaFor(op, bucket, keys, bodyFile));
+        const moved = op === "GET" || op === "PUT" ? size : op === "MIXED" ? size * 0.6 : 0;
+        return {
+          ops: r.ops,
+          seconds: r.seconds,
+          opsPerSec: r.ops / r.seconds,
+          mbPerSec: (r.ops * moved) / r.seconds / 1e6,
+          p50ms: r.p50,
+          p99ms: r.p99,
+          errors: r.errors,
+          loadCpuSec: r.cpu,
+        };
+      }, `${op} ${fmtSize(size)}`),
+    );
+  }
+  await Deno.remove(bodyFile);
+  return results;
+}
+
+// ------------------------------------------------------------ large objects via curl
+
+async function curlTimed(
+  argsList: string[][],
+): Promise<{ seconds: number; cpu: number; ok: boolean }> {
+  const t0 = performance.now();
+  const outs = await Promise.all(
+    argsList.map((a) =>
+      new Deno.Command("/usr/bin/time", {
+        args: ["-f", "TIMECPU %U %S", "curl", "-sS", "-f", ...a],
+        stdout: "null",
+        stderr: "piped",
+      })
+        .output()
+    ),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  let cpu = 0;
+  for (const o of outs) {
+    const t = /TIMECPU ([\d.]+) ([\d.]+)/.exec(new TextDecoder().decode(o.stderr));
+    if (t) cpu += Number(t[1]) + Number(t[2]);
+  }
+  return { seconds, cpu, ok: outs.every((o) => o.success) };
+}
+
+async function largeObjects(ep: Endpoint, file: string, size: number): Promise<Result[]> {
+  const bucket = "bench-large";
+  await request("PUT", `${ep.url}/${bucket}`).catch(() => {});
+  const results: Result[] = [];
+  for (const streams of [1, 4]) {
+    const keys = Array.from(
+      { length: streams },
+      (_, i) => `${ep.url}/${bucket}/big-${streams}-${i}`,
+    );
+    for (const op of ["PUT", "GET"]) {
+      results.push(
+        await measured(ep, async () => {
+          const r = await curlTimed(
+            keys.map((k) =>
+              op === "PUT" ? ["-T", file, "-H", "Expect:", k] : ["-o", "/dev/null", k]
+            ),
+          );
+          return {
+            ops: streams,
+            seconds: r.seconds,
+            opsPerSec: streams / r.seconds,
+            mbPerSec: (streams * size) / r.seconds / 1e6,
+            p50ms: null,
+            p99ms: null,
+            errors: r.ok ? 0 : 1,
+            loadCpuSec: r.cpu,
+          };
+        }, `${op} ${fmtSize(size)} x${streams}`),
+      );
+    }
+  }
+  return results;
+}
+
+/** The ceiling: a minimal Deno.serve that streams a file out, and a body into a file. */
+async function startCeiling(dir: string): Promise<Endpoint> {
+  const port = await freePort();
+  const code = `
+    Deno.serve({ hostname: "127.0.0.1", port: ${port}, onListen() {} }, async (req) => {
+      const path = ${JSON.stringify(dir)} + "/" + new URL(req.url).pathname.replaceAll("/", "_");
+      if (req.method === "PUT") {
+        const f = await Deno.open(path, { write: true, create: true, truncate: true });
+        if (req.body) await req.body.pipeTo(f.writable); else f.close();
+        return new Response(null);
+      }
+      if (req.method === "GET" && new URL(req.url).pathname === "/health") return new Response("ok");
+      try { return new Response((await Deno.open(path)).readable); } catch { return new Response(null, { status: 404 }); }
+    });`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const url = `http://127.0.0.1:${port}`;
+  await waitHealthy(url);
+  return {
+    name: "ceiling (bare Deno.serve)",
+    url,
+    pid: child.pid,
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+    },
+  };
+}
+
+// ---------------------------------------------------------------- listing
+
+async function listing(ep: Endpoint, keys: number): Promise<Result[]> {
+  const bucket = "bench-listing";
+  await request("PUT", `${ep.url}/${bucket}`);
+  const names = Array.from({ length: keys }, (_, i) => `dir${i % 100}/sub${i % 7}/key-${i}`);
+  let done = 0;
+  await pool(names, 32, async (k) => {
+    await (await request("PUT", `${ep.url}/${bucket}/${k}`, "x")).body?.cancel();
+    if (++done % 1000 === 0) progress(`${ep.name}: listing: ${done}/${keys} objects written`);
+  });
+  const results: Result[] = [];
+  for (
+    const [label, query] of [["full, 1000/page", ""], ["delimiter /", "&delimiter=%2F"], [
+      "prefix dir42/",
+      "&prefix=dir42%2F",
+    ]]
+  ) {
+    results.push(
+      await measured(ep, async () => {
+        const t0 = performance.now();
+        let token = "";
+        let pages = 0;
+        const latencies: number[] = [];
+        for (;;) {
+          const p0 = performance.now();
+          const r = await request(
+            "GET",
+            `${ep.url}/${bucket}?list-type=2${query}${
+              token ? `&continuation-token=${encodeURIComponent(token)}` : ""
+            }`,
+          );
+          const text = await r.text();
+          latencies.push(performance.now() - p0);
+          pages++;
+          const next = /<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(text);
+          if (!next) break;
+          token = next[1].replaceAll("&amp;", "&");
+        }
+        const seconds = (performance.now() - t0) / 1000;
+        latencies.sort((a, b) => a - b);
+        return {
+          ops: pages,
+          seconds,
+          opsPerSec: pages / seconds,
+          mbPerSec: 0,
+          p50ms: latencies[Math.floor(latencies.length / 2)],
+          p99ms: latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))],
+          errors: 0,
+          loadCpuSec: null,
+        };
+      }, `LIST ${keys} keys, ${label}`),
+    );
+  }
+  return results;
+}
+
+// -------------------------------------------------------------- multipart
+
+async function multipart(ep: Endpoint, file: string, size: number): Promise<Result[]> {
+  const bucket = "bench-multipart";
+  await request("PUT", `${ep.url}/${bucket}`).catch(() => {});
+  const partSize = 16 * 1024 * 1024;
+  const key = `${ep.url}/${bucket}/mpu.bin`;
+  const results: Result[] = [];
+  let uploadId = "";
+  const etags: string[] = [];
+  results.push(
+    await measured(ep, async () => {
+      const t0 = performance.now();
+      const created = await (await request("POST", `${key}?uploads`)).text();
+      uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created)![1];
+      const parts = Math.ceil(size / partSize);
+      const numbers = [...Array(parts).keys()];
+      // Read each part with its own handle at its offset, then upload it.
+      await pool(numbers, 4, async (i) => {
+        const fh = await Deno.open(file);
+        await fh.seek(i * partSize, Deno.SeekMode.Start);
+        const buf = new Uint8Array(Math.min(partSize, size - i * partSize));
+        let off = 0;
+        while (off < buf.length) off += (await fh.read(buf.subarray(off))) ?? 0;
+        fh.close();
+        const r = await request(
+          "PUT",
+          `${key}?partNumber=${i + 1}&uploadId=${encodeURIComponent(uploadId)}`,
+          buf,
+        );
+        etags[i] = r.headers.get("etag")!;
+        await r.body?.cancel();
+      });
+      const seconds = (performance.now() - t0) / 1000;
+      return {
+        ops: parts,
+        seconds,
+        opsPerSec: parts / seconds,
+        mbPerSec: size / seconds / 1e6,
+        p50ms: null,
+        p99ms: null,
+        errors: 0,
+        loadCpuSec: null,
+      };
+    }, `MULTIPART upload ${fmtSize(size)} (16 MiB parts x4)`),
+  );
+  results.push(
+    await measured(ep, async () => {
+      const body = `<CompleteMultipartUpload>${
+        etags.map((e, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${e}</ETag></Part>`).join(
+          "",
+        )
+      }</CompleteMultipartUpload>`;
+      const t0 = performance.now();
+      await (await request("POST", `${key}?uploadId=${encodeURIComponent(uploadId)}`, body)).text();
+      const seconds = (performance.now() - t0) / 1000;
+      return {
+        ops: 1,
+        seconds,
+        opsPerSec: 1 / seconds,
+        mbPerSec: size / seconds / 1e6,
+        p50ms: null,
+        p99ms: null,
+        errors: 0,
+        loadCpuSec: null,
+      };
+    }, `MULTIPART complete ${fmtSize(size)}`),
+  );
+  return results;
+}
+
+// ------------------------------------------------------------------- output
+
+function fmtSize(n: number): string {
+  if (n >= 1024 ** 3) return `${n / 1024 ** 3} GiB`;
+  if (n >= 1024 ** 2) return `${n / 1024 ** 2} MiB`;
+  if (n >= 1024) return `${n / 1024} KiB`;
+  return `${n} B`;
+}
+
+function table(results: Result[]): string {
+  const head = [
+    "endpoint",
+    "scenario",
+    "ops/s",
+    "MB/s",
+    "p50 ms",
+    "p99 ms",
+    "errors",
+    "srv CPU µs/op",
+    "srv peak RSS MiB",
+    "loadgen CPU s",
+  ];
+  const f = (n: number | null, d = 1) => (n === null || Number.isNaN(n) ? "-" : n.toFixed(d));
+  const rows = results.map((r) => [
+    r.endpoint,
+    r.scenario,
+    f(r.opsPerSec, r.opsPerSec < 10 ? 2 : 0),
+    f(r.mbPerSec),
+    f(r.p50ms, 2),
+    f(r.p99ms, 2),
+    String(r.errors),
+    f(r.serverCpuUsPerOp, 0),
+    f(r.serverPeakRssMiB, 0),
+    f(r.loadCpuSec, 2),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+// --------------------------------------------------------------------- main
+
+const endpoints: Endpoint[] = [await startGeckos3()];
+try {
+  for (const peer of args.peer!) {
+    if (peer !== "s3rver") throw new Error(`unknown peer ${peer} (known: s3rver)`);
+    endpoints.push(await startS3rver());
+  }
+  args.endpoint!.forEach((url, i) =>
+    endpoints.push({ name: args.name![i] ?? url, url, pid: null, stop: () => Promise.resolve() })
+  );
+  const results: Result[] = [];
+  const largeSize = parseSize(args.large!);
+  let largeFile: string | null = null;
+  if (scenarios.has("large") || scenarios.has("multipart")) {
+    largeFile = await Deno.makeTempFile({ prefix: "geckos3-bench-large-" });
+    progress(`writing a ${fmtSize(largeSize)} test file`);
+    const f = await Deno.open(largeFile, { write: true });
+    const block = crypto.getRandomValues(new Uint8Array(65536));
+    const mib = new Uint8Array(1024 * 1024);
+    for (let i = 0; i < 16; i++) mib.set(block, i * 65536);
+    for (let off = 0; off < largeSize; off += mib.length) {
+      mib[0] = off / mib.length; // vary blocks
+      await f.write(mib.subarray(0, Math.min(mib.length, largeSize - off)));
+    }
+    f.close();
+  }
+  for (const ep of endpoints) {
+    if (scenarios.has("small")) {
+      for (const s of args.sizes!.split(",")) results.push(...await smallObjects(ep, parseSize(s)));
+    }
+    if (scenarios.has("large")) results.push(...await largeObjects(ep, largeFile!, largeSize));
+    if (scenarios.has("listing")) results.push(...await listing(ep, Number(args["listing-keys"])));
+    if (scenarios.has("multipart")) results.push(...await multipart(ep, largeFile!, largeSize));
+  }
+  if (scenarios.has("large")) {
+    const dir = await Deno.makeTempDir();
+    const ceiling = await startCeiling(dir);
+    try {
+      results.push(...await largeObjects(ceiling, largeFile!, largeSize));
+    } finally {
+      await ceiling.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+  if (largeFile) await Deno.remove(largeFile);
+  progress("");
+  if (args.json) {
+    console.log(JSON.stringify({ clients: CLIENTS, durationSec: DURATION, results }, null, 2));
+  } else {
+    console.log(
+      `\n${CLIENTS} clients, ${DURATION} s per small-object scenario, ${Deno.build.os} ${navigator.hardwareConcurrency} cores`,
+    );
+    console.log(table(results));
+  }
+} finally {
+  for (const ep of endpoints) await ep.stop();
+}
