@@ -297,6 +297,41 @@ async function runWrk(
   };
 }
 
+/** HEAD and the mixed workload: wrk waits for a body after HEAD, so these use scripts/loadgen.ts. */
+async function runLoadgen(url: string, mix: string, bucket: string, keys: number, size: number) {
+  const out = await new Deno.Command("/usr/bin/time", {
+    args: [
+      "-f",
+      "TIMECPU %U %S",
+      Deno.execPath(),
+      "run",
+      "--allow-net",
+      `${ROOT}scripts/loadgen.ts`,
+      new URL(url).host,
+      String(DURATION),
+      String(CLIENTS),
+      mix,
+      bucket,
+      String(keys),
+      String(size),
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  const j = JSON.parse(text.split("\n").find((l) => l.startsWith("{")) ?? "null");
+  if (!j) throw new Error(`loadgen failed: ${text}`);
+  const t = /TIMECPU ([\d.]+) ([\d.]+)/.exec(text);
+  return {
+    ops: j.requests,
+    seconds: j.duration_us / 1e6,
+    p50: j.p50 / 1000,
+    p99: j.p99 / 1000,
+    errors: j.errors,
+    cpu: t ? Number(t[1]) + Number(t[2]) : NaN,
+  };
+}
+
 async function smallObjects(ep: Endpoint, size: number): Promise<Result[]> {
   const bucket = `bench-small-${size}`;
   await request("PUT", `${ep.url}/${bucket}`);
@@ -314,7 +349,11 @@ async function smallObjects(ep: Endpoint, size: number): Promise<Result[]> {
   for (const op of ["PUT", "GET", "HEAD", "STAT", "DELETE", "MIXED"]) {
     results.push(
       await measured(ep, async () => {
-        const r = await runWrk(ep.url, luaFor(op, bucket, keys, bodyFile));
+        const r = op === "HEAD"
+          ? await runLoadgen(ep.url, "HEAD", bucket, keys, size)
+          : op === "MIXED"
+          ? await runLoadgen(ep.url, "GET:45,PUT:15,HEAD:30,DELETE:10", bucket, keys, size)
+          : await runWrk(ep.url, luaFor(op, bucket, keys, bodyFile));
         const moved = op === "GET" || op === "PUT" ? size : op === "MIXED" ? size * 0.6 : 0;
         return {
           ops: r.ops,

@@ -326,8 +326,9 @@ export class FsStorage {
         if (more) attributes = { ...attributes, ...more };
       }
       return await this.commit(bucket, key, tmp, attributes, opts.precondition, loc);
-    } finally {
-      await removeQuietly(tmp.path);
+    } catch (e) {
+      await removeQuietly(tmp.path); // not consumed by a commit
+      throw e;
     }
   }
 
@@ -379,8 +380,9 @@ export class FsStorage {
     await this.#ensureParent(bucket, segments, this.root + SEP + bucket, false, loc.lockName);
     if (this.#opts.metadata) {
       const entry: SidecarEntry = { ...attributes, id: tmp.identity };
+      // With no current bytes there is no entry to keep: skip reading a sidecar.
       const sidecar = nextSidecar(
-        await this.#readSidecar(bucket, segments),
+        current ? await this.#readSidecar(bucket, segments) : null,
         current ? identityOf(current) : null,
         entry,
       );

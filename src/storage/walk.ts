@@ -53,7 +53,45 @@ interface DirItem {
   sort: string;
 }
 
+/** A directory's sorted items, valid while the directory's mtime is unchanged. */
+interface CachedDir {
+  mtimeMs: number;
+  items: DirItem[];
+}
+
+const DIR_CACHE_LIMIT = 512;
+/** Directories modified less than this long ago are not cached: their mtime may not change again. */
+const RACY_MS = 2000;
+const dirCache = new Map<string, CachedDir>();
+
+/**
+ * A directory's items in S3 order. Large directories are read once and
+ * reused while their mtime stays the same (every create, delete or rename
+ * inside changes it); directories changed in the last two seconds are always
+ * re-read, because a change within the filesystem's timestamp granularity
+ * may leave the mtime unchanged.
+ */
 async function sortedItems(dir: string, isBucketRoot: boolean): Promise<DirItem[]> {
+  let mtimeMs = NaN;
+  try {
+    mtimeMs = (await Deno.lstat(dir)).mtime?.getTime() ?? NaN;
+  } catch {
+    dirCache.delete(dir);
+    return []; // removed meanwhile
+  }
+  const cached = dirCache.get(dir);
+  if (cached && cached.mtimeMs === mtimeMs) return cached.items;
+  const items = await readSortedItems(dir, isBucketRoot);
+  if (items.length >= 64 && Date.now() - mtimeMs > RACY_MS) {
+    if (dirCache.size >= DIR_CACHE_LIMIT) dirCache.delete(dirCache.keys().next().value!);
+    dirCache.set(dir, { mtimeMs, items });
+  } else if (cached) {
+    dirCache.delete(dir);
+  }
+  return items;
+}
+
+async function readSortedItems(dir: string, isBucketRoot: boolean): Promise<DirItem[]> {
   const items: DirItem[] = [];
   try {
     for await (const e of Deno.readDir(dir)) {
