@@ -644,6 +644,7 @@ try {
     endpoints.push({ name: args.name![i] ?? url, url, pid: null, stop: () => Promise.resolve() })
   );
   const results: Result[] = [];
+  const failures: string[] = [];
   const largeSize = parseSize(args.large!);
   let largeFile: string | null = null;
   if (scenarios.has("large") || scenarios.has("multipart")) {
@@ -659,13 +660,29 @@ try {
     }
     f.close();
   }
+  /** Runs one scenario group; a failure (e.g. a peer's 500) is reported as a row, not the end of the run. */
+  const attempt = async (ep: Endpoint, label: string, fn: () => Promise<Result[]>) => {
+    try {
+      results.push(...await fn());
+    } catch (e) {
+      failures.push(`${ep.name} ${label}: ${(e as Error).message.split("\n")[0].slice(0, 200)}`);
+    }
+  };
   for (const ep of endpoints) {
     if (scenarios.has("small")) {
-      for (const s of args.sizes!.split(",")) results.push(...await smallObjects(ep, parseSize(s)));
+      for (const s of args.sizes!.split(",")) {
+        await attempt(ep, `small ${s}`, () => smallObjects(ep, parseSize(s)));
+      }
     }
-    if (scenarios.has("large")) results.push(...await largeObjects(ep, largeFile!, largeSize));
-    if (scenarios.has("listing")) results.push(...await listing(ep, Number(args["listing-keys"])));
-    if (scenarios.has("multipart")) results.push(...await multipart(ep, largeFile!, largeSize));
+    if (scenarios.has("large")) {
+      await attempt(ep, "large", () => largeObjects(ep, largeFile!, largeSize));
+    }
+    if (scenarios.has("listing")) {
+      await attempt(ep, "listing", () => listing(ep, Number(args["listing-keys"])));
+    }
+    if (scenarios.has("multipart")) {
+      await attempt(ep, "multipart", () => multipart(ep, largeFile!, largeSize));
+    }
   }
   if (scenarios.has("large")) {
     const dir = await Deno.makeTempDir();
@@ -680,12 +697,15 @@ try {
   if (largeFile) await Deno.remove(largeFile);
   progress("");
   if (args.json) {
-    console.log(JSON.stringify({ clients: CLIENTS, durationSec: DURATION, results }, null, 2));
+    console.log(
+      JSON.stringify({ clients: CLIENTS, durationSec: DURATION, results, failures }, null, 2),
+    );
   } else {
     console.log(
       `\n${CLIENTS} clients, ${DURATION} s per small-object scenario, ${Deno.build.os} ${navigator.hardwareConcurrency} cores`,
     );
     console.log(table(results));
+    for (const f of failures) console.log(`FAILED: ${f}`);
   }
 } finally {
   for (const ep of endpoints) await ep.stop();

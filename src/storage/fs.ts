@@ -13,7 +13,7 @@ import {
   SELF_OBJECT,
   validateBucketName,
 } from "./keys.ts";
-import { NamedLocks } from "./locks.ts";
+import { SharedLocks } from "./locks.ts";
 import { MultipartStore } from "./multipart.ts";
 import {
   DEFAULT_CONTENT_TYPE,
@@ -25,7 +25,13 @@ import {
   type Sidecar,
   type SidecarEntry,
 } from "./sidecar.ts";
-import { type BucketInfo, identityOf, type ObjectAttributes, type ObjectMeta } from "./types.ts";
+import {
+  type BucketInfo,
+  identityOf,
+  type ObjectAttributes,
+  type ObjectMeta,
+  sameIdentity,
+} from "./types.ts";
 import { TempArea, type TempFile } from "./temp.ts";
 import { isNotFound, removeQuietly } from "./fsutil.ts";
 
@@ -88,7 +94,7 @@ export class FsStorage {
   readonly temp: TempArea;
   /** Multipart staging. */
   readonly multipart: MultipartStore;
-  readonly #locks = new NamedLocks();
+  readonly #locks: SharedLocks;
   readonly #knownDirs = new Set<string>();
   readonly #opts: FsStorageOptions;
 
@@ -100,17 +106,20 @@ export class FsStorage {
     this.metaRoot = this.systemRoot + SEP + "meta";
     this.temp = new TempArea(this.systemRoot + SEP + "tmp", opts.fsync);
     this.multipart = new MultipartStore(this);
+    this.#locks = new SharedLocks(this.systemRoot + SEP + "locks");
   }
 
   /** Creates the directory layout and cleans what crashed processes left behind. */
   async init(): Promise<void> {
     await Deno.mkdir(this.metaRoot, { recursive: true });
+    await Deno.mkdir(this.systemRoot + SEP + "locks", { recursive: true });
     await this.temp.init((journal) => this.#recoverPromotion(journal));
   }
 
   /** Stops background work (temp heartbeat). */
   close(): void {
     this.temp.close();
+    this.#locks.close();
   }
 
   /** Whether sidecars are in use. */
@@ -229,21 +238,45 @@ export class FsStorage {
     return this.metaRoot + SEP + bucket + SEP + segments.join(SEP);
   }
 
-  /** Opens an object for reading. NoSuchKey / NoSuchBucket when absent. */
+  /**
+   * Opens an object for reading. NoSuchKey / NoSuchBucket when absent.
+   * The file is opened first, then its sidecar entry is looked up by the
+   * open file's identity. When there is none because a writer or a delete
+   * replaced the file meanwhile, the open is retried, so a reader always gets
+   * one version's bytes with that version's metadata (or NoSuchKey if the
+   * object was deleted), never a mix.
+   */
   async openObject(bucket: string, key: string): Promise<OpenObject> {
     const { segments } = this.#locate(bucket, key);
-    const opened = await this.#openData(bucket, segments);
-    if (!opened) {
-      await this.requireBucket(bucket);
-      throw new S3Error("NoSuchKey");
+    for (let attempt = 0;; attempt++) {
+      const opened = await this.#openData(bucket, segments);
+      if (!opened) {
+        await this.requireBucket(bucket);
+        throw new S3Error("NoSuchKey");
+      }
+      try {
+        const { meta, matched } = await this.#readMetaChecked(bucket, opened.segments, opened.info);
+        if (
+          matched || attempt >= 8 || !(await this.#replaced(bucket, opened.segments, opened.info))
+        ) {
+          return { file: opened.file, meta };
+        }
+      } catch (e) {
+        opened.file.close();
+        throw e;
+      }
+      opened.file.close(); // replaced or deleted under us: look again
     }
-    try {
-      const meta = await this.#readMeta(bucket, opened.segments, opened.info);
-      return { file: opened.file, meta };
-    } catch (e) {
-      opened.file.close();
-      throw e;
-    }
+  }
+
+  /** True when the data path no longer holds the file described by `info`. */
+  async #replaced(
+    bucket: string,
+    segments: readonly string[],
+    info: Deno.FileInfo,
+  ): Promise<boolean> {
+    const now = await lstatOrNull(this.dataPath(bucket, segments));
+    return now === null || !sameIdentity(identityOf(now), identityOf(info));
   }
 
   /** Metadata of an object without keeping it open. */
@@ -257,8 +290,17 @@ export class FsStorage {
    * Metadata of a data file found by a directory walk (segments relative to
    * the bucket, info from stat): what listings show.
    */
-  metaOf(bucket: string, segments: readonly string[], info: Deno.FileInfo): Promise<ObjectMeta> {
-    return this.#readMeta(bucket, segments, info);
+  async metaOf(
+    bucket: string,
+    segments: readonly string[],
+    info: Deno.FileInfo,
+  ): Promise<ObjectMeta> {
+    for (let attempt = 0;; attempt++) {
+      const { meta, matched } = await this.#readMetaChecked(bucket, segments, info);
+      if (matched || attempt >= 8 || !(await this.#replaced(bucket, segments, info))) return meta;
+      // Rewritten while listing: describe the version now in place (NotFound if deleted).
+      info = await Deno.stat(this.dataPath(bucket, segments));
+    }
   }
 
   async #openData(
@@ -299,10 +341,27 @@ export class FsStorage {
     segments: readonly string[],
     info: Deno.FileInfo,
   ): Promise<ObjectMeta> {
+    return (await this.#readMetaChecked(bucket, segments, info)).meta;
+  }
+
+  /** Metadata of a data file, and whether its sidecar had an entry for exactly this file. */
+  async #readMetaChecked(
+    bucket: string,
+    segments: readonly string[],
+    info: Deno.FileInfo,
+  ): Promise<{ meta: ObjectMeta; matched: boolean }> {
     const id = identityOf(info);
-    if (!this.#opts.metadata) return metaFromEntry(undefined, info, id, "application/octet-stream");
-    const sidecar = await this.#readSidecar(bucket, segments);
-    return metaFromEntry(findEntry(sidecar, id), info, id, DEFAULT_CONTENT_TYPE);
+    if (!this.#opts.metadata) {
+      return {
+        meta: metaFromEntry(undefined, info, id, "application/octet-stream"),
+        matched: true,
+      };
+    }
+    const entry = findEntry(await this.#readSidecar(bucket, segments), id);
+    return {
+      meta: metaFromEntry(entry, info, id, DEFAULT_CONTENT_TYPE),
+      matched: entry !== undefined,
+    };
   }
 
   /**
@@ -345,18 +404,30 @@ export class FsStorage {
     loc: Located = this.#locate(bucket, key),
   ): Promise<ObjectMeta> {
     const etag = attributes.etag ?? `"${hex(tmp.md5)}"`;
-    return await this.#locks.with(loc.lockName, async () => {
-      for (let attempt = 0;; attempt++) {
-        try {
-          return await this.#commitOnce(loc, tmp, { ...attributes, etag }, precondition);
-        } catch (e) {
-          // A concurrent delete may prune a directory between our mkdir and rename,
-          // or a concurrent writer may turn the target into a directory: retry.
-          if (attempt < 5 && (isNotFound(e) || e instanceof Deno.errors.IsADirectory)) continue;
-          throw e;
+    for (let attempt = 0;; attempt++) {
+      try {
+        // Parent directories first, outside the key's lock: turning an ancestor object into a
+        // directory takes that ancestor's lock, and locks are never nested.
+        await this.#ensureParent(bucket, loc.segments, this.root + SEP + bucket);
+        if (this.#opts.metadata) {
+          await this.#ensureParent(bucket, loc.segments, this.metaRoot + SEP + bucket, true);
         }
+        return await this.#locks.with(
+          loc.lockName,
+          () => this.#commitOnce(loc, tmp, { ...attributes, etag }, precondition),
+        );
+      } catch (e) {
+        // A delete (here or in another process) pruned a directory, a writer turned the target
+        // into a directory, or an ancestor needs promoting: forget cached directories and retry.
+        const retry = isNotFound(e) || e instanceof Deno.errors.IsADirectory ||
+          e instanceof Deno.errors.NotADirectory || e instanceof RetryCommit;
+        if (attempt < 10 && retry) {
+          this.#knownDirs.clear();
+          continue;
+        }
+        throw e;
       }
-    });
+    }
   }
 
   async #commitOnce(
@@ -421,6 +492,7 @@ export class FsStorage {
         "Object attributes cannot be changed with -metadata=false.",
       );
     }
+    await this.#ensureParent(bucket, loc.segments, this.metaRoot + SEP + bucket, true);
     return await this.#locks.with(loc.lockName, async () => {
       const opened = await this.#openData(bucket, loc.segments);
       if (!opened) {
@@ -514,7 +586,12 @@ export class FsStorage {
         const info = await lstatOrNull(path);
         if (info === null) break;
         if (info.isDirectory) continue;
-        await this.#promote(bucket, segments.slice(0, n), heldLock);
+        const ancestor = segments.slice(0, n);
+        // Holding a key's lock, only that key itself may be promoted here (locks never nest).
+        if (heldLock !== "" && segmentsLockName(bucket, ancestor) !== heldLock) {
+          throw new RetryCommit();
+        }
+        await this.#promote(bucket, ancestor, heldLock);
         break;
       }
     }
@@ -561,12 +638,10 @@ export class FsStorage {
     await finishPromotion(this.dataPath(job.bucket, job.segments), job.dataHold);
     await finishPromotion(this.metaPath(job.bucket, job.segments), job.metaHold);
   }
-
-  /** Runs `fn` under the lock of an object key (multipart completion uses it). */
-  withKeyLock<T>(bucket: string, key: string, fn: () => Promise<T>): Promise<T> {
-    return this.#locks.with(bucket + "/" + key, fn);
-  }
 }
+
+/** Thrown inside a key's lock when an ancestor must first become a directory (done unlocked, then retried). */
+class RetryCommit extends Error {}
 
 function segmentsLockName(bucket: string, segments: readonly string[]): string {
   // Lock names are bucket + "/" + key; a promoted ancestor's key is its decoded segments.

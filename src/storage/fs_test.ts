@@ -86,7 +86,7 @@ Deno.test("a failed body leaves no temp file and the previous version intact", a
     const { file } = await s.openObject("bkt", "k");
     assertEquals(await readAll(file), "original");
     const tmpFiles = [...Deno.readDirSync(s.temp.dir)].map((e) => e.name).filter((n) =>
-      n !== "heartbeat.json"
+      n !== "heartbeat.json" && n !== "alive.lock"
     );
     assertEquals(tmpFiles, []);
     assertEquals(dir.length > 0, true);
@@ -123,11 +123,8 @@ Deno.test("start-up finishes a promotion interrupted by a crash and clears dead 
     Deno.linkSync(`${dir}/.geckos3/meta/bkt/a`, job.metaHold);
     Deno.removeSync(`${dir}/.geckos3/meta/bkt/a`);
     Deno.writeTextFileSync(`${s1.temp.dir}/leftover-temp`, "junk");
-    // The process dies without cleaning up: forge a heartbeat of a dead pid.
-    Deno.writeTextFileSync(
-      `${s1.temp.dir}/heartbeat.json`,
-      JSON.stringify({ pid: 999999999, host: Deno.hostname(), at: Date.now() }),
-    );
+    // The process dies without cleaning up: its liveness lock goes with it.
+    s1.temp.abandon();
     const deadDir = s1.temp.dir;
     const s2 = new FsStorage({ dataDir: dir, metadata: true, fsync: false });
     await s2.init();

@@ -28,3 +28,58 @@ export class NamedLocks {
     return this.#tails.size;
   }
 }
+
+/** FNV-1a hash of a string (32-bit). */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/**
+ * Locks that also hold across processes sharing a data dir: names hash to
+ * one of a fixed set of lock files under `dir`, each taken with an exclusive
+ * `flock` (Deno.FsFile.lock) inside an in-process mutex for its slot (flock
+ * does not exclude holders within one process). Callers must never take a
+ * second lock while holding one: two names may share a slot.
+ */
+export class SharedLocks {
+  readonly #local = new NamedLocks();
+  readonly #files = new Map<number, Promise<Deno.FsFile>>();
+
+  /** Uses lock files `dir/<slot>`; `dir` must exist. */
+  constructor(private readonly dir: string, private readonly slots = 256) {}
+
+  #file(slot: number): Promise<Deno.FsFile> {
+    let file = this.#files.get(slot);
+    if (!file) {
+      file = Deno.open(`${this.dir}/${slot}`, { read: true, write: true, create: true });
+      file.catch(() => this.#files.delete(slot));
+      this.#files.set(slot, file);
+    }
+    return file;
+  }
+
+  /** Runs `fn` holding the lock for `name`, in this process and across processes. */
+  with<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const slot = fnv1a(name) % this.slots;
+    return this.#local.with(String(slot), async () => {
+      const file = await this.#file(slot);
+      await file.lock(true);
+      try {
+        return await fn();
+      } finally {
+        await file.unlock();
+      }
+    });
+  }
+
+  /** Closes the lock files. */
+  close(): void {
+    for (const f of this.#files.values()) f.then((file) => file.close()).catch(() => {});
+    this.#files.clear();
+  }
+}

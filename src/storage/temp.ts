@@ -36,6 +36,8 @@ export interface PromotionJob {
 }
 
 const HEARTBEAT = "heartbeat.json";
+/** Lock file each process holds exclusively while it runs. */
+const ALIVE_LOCK = "alive.lock";
 const HEARTBEAT_MS = 30_000;
 const STALE_MS = 120_000;
 const WRITE_BUFFER = 1024 * 1024;
@@ -46,6 +48,9 @@ export class TempArea {
   readonly dir: string;
   #timer: ReturnType<typeof setInterval> | undefined;
   #counter = 0;
+  #alive: Deno.FsFile | undefined;
+  /** Directories of live peers whose lock we are waiting on (one waiter each). */
+  readonly #watched = new Set<string>();
   readonly #prefix: string;
 
   /** Creates the area under `root`; call init(). */
@@ -58,6 +63,13 @@ export class TempArea {
   /** Creates this process's directory and cleans those of dead processes. */
   async init(recover: (job: PromotionJob) => Promise<void>): Promise<void> {
     await Deno.mkdir(this.dir, { recursive: true });
+    // Held for the life of the process; the kernel releases it however the process ends.
+    this.#alive = await Deno.open(this.#prefix + ALIVE_LOCK, {
+      read: true,
+      write: true,
+      create: true,
+    });
+    await this.#alive.lock(true);
     await this.#beat();
     await this.sweep(recover);
     const timer = setInterval(() => {
@@ -72,15 +84,64 @@ export class TempArea {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
     try {
+      this.#alive?.close();
+    } catch {
+      // already closed
+    }
+    try {
       Deno.removeSync(this.dir, { recursive: true });
     } catch {
       // Left for the next start-up.
     }
   }
 
+  /** Stops heartbeats and releases the liveness lock without cleaning up, as a crash would (tests). */
+  abandon(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#alive?.close();
+    this.#alive = undefined;
+  }
+
   async #beat(): Promise<void> {
     const hb = JSON.stringify({ pid: Deno.pid, host: Deno.hostname(), at: Date.now() });
     await Deno.writeTextFile(this.#prefix + HEARTBEAT, hb);
+  }
+
+  /**
+   * Whether the process owning `dir` is gone: it held an exclusive lock on
+   * its lock file until it ended. When the lock cannot be taken at once the
+   * owner is alive; one waiter per such directory stays queued and runs
+   * `onDeath` (a sweep) as soon as the owner ends. Directories without a lock
+   * file (older layouts, other filesystems) fall back to the heartbeat's age.
+   */
+  async #isDead(dir: string, onDeath: () => Promise<void>): Promise<boolean> {
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(dir + SEP + ALIVE_LOCK, { read: true, write: true });
+    } catch {
+      return await isStale(dir);
+    }
+    if (this.#watched.has(dir)) {
+      file.close();
+      return false;
+    }
+    const locked = file.lock(true).then(() => true, () => false);
+    const free = await Promise.race([
+      locked,
+      new Promise<null>((r) => setTimeout(() => r(null), 100)),
+    ]);
+    if (free !== null) {
+      file.close();
+      return free;
+    }
+    this.#watched.add(dir);
+    locked.then(async () => {
+      file.close();
+      this.#watched.delete(dir);
+      if (this.#timer !== undefined) await onDeath().catch(() => {});
+    });
+    return false;
   }
 
   /** Repairs and removes the directories of processes that are gone. */
@@ -99,7 +160,7 @@ export class TempArea {
         await removeQuietly(dir);
         continue;
       }
-      if (!(await isDead(dir))) continue;
+      if (!(await this.#isDead(dir, () => this.sweep(recover)))) continue;
       for await (const f of Deno.readDir(dir)) {
         if (!f.name.endsWith(".promote.json")) continue;
         try {
@@ -219,11 +280,11 @@ export class TempArea {
   }
 }
 
-/** A temp directory belongs to a dead process when its heartbeat is stale or its pid is gone from this host. */
-async function isDead(dir: string): Promise<boolean> {
-  let hb: { pid: number; host: string; at: number };
+/** Without a lock file: a directory whose heartbeat (or, lacking one, mtime) is older than STALE_MS. */
+async function isStale(dir: string): Promise<boolean> {
   try {
-    hb = JSON.parse(await Deno.readTextFile(dir + SEP + HEARTBEAT));
+    const hb = JSON.parse(await Deno.readTextFile(dir + SEP + HEARTBEAT)) as { at: number };
+    return Date.now() - hb.at > STALE_MS;
   } catch {
     try {
       const info = await Deno.stat(dir);
@@ -232,15 +293,4 @@ async function isDead(dir: string): Promise<boolean> {
       return false;
     }
   }
-  if (Date.now() - hb.at > STALE_MS) return true;
-  if (hb.host === Deno.hostname() && Deno.build.os === "linux") {
-    if (hb.pid === Deno.pid) return true;
-    try {
-      await Deno.stat(`/proc/${hb.pid}`);
-      return false;
-    } catch {
-      return true;
-    }
-  }
-  return false;
 }

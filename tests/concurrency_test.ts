@@ -1,0 +1,138 @@
+/**
+ * Concurrency: many clients writing, overwriting, copying, deleting, reading
+ * and listing the same few keys at once, against one server process and
+ * against two processes sharing one data dir. Every GET must return bytes
+ * whose MD5 is the ETag it was served with and whose metadata belongs to
+ * the same version; listings never show a half-written object.
+ */
+import { createHash } from "node:crypto";
+import { assert, assertEquals } from "./support/assert.ts";
+import { freePort, spawnServer } from "./support/process.ts";
+
+const CLIENTS = 32;
+const OPS_PER_CLIENT = 150;
+const KEYS = ["k1", "k2", "dir/k3"];
+
+const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex");
+
+/** A version's bytes: its number, repeated, so the bytes name their version. */
+function bytesOf(version: number): Uint8Array<ArrayBuffer> {
+  const size = 1 + (version * 7919) % 200_000;
+  const text = `v${version};`;
+  return new TextEncoder().encode(text.repeat(Math.ceil(size / text.length)).slice(0, size));
+}
+
+async function hammer(urls: string[]): Promise<{ gets: number; lists: number }> {
+  let version = 0;
+  let gets = 0;
+  let lists = 0;
+  const versionMd5 = new Map<string, number>(); // md5 -> version
+  const failures: string[] = [];
+  await Promise.all(Array.from({ length: CLIENTS }, async (_, c) => {
+    for (let n = 0; n < OPS_PER_CLIENT; n++) {
+      const url = urls[(c + n) % urls.length];
+      const key = KEYS[(c * 7 + n) % KEYS.length];
+      const op = (c + n * 3) % 10;
+      if (op < 3) {
+        const v = ++version;
+        const body = bytesOf(v);
+        versionMd5.set(md5(body), v);
+        const r = await fetch(`${url}/conc/${key}`, {
+          method: "PUT",
+          body,
+          headers: { "x-amz-meta-version": String(v) },
+        });
+        const text = await r.text();
+        if (r.status !== 200) failures.push(`PUT ${r.status} ${text}`);
+      } else if (op < 4) {
+        const src = KEYS[(c + n + 1) % KEYS.length];
+        const r = await fetch(`${url}/conc/${key}`, {
+          method: "PUT",
+          headers: { "x-amz-copy-source": `/conc/${src}` },
+        });
+        await r.body?.cancel();
+        if (r.status !== 200 && r.status !== 404) failures.push(`COPY ${r.status}`);
+      } else if (op < 5) {
+        const r = await fetch(`${url}/conc/${key}`, { method: "DELETE" });
+        await r.body?.cancel();
+        if (r.status !== 204) failures.push(`DELETE ${r.status}`);
+      } else if (op < 9) {
+        const r = await fetch(`${url}/conc/${key}`);
+        const body = new Uint8Array(await r.arrayBuffer());
+        if (r.status === 404) continue;
+        gets++;
+        const etag = r.headers.get("etag");
+        const meta = r.headers.get("x-amz-meta-version");
+        const sum = md5(body);
+        if (etag !== `"${sum}"`) failures.push(`GET ${key}: ETag ${etag} but bytes ${sum}`);
+        const text = new TextDecoder().decode(body.subarray(0, 12));
+        if (meta === null || !text.startsWith(`v${meta};`)) {
+          failures.push(`GET ${key}: metadata ${meta} on bytes ${text}`);
+        }
+      } else {
+        const xml = await (await fetch(`${url}/conc?list-type=2`)).text();
+        lists++;
+        for (
+          const m of xml.matchAll(
+            /<Key>([^<]*)<\/Key>.*?<ETag>&quot;([0-9a-f]{32})&quot;<\/ETag><Size>(\d+)<\/Size>/g,
+          )
+        ) {
+          const v = versionMd5.get(m[2]);
+          if (v === undefined) failures.push(`LIST ${m[1]}: ETag ${m[2]} of no version`);
+          else if (bytesOf(v).length !== Number(m[3])) {
+            failures.push(`LIST ${m[1]}: size ${m[3]} is not version ${v}'s`);
+          }
+        }
+      }
+    }
+  }));
+  assertEquals(failures.slice(0, 10), []);
+  return { gets, lists };
+}
+
+async function withServers(count: number, fn: (urls: string[]) => Promise<void>): Promise<void> {
+  const dataDir = await Deno.makeTempDir({ prefix: "geckos3-conc-" });
+  const servers = [];
+  for (let i = 0; i < count; i++) {
+    servers.push(
+      await spawnServer([
+        `-data-dir=${dataDir}`,
+        `-listen=127.0.0.1:${await freePort()}`,
+        "-auth=false",
+      ]),
+    );
+  }
+  try {
+    await (await fetch(`${servers[0].url}/conc`, { method: "PUT" })).body?.cancel();
+    await fn(servers.map((s) => s.url));
+  } catch (e) {
+    const errors = servers.flatMap((s) => s.lines()).filter((l) => l.level === "error").slice(0, 3);
+    throw new Error(`${(e as Error).message}\nserver errors: ${JSON.stringify(errors)}`);
+  } finally {
+    for (const s of servers) await s.stop();
+    await Deno.remove(dataDir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name:
+    `concurrency: ${CLIENTS} clients x ${OPS_PER_CLIENT} mixed ops on ${KEYS.length} keys, one process`,
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  await withServers(1, async (urls) => {
+    const { gets, lists } = await hammer(urls);
+    assert(gets > 500 && lists > 100, `${gets} gets, ${lists} lists`);
+  });
+});
+
+Deno.test({
+  name: `concurrency: two processes on one data dir keep the same invariants`,
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  await withServers(2, async (urls) => {
+    const { gets } = await hammer(urls);
+    assert(gets > 500);
+  });
+});
