@@ -355,3 +355,48 @@ Deno.test({
     await Deno.remove(sandbox, { recursive: true });
   }
 });
+
+serverTest(
+  "slow clients: connections trickling headers do not stop others from being served",
+  async (t) => {
+    await setup(t);
+    const { port } = new URL(t.url);
+    const slow: Deno.Conn[] = [];
+    for (let i = 0; i < 200; i++) {
+      const c = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
+      await c.write(new TextEncoder().encode(`GET /${B}/keep HTTP/1.1\r\nHost: x\r\nX-Slow: `));
+      slow.push(c);
+    }
+    try {
+      for (let i = 0; i < 20; i++) await stillServing(t);
+    } finally {
+      for (const c of slow) c.close();
+    }
+  },
+);
+
+serverTest(
+  "beyond -max-requests in flight, requests get 503 SlowDown instead of queueing",
+  async (t) => {
+    await setup(t);
+    // Hold requests in flight with bodies that never finish.
+    const held: { push: (c: Uint8Array | null) => void; done: Promise<unknown> }[] = [];
+    for (let i = 0; i < 4; i++) {
+      let push!: (c: Uint8Array | null) => void;
+      const body = new ReadableStream<Uint8Array>({
+        start: (c) => void (push = (x) => (x ? c.enqueue(x) : c.close())),
+      });
+      const done = fetch(`${t.url}/${B}/held-${i}`, { method: "PUT", body }).then((r) => r.text())
+        .catch(() => "");
+      push(new Uint8Array(10));
+      held.push({ push, done });
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const r = await raw(`${t.url}/${B}/keep`);
+    assertEquals([r.status, errorCode(r.text)], [503, "SlowDown"]);
+    for (const h of held) h.push(null);
+    await Promise.all(held.map((h) => h.done));
+    await stillServing(t);
+  },
+  { maxRequests: 2 },
+);
