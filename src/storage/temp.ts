@@ -196,29 +196,44 @@ export class TempArea {
     let size = 0;
     try {
       if (body) {
-        // Coalesce small network chunks into large writes.
-        let buf = new Uint8Array(0);
+        // Coalesce small network chunks into large writes, and keep one write in flight while
+        // the next buffer is received and hashed (two buffers alternate).
+        const buffers = [new Uint8Array(0), new Uint8Array(0)];
+        let current = 0;
         let fill = 0;
+        let inFlight: Promise<void> = Promise.resolve();
+        const flush = async (data: Uint8Array) => {
+          await inFlight;
+          inFlight = writeAll(file, data);
+          // Surface a write error at the next await even if no further flush happens.
+          inFlight.catch(() => {});
+        };
         for await (const chunk of body) {
           hash?.update(chunk);
           size += chunk.byteLength;
           if (chunk.byteLength >= WRITE_BUFFER / 2) {
             if (fill > 0) {
-              await writeAll(file, buf.subarray(0, fill));
+              await flush(buffers[current].subarray(0, fill));
+              current ^= 1;
               fill = 0;
             }
-            await writeAll(file, chunk);
+            await flush(chunk);
             continue;
           }
-          if (fill + chunk.byteLength > buf.byteLength) {
-            if (fill > 0) await writeAll(file, buf.subarray(0, fill));
-            fill = 0;
-            if (buf.byteLength === 0) buf = new Uint8Array(WRITE_BUFFER);
+          if (fill + chunk.byteLength > buffers[current].byteLength) {
+            if (fill > 0) {
+              await flush(buffers[current].subarray(0, fill));
+              current ^= 1;
+              fill = 0;
+            }
+            // After a flush, `current` is the buffer whose write flush() already awaited.
+            if (buffers[current].byteLength === 0) buffers[current] = new Uint8Array(WRITE_BUFFER);
           }
-          buf.set(chunk, fill);
+          buffers[current].set(chunk, fill);
           fill += chunk.byteLength;
         }
-        if (fill > 0) await writeAll(file, buf.subarray(0, fill));
+        if (fill > 0) await flush(buffers[current].subarray(0, fill));
+        await inFlight;
       }
       if (this.fsync) await file.syncData();
       const info = await file.stat();
