@@ -71,7 +71,7 @@ export async function listPage(
     await Promise.all(
       found.slice(i, i + META_CONCURRENCY).map(async (f, j) => {
         try {
-          const info = await Deno.stat(f.path);
+          const info = Deno.statSync(f.path); // page-cache metadata: cheaper without the thread hop
           metas[i + j] = await storage.metaOf(bucket, f.segments, info);
         } catch {
           metas[i + j] = null; // deleted while listing

@@ -329,7 +329,8 @@ export class FsStorage {
 
   async #readSidecar(bucket: string, segments: readonly string[]): Promise<Sidecar | null> {
     try {
-      return parseSidecar(await Deno.readTextFile(this.metaPath(bucket, segments)));
+      // A sidecar is a few hundred bytes: read it in one call, without a thread-pool hop.
+      return parseSidecar(Deno.readTextFileSync(this.metaPath(bucket, segments)));
     } catch (e) {
       if (isNotFound(e) || e instanceof Deno.errors.IsADirectory) return null;
       throw e;

@@ -94,7 +94,9 @@ async function sortedItems(dir: string, isBucketRoot: boolean): Promise<DirItem[
 async function readSortedItems(dir: string, isBucketRoot: boolean): Promise<DirItem[]> {
   const items: DirItem[] = [];
   try {
-    for await (const e of Deno.readDir(dir)) {
+    // readDirSync: one call returns the whole directory; the async iterator costs an op per batch
+    // and a thread hop, which dominated listing time.
+    for (const e of Deno.readDirSync(dir)) {
       const decoded = decodeSegment(e.name);
       if (decoded === null) continue; // reserved (%obj is reached through its directory) or foreign
       if (e.isDirectory) {
@@ -126,7 +128,7 @@ async function isFile(path: string): Promise<boolean> {
 export async function containsObject(dir: string): Promise<boolean> {
   let entries: Deno.DirEntry[];
   try {
-    entries = await Array.fromAsync(Deno.readDir(dir));
+    entries = [...Deno.readDirSync(dir)];
   } catch {
     return false;
   }
