@@ -40,6 +40,8 @@ export interface Config {
   readonly cors: boolean;
   /** Serve /metrics. */
   readonly metrics: boolean;
+  /** Serve the web console at /_console/. */
+  readonly console: boolean;
 }
 
 /** What a command line asks main.ts to do. */
@@ -174,6 +176,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "bool",
     def: "true",
     help: "Serve Prometheus metrics at /metrics (no authentication)",
+  },
+  {
+    flag: "console",
+    env: "GECKOS3_CONSOLE",
+    kind: "bool",
+    def: "true",
+    help: "Serve the web console at /_console/",
   },
 ];
 
@@ -332,6 +341,7 @@ function buildConfig(given: Map<string, string>, env: Record<string, string | un
       ),
     ),
     cors: bool("cors"),
+    console: bool("console"),
     metrics: bool("metrics"),
   });
 }

@@ -5,6 +5,7 @@
  */
 import type { Config } from "./config.ts";
 import { createAuthenticator } from "./auth/mod.ts";
+import { CONSOLE_HTML } from "./console/page.ts";
 import { FsStorage } from "./storage/fs.ts";
 import type { RequestContext } from "./s3/context.ts";
 import { isS3Error, S3Error } from "./s3/errors.ts";
@@ -102,6 +103,22 @@ export async function startServer(
         method,
         ready ? 200 : 503,
       );
+    }
+    if (config.console && (rawPath === "/_console" || rawPath.startsWith("/_console/"))) {
+      where.op = "Console";
+      if (rawPath === "/_console") {
+        return new Response(null, { status: 308, headers: { location: "/_console/" } });
+      }
+      return new Response(method === "HEAD" ? null : CONSOLE_HTML, {
+        headers: {
+          "content-type": "text/html; charset=utf-8",
+          "cache-control": "no-cache",
+          "content-security-policy":
+            "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self'",
+          "x-content-type-options": "nosniff",
+          "referrer-policy": "no-referrer",
+        },
+      });
     }
     if (rawPath === "/metrics" && config.metrics) {
       where.op = "Metrics";
