@@ -29,6 +29,8 @@ serverTest(
     });
     try {
       const page = await browser.newPage();
+      const pageErrors: string[] = [];
+      page.on("pageerror", (e) => pageErrors.push(String(e)));
       await page.goto(`${t.url}/_console/`);
       // A wrong secret is refused by the server and reported.
       await page.getByLabel("Access key").fill("geckoadmin");
@@ -83,6 +85,17 @@ serverTest(
       await page.getByRole("button", { name: "Delete selected" }).click();
       await page.getByText("1 item(s)").waitFor();
       assertEquals((await t.server.storage.headObject("console-bucket", "reports/")).size, 0);
+      // A file over 64 MiB goes up as a multipart upload (16 MiB parts).
+      const bigFile = `${await Deno.makeTempDir()}/big.bin`;
+      await Deno.writeFile(bigFile, new Uint8Array(66 * 1024 * 1024).fill(7));
+      const big = { length: 66 * 1024 * 1024 };
+      await page.getByLabel("Upload files").setInputFiles(bigFile);
+      await page.getByRole("link", { name: "big.bin" }).waitFor({ timeout: 120_000 });
+      const bigMeta = await t.server.storage.headObject("console-bucket", "big.bin");
+      assertEquals(bigMeta.size, big.length);
+      assert(bigMeta.etag.endsWith('-5"'), bigMeta.etag);
+      await Deno.remove(bigFile.slice(0, bigFile.lastIndexOf("/")), { recursive: true });
+      assertEquals(pageErrors, []);
     } finally {
       await browser.close();
     }
