@@ -76,11 +76,11 @@ function progress(text: string): void {
   if (!args.json) Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K${text}`));
 }
 
-async function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
-  return port;
+  return Promise.resolve(port);
 }
 
 async function waitHealthy(url: string, path = "/health"): Promise<void> {

@@ -255,7 +255,7 @@ export class FsStorage {
         throw new S3Error("NoSuchKey");
       }
       try {
-        const { meta, matched } = await this.#readMetaChecked(bucket, opened.segments, opened.info);
+        const { meta, matched } = this.#readMetaChecked(bucket, opened.segments, opened.info);
         if (
           matched || attempt >= 8 || !(await this.#replaced(bucket, opened.segments, opened.info))
         ) {
@@ -296,7 +296,7 @@ export class FsStorage {
     info: Deno.FileInfo,
   ): Promise<ObjectMeta> {
     for (let attempt = 0;; attempt++) {
-      const { meta, matched } = await this.#readMetaChecked(bucket, segments, info);
+      const { meta, matched } = this.#readMetaChecked(bucket, segments, info);
       if (matched || attempt >= 8 || !(await this.#replaced(bucket, segments, info))) return meta;
       // Rewritten while listing: describe the version now in place (NotFound if deleted).
       info = await Deno.stat(this.dataPath(bucket, segments));
@@ -327,7 +327,7 @@ export class FsStorage {
     return null;
   }
 
-  async #readSidecar(bucket: string, segments: readonly string[]): Promise<Sidecar | null> {
+  #readSidecar(bucket: string, segments: readonly string[]): Sidecar | null {
     try {
       // A sidecar is a few hundred bytes: read it in one call, without a thread-pool hop.
       return parseSidecar(Deno.readTextFileSync(this.metaPath(bucket, segments)));
@@ -337,20 +337,16 @@ export class FsStorage {
     }
   }
 
-  async #readMeta(
-    bucket: string,
-    segments: readonly string[],
-    info: Deno.FileInfo,
-  ): Promise<ObjectMeta> {
-    return (await this.#readMetaChecked(bucket, segments, info)).meta;
+  #readMeta(bucket: string, segments: readonly string[], info: Deno.FileInfo): ObjectMeta {
+    return this.#readMetaChecked(bucket, segments, info).meta;
   }
 
   /** Metadata of a data file, and whether its sidecar had an entry for exactly this file. */
-  async #readMetaChecked(
+  #readMetaChecked(
     bucket: string,
     segments: readonly string[],
     info: Deno.FileInfo,
-  ): Promise<{ meta: ObjectMeta; matched: boolean }> {
+  ): { meta: ObjectMeta; matched: boolean } {
     const id = identityOf(info);
     if (!this.#opts.metadata) {
       return {
@@ -358,7 +354,7 @@ export class FsStorage {
         matched: true,
       };
     }
-    const entry = findEntry(await this.#readSidecar(bucket, segments), id);
+    const entry = findEntry(this.#readSidecar(bucket, segments), id);
     return {
       meta: metaFromEntry(entry, info, id, DEFAULT_CONTENT_TYPE),
       matched: entry !== undefined,
@@ -446,7 +442,7 @@ export class FsStorage {
     }
     if (current && !current.isFile) current = null;
     if (precondition) {
-      precondition(current ? await this.#readMeta(bucket, segments, current) : null);
+      precondition(current ? this.#readMeta(bucket, segments, current) : null);
     }
     const dataPath = this.dataPath(bucket, segments);
     await this.#ensureParent(bucket, segments, this.root + SEP + bucket, false, loc.lockName);
@@ -454,7 +450,7 @@ export class FsStorage {
       const entry: SidecarEntry = { ...attributes, id: tmp.identity };
       // With no current bytes there is no entry to keep: skip reading a sidecar.
       const sidecar = nextSidecar(
-        current ? await this.#readSidecar(bucket, segments) : null,
+        current ? this.#readSidecar(bucket, segments) : null,
         current ? identityOf(current) : null,
         entry,
       );
@@ -502,7 +498,7 @@ export class FsStorage {
       }
       try {
         const id = identityOf(opened.info);
-        const current = await this.#readMeta(bucket, opened.segments, opened.info);
+        const current = this.#readMeta(bucket, opened.segments, opened.info);
         const { size: _s, lastModified: _l, ...attributes } = { ...current, ...update(current) };
         const sidecar: Sidecar = { v: 1, entries: [{ ...attributes, id }] };
         const tmp = await this.temp.writeText(JSON.stringify(sidecar));

@@ -81,7 +81,7 @@ async function sortedItems(dir: string, isBucketRoot: boolean): Promise<DirItem[
   }
   const cached = dirCache.get(dir);
   if (cached && cached.mtimeMs === mtimeMs) return cached.items;
-  const items = await readSortedItems(dir, isBucketRoot);
+  const items = readSortedItems(dir, isBucketRoot);
   if (items.length >= 64 && Date.now() - mtimeMs > RACY_MS) {
     if (dirCache.size >= DIR_CACHE_LIMIT) dirCache.delete(dirCache.keys().next().value!);
     dirCache.set(dir, { mtimeMs, items });
@@ -91,7 +91,7 @@ async function sortedItems(dir: string, isBucketRoot: boolean): Promise<DirItem[
   return items;
 }
 
-async function readSortedItems(dir: string, isBucketRoot: boolean): Promise<DirItem[]> {
+function readSortedItems(dir: string, isBucketRoot: boolean): DirItem[] {
   const items: DirItem[] = [];
   try {
     // readDirSync: one call returns the whole directory; the async iterator costs an op per batch
