@@ -54,22 +54,9 @@ function canonicalQuery(params) {
 
 /** Signs and sends an S3 request (payload UNSIGNED-PAYLOAD, so bodies stream as they are). */
 async function s3(method, path, params = {}, body = null, extraHeaders = {}) {
-  const c = creds();
-  const amzDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\\.\\d{3}/, "");
-  const day = amzDate.slice(0, 8);
-  const scope = day + "/us-east-1/s3/aws4_request";
-  const headers = { host: location.host, "x-amz-date": amzDate, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" };
-  for (const [k, v] of Object.entries(extraHeaders)) headers[k.toLowerCase()] = v;
-  const names = Object.keys(headers).sort();
-  const uri = uriEncode(path, true);
+  const headers = await signedHeaders(method, path, params, extraHeaders);
   const query = canonicalQuery(params);
-  const canonical = [method, uri, query, names.map((n) => n + ":" + String(headers[n]).trim() + "\\n").join(""), names.join(";"), "UNSIGNED-PAYLOAD"].join("\\n");
-  const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, await sha256(canonical)].join("\\n");
-  const signature = hex(await hmac(await signingKey(c.secret, day), toSign));
-  const sent = { ...headers };
-  delete sent.host;
-  sent.authorization = "AWS4-HMAC-SHA256 Credential=" + c.key + "/" + scope + ", SignedHeaders=" + names.join(";") + ", Signature=" + signature;
-  const res = await fetch(uri + (query ? "?" + query : ""), { method, headers: sent, body });
+  const res = await fetch(uriEncode(path, true) + (query ? "?" + query : ""), { method, headers, body });
   if (!res.ok && res.status !== 304) {
     const text = await res.text();
     const code = /<Code>([^<]*)/.exec(text)?.[1] || res.status;
