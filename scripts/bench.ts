@@ -4,6 +4,7 @@
  *
  *   deno task bench [--duration 10] [--clients 32] [--scenarios small,large,listing,multipart]
  *                   [--sizes 4KiB,1MiB] [--large 1GiB] [--peer s3rver] [--auth]
+ *                   [--listing-keys 100000] [--listing-fill auto|server|direct]
  *                   [--endpoint URL --name peer] [--json]
  *
  * By default it starts geckos3 (auth off, temp data dir) as a child process.
@@ -57,6 +58,7 @@ const { values: args } = parseArgs({
     name: { type: "string", multiple: true, default: [] },
     auth: { type: "boolean", default: false },
     "listing-keys": { type: "string", default: "100000" },
+    "listing-fill": { type: "string", default: "auto" },
     json: { type: "boolean", default: false },
   },
 });
@@ -480,7 +482,9 @@ function listingKey(i: number): string {
  */
 async function fillListing(ep: Endpoint, bucket: string, keys: number): Promise<void> {
   await request("PUT", `${ep.url}/${bucket}`);
-  if (ep.dataDir && keys > 20_000) {
+  const direct = args["listing-fill"] === "direct" ||
+    (args["listing-fill"] === "auto" && keys > 20_000);
+  if (ep.dataDir && direct) {
     const made = new Set<string>();
     for (let i = 0; i < keys; i++) {
       const key = listingKey(i);

@@ -82,7 +82,7 @@ async function sortedItems(dir: string, isBucketRoot: boolean): Promise<DirItem[
   const cached = dirCache.get(dir);
   if (cached && cached.mtimeMs === mtimeMs) return cached.items;
   const items = readSortedItems(dir, isBucketRoot);
-  if (items.length >= 64 && Date.now() - mtimeMs > RACY_MS) {
+  if (items.length >= 16 && Date.now() - mtimeMs > RACY_MS) {
     if (dirCache.size >= DIR_CACHE_LIMIT) dirCache.delete(dirCache.keys().next().value!);
     dirCache.set(dir, { mtimeMs, items });
   } else if (cached) {
@@ -124,21 +124,13 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-/** True when the directory holds at least one object anywhere below it. */
+/** True when the directory holds at least one object anywhere below it (cached directory reads). */
 export async function containsObject(dir: string): Promise<boolean> {
-  let entries: Deno.DirEntry[];
-  try {
-    entries = [...Deno.readDirSync(dir)];
-  } catch {
-    return false;
-  }
-  for (const e of entries) {
-    if (e.isFile && (e.name === SELF_OBJECT || decodeSegment(e.name) !== null)) return true;
-  }
-  for (const e of entries) {
-    if (
-      e.isDirectory && decodeSegment(e.name) !== null && await containsObject(dir + SEP + e.name)
-    ) return true;
+  const items = await sortedItems(dir, false);
+  if (items.some((i) => i.kind === "object")) return true;
+  if (await isFile(dir + SEP + SELF_OBJECT)) return true;
+  for (const item of items) {
+    if (item.kind === "tree" && await containsObject(dir + SEP + item.name)) return true;
   }
   return false;
 }
