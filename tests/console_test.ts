@@ -5,10 +5,12 @@
  */
 import { chromium } from "playwright-core";
 import { Buffer } from "node:buffer";
+import { createHash } from "node:crypto";
 import { raw, serverTest } from "./support/server.ts";
 import { hasCommand } from "./support/clients.ts";
 import { assert, assertEquals } from "./support/assert.ts";
 
+const ARTIFACTS = new URL("../artifacts", import.meta.url).pathname;
 const CHROMIUM = ["/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser"]
   .find((p) => hasCommand(p));
 
@@ -70,6 +72,14 @@ serverTest(
       const link = await page.getByLabel("Presigned link").inputValue();
       assert(link.includes("X-Amz-Signature="), link);
       assertEquals((await raw(link)).text, '{"from":"console"}');
+      // Download through the browser and compare the bytes.
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("row", { name: /hello\.json/ }).getByRole("button", { name: "Download" })
+          .click(),
+      ]);
+      const saved = await download.path();
+      assertEquals(await Deno.readTextFile(saved!), '{"from":"console"}');
       // Folders and breadcrumbs.
       page.once("dialog", (d) => d.accept("reports"));
       await page.getByRole("button", { name: "New folder" }).click();
@@ -85,16 +95,46 @@ serverTest(
       await page.getByRole("button", { name: "Delete selected" }).click();
       await page.getByText("1 item(s)").waitFor();
       assertEquals((await t.server.storage.headObject("console-bucket", "reports/")).size, 0);
-      // A file over 64 MiB goes up as a multipart upload (16 MiB parts).
-      const bigFile = `${await Deno.makeTempDir()}/big.bin`;
-      await Deno.writeFile(bigFile, new Uint8Array(66 * 1024 * 1024).fill(7));
-      const big = { length: 66 * 1024 * 1024 };
-      await page.getByLabel("Upload files").setInputFiles(bigFile);
+      // A 20 MiB file by the picker (progress reaches 100%), then one over 64 MiB, which goes up as
+      // a multipart upload (16 MiB parts).
+      const tmp = await Deno.makeTempDir();
+      const mid = new Uint8Array(20 * 1024 * 1024).map((_, i) => (i * 7) & 255);
+      await Deno.writeFile(`${tmp}/mid.bin`, mid);
+      await page.getByLabel("Upload files").setInputFiles(`${tmp}/mid.bin`);
+      await page.getByRole("link", { name: "mid.bin" }).waitFor({ timeout: 60_000 });
+      assertEquals(
+        await page.getByLabel("Upload of mid.bin").evaluate((e) =>
+          (e as unknown as { value: number }).value
+        ),
+        1,
+      );
+      const midMeta = await t.server.storage.headObject("console-bucket", "mid.bin");
+      assertEquals(midMeta.etag, `"${createHash("md5").update(mid).digest("hex")}"`);
+      await Deno.writeFile(`${tmp}/big.bin`, new Uint8Array(66 * 1024 * 1024).fill(7));
+      await page.getByLabel("Upload files").setInputFiles(`${tmp}/big.bin`);
       await page.getByRole("link", { name: "big.bin" }).waitFor({ timeout: 120_000 });
       const bigMeta = await t.server.storage.headObject("console-bucket", "big.bin");
-      assertEquals(bigMeta.size, big.length);
+      assertEquals(bigMeta.size, 66 * 1024 * 1024);
       assert(bigMeta.etag.endsWith('-5"'), bigMeta.etag);
-      await Deno.remove(bigFile.slice(0, bigFile.lastIndexOf("/")), { recursive: true });
+      await Deno.remove(tmp, { recursive: true });
+      // A screenshot of the bucket view, for people to look at.
+      await Deno.mkdir(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: `${ARTIFACTS}/console-bucket.png`, fullPage: true });
+      // Delete everything: the objects, then the bucket.
+      for (const name of ["mid.bin", "big.bin"]) await page.getByLabel(`Select ${name}`).check();
+      page.once("dialog", (d) => d.accept());
+      await page.getByRole("button", { name: "Delete selected" }).click();
+      await page.getByRole("link", { name: "📁 reports/" }).click();
+      await page.getByRole("navigation", { name: "Breadcrumbs" }).getByRole("link", {
+        name: "console-bucket",
+      }).click();
+      await t.server.storage.deleteObject("console-bucket", "reports/");
+      await page.getByRole("navigation", { name: "Breadcrumbs" }).getByRole("link", {
+        name: "Buckets",
+      }).click();
+      page.once("dialog", (d) => d.accept());
+      await page.getByRole("button", { name: "Delete bucket console-bucket" }).click();
+      await page.getByText("0 bucket(s)").waitFor();
       assertEquals(pageErrors, []);
     } finally {
       await browser.close();

@@ -118,6 +118,7 @@ async function openBucket(bucket, prefix) {
   Object.assign(state, { bucket, prefix, token: null, rows: [] });
   $("buckets").classList.add("hidden"); $("objects").classList.remove("hidden");
   $("search").value = "";
+  $("details").classList.add("hidden");
   renderCrumbs();
   await loadPage();
 }
