@@ -495,3 +495,42 @@ serverTest(
   },
   AUTH,
 );
+
+serverTest("presigned URLs work for multipart part uploads", async (t) => {
+  await setup(t);
+  const { CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand } =
+    await import(
+      "@aws-sdk/client-s3"
+    );
+  const created = await t.s3.send(
+    new CreateMultipartUploadCommand({ Bucket: B, Key: "presigned-mpu" }),
+  );
+  const url = await getSignedUrl(
+    t.s3,
+    new UploadPartCommand({
+      Bucket: B,
+      Key: "presigned-mpu",
+      UploadId: created.UploadId,
+      PartNumber: 1,
+    }),
+    { expiresIn: 300 },
+  );
+  const r = await fetch(url, { method: "PUT", body: "part via presigned url" });
+  await r.body?.cancel();
+  assertEquals(r.status, 200);
+  const etag = r.headers.get("etag")!;
+  await t.s3.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: B,
+      Key: "presigned-mpu",
+      UploadId: created.UploadId,
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: etag }] },
+    }),
+  );
+  assertEquals(await stored(t, "presigned-mpu"), "part via presigned url");
+  // The same URL with another part number is refused.
+  const other = new URL(url);
+  other.searchParams.set("partNumber", "2");
+  const bad = await raw(other.href, { method: "PUT", body: "x" });
+  assertEquals([bad.status, errorCode(bad.text)], [403, "SignatureDoesNotMatch"]);
+}, AUTH);

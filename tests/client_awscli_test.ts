@@ -1,6 +1,7 @@
 /** aws-cli (Debian's v2, else whatever `aws` is on PATH) against a geckos3 process, default settings. */
 import {
   hasCommand,
+  readmeSnippet,
   requireCommand,
   sameFile,
   withClientServer,
@@ -202,5 +203,22 @@ Deno.test({
       "nope",
     ], { allowFailure: true });
     assert(missing.code !== 0 && /404|Not Found/.test(missing.stderr), missing.stderr);
+  });
+});
+
+Deno.test({
+  name: "aws-cli: the README snippet runs as written",
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  requireCommand(AWS, "awscli");
+  await withClientServer(async (c) => {
+    await Deno.mkdir(`${c.work}/site`);
+    await Deno.writeTextFile(`${c.work}/site/index.html`, "<h1>hi</h1>");
+    const script = (await readmeSnippet("aws-cli", c.url)).replaceAll(/^aws /gm, `${AWS} `);
+    const r = await c.run("bash", ["-euo", "pipefail", "-c", script]);
+    const url = r.stdout.trim().split("\n").at(-1)!;
+    assert(url.includes("X-Amz-Signature="), r.stdout);
+    assertEquals(await (await fetch(url)).text(), "<h1>hi</h1>");
   });
 });

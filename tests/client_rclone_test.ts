@@ -1,5 +1,5 @@
 /** rclone (provider Other, configured by environment variables) against a geckos3 process. */
-import { requireCommand, withClientServer } from "./support/clients.ts";
+import { readmeSnippet, requireCommand, withClientServer } from "./support/clients.ts";
 import { assert, assertEquals } from "./support/assert.ts";
 
 Deno.test({
@@ -60,5 +60,27 @@ Deno.test({
     assertEquals(files.length, 401);
     await rclone("purge", "gecko:rc-bucket");
     assert(!(await rclone("lsd", "gecko:")).stdout.includes("rc-bucket"));
+  });
+});
+
+Deno.test({
+  name: "rclone: the README snippet runs as written",
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  requireCommand("rclone", "rclone");
+  await withClientServer(async (c) => {
+    await Deno.mkdir(`${c.work}/photos/2024`, { recursive: true });
+    for (let i = 0; i < 5; i++) {
+      await Deno.writeTextFile(`${c.work}/photos/2024/p${i}.jpg`, `photo ${i}`);
+    }
+    const r = await c.run(
+      "bash",
+      ["-euo", "pipefail", "-c", await readmeSnippet("rclone", c.url)],
+      {
+        env: { RCLONE_CONFIG: `${c.work}/rclone.conf` },
+      },
+    );
+    assert(r.stderr.includes("0 differences found"), r.stderr);
   });
 });

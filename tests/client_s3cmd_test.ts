@@ -1,5 +1,11 @@
 /** s3cmd with a path-style host configuration against a geckos3 process. */
-import { requireCommand, sameFile, withClientServer, writeRandomFile } from "./support/clients.ts";
+import {
+  readmeSnippet,
+  requireCommand,
+  sameFile,
+  withClientServer,
+  writeRandomFile,
+} from "./support/clients.ts";
 import { assert } from "./support/assert.ts";
 
 Deno.test({
@@ -46,5 +52,17 @@ Deno.test({
     await s3cmd("del", "s3://cmd-bucket/big.bin");
     await s3cmd("rb", "s3://cmd-bucket");
     assert(!(await s3cmd("ls")).stdout.includes("cmd-bucket"));
+  });
+});
+
+Deno.test({
+  name: "s3cmd: the README snippet runs as written",
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  requireCommand("s3cmd", "s3cmd");
+  await withClientServer(async (c) => {
+    const r = await c.run("bash", ["-euo", "pipefail", "-c", await readmeSnippet("s3cmd", c.url)]);
+    assert(r.stdout.includes("s3://backups/") && r.stdout.includes("created"), r.stdout + r.stderr);
   });
 });

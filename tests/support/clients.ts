@@ -147,3 +147,19 @@ export async function sameFile(a: string, b: string): Promise<boolean> {
   const r = await new Deno.Command("cmp", { args: ["-s", a, b] }).output();
   return r.success;
 }
+
+/**
+ * The shell snippet under `### <heading>` in the README, pointed at `url`
+ * instead of localhost:9000: tests run the README's snippets as written.
+ */
+export async function readmeSnippet(heading: string, url: string): Promise<string> {
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const at = readme.indexOf(`### ${heading}\n`);
+  if (at < 0) throw new Error(`README has no "### ${heading}" section`);
+  const start = readme.indexOf("```sh\n", at) + "```sh\n".length;
+  const code = readme.slice(start, readme.indexOf("```", start));
+  return code.replaceAll("http://localhost:9000", url).replaceAll(
+    "localhost:9000",
+    new URL(url).host,
+  );
+}
