@@ -54,3 +54,45 @@ Deno.test({
     await Deno.remove(mountPoint, { recursive: true });
   }
 });
+
+Deno.test({
+  name:
+    "a file the server may not replace or delete: 403 AccessDenied, no path leaked, data intact",
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  // chattr +i makes a file immutable even for root (the suite runs as root, which ignores modes).
+  const t = await startTestServer({ auth: false });
+  const path = `${t.dataDir}/locked-bucket/keep`;
+  try {
+    assertEquals((await raw(`${t.url}/locked-bucket`, { method: "PUT" })).status, 200);
+    assertEquals(
+      (await raw(`${t.url}/locked-bucket/keep`, { method: "PUT", body: "v1" })).status,
+      200,
+    );
+    const chattr = await new Deno.Command("chattr", { args: ["+i", path], stderr: "piped" })
+      .output();
+    if (!chattr.success) {
+      throw new Error(
+        `chattr +i failed (needs root on ext4): ${new TextDecoder().decode(chattr.stderr)}`,
+      );
+    }
+    for (const method of ["PUT", "DELETE"]) {
+      const r = await raw(`${t.url}/locked-bucket/keep`, {
+        method,
+        body: method === "PUT" ? "v2" : undefined,
+      });
+      assertEquals([r.status, errorCode(r.text)], [403, "AccessDenied"], method);
+      assert(!r.text.includes(t.dataDir), "a path leaked into the error");
+    }
+    const got = await raw(`${t.url}/locked-bucket/keep`);
+    assertEquals([got.status, got.text, got.headers.get("etag")], [
+      200,
+      "v1",
+      '"6654c734ccab8f440ff0825eb443dc7f"',
+    ]);
+  } finally {
+    await new Deno.Command("chattr", { args: ["-i", path] }).output().catch(() => {});
+    await t.close();
+  }
+});
