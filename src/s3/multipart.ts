@@ -274,18 +274,12 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<Resp
   const fullObject = alg !== null && info.checksumType === "FULL_OBJECT"
     ? await createChecksum(alg)
     : null;
-  async function* assemble(): AsyncGenerator<Uint8Array> {
-    for (const p of parts) {
-      const file = await Deno.open(claimed.partPath(p), { read: true });
-      for await (const chunk of fileStream(file, 0, p.size)) {
-        fullObject?.update(chunk);
-        yield chunk;
-      }
-    }
-  }
   let tmp: TempFile | null = null;
   try {
-    tmp = await ctx.storage.temp.write(ReadableStream.from(assemble()), false);
+    tmp = await ctx.storage.temp.concat(
+      parts.map((p) => ({ path: claimed.partPath(p), size: p.size })),
+      fullObject ? (chunk) => fullObject.update(chunk) : undefined,
+    );
     const checksums: Record<string, string> = {};
     if (alg && fullObject) checksums[alg] = toBase64(fullObject.digest());
     else if (alg) {

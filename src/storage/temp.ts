@@ -41,6 +41,8 @@ const ALIVE_LOCK = "alive.lock";
 const HEARTBEAT_MS = 30_000;
 const STALE_MS = 120_000;
 const WRITE_BUFFER = 1024 * 1024;
+/** Buffer size for multipart assembly (two are used). */
+const CONCAT_BUFFER = 8 * 1024 * 1024;
 
 /** The temp area of one server process. */
 export class TempArea {
@@ -183,6 +185,63 @@ export class TempArea {
   /** A fresh temp path in this process's directory. */
   newPath(suffix = ""): string {
     return `${this.#prefix}${(++this.#counter).toString(36)}-${crypto.randomUUID()}${suffix}`;
+  }
+
+  /**
+   * Concatenates files into a new temp file (multipart assembly), reading
+   * into one 8 MiB buffer while the other is being written; `onChunk` sees
+   * every byte in order (for full-object checksums). Removes the temp file
+   * on error.
+   */
+  async concat(
+    parts: readonly { path: string; size: number }[],
+    onChunk?: (b: Uint8Array) => void,
+  ): Promise<TempFile> {
+    const path = this.newPath();
+    const out = await Deno.open(path, { write: true, createNew: true });
+    const buffers = [new Uint8Array(CONCAT_BUFFER), new Uint8Array(CONCAT_BUFFER)];
+    let current = 0;
+    let inFlight: Promise<void> = Promise.resolve();
+    let size = 0;
+    try {
+      for (const part of parts) {
+        const file = await Deno.open(part.path, { read: true });
+        try {
+          for (let left = part.size; left > 0;) {
+            const buf = buffers[current];
+            let fill = 0;
+            while (fill < Math.min(buf.length, left)) {
+              const n = await file.read(buf.subarray(fill, Math.min(buf.length, left)));
+              if (n === null) throw new Error(`part file ended early: ${part.path}`);
+              fill += n;
+            }
+            left -= fill;
+            size += fill;
+            onChunk?.(buf.subarray(0, fill));
+            await inFlight; // the other buffer's write is done: it may be refilled next
+            inFlight = writeAll(out, buf.subarray(0, fill));
+            inFlight.catch(() => {});
+            current ^= 1;
+          }
+        } finally {
+          file.close();
+        }
+      }
+      await inFlight;
+      if (this.fsync) await out.syncData();
+      const info = await out.stat();
+      out.close();
+      return { path, size, md5: new Uint8Array(0), identity: identityOf(info) };
+    } catch (e) {
+      await inFlight.catch(() => {});
+      try {
+        out.close();
+      } catch {
+        // already closed
+      }
+      await removeQuietly(path);
+      throw e;
+    }
   }
 
   /**
