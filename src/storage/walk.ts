@@ -82,7 +82,7 @@ async function sortedItems(dir: string, isBucketRoot: boolean): Promise<DirItem[
   const cached = dirCache.get(dir);
   if (cached && cached.mtimeMs === mtimeMs) return cached.items;
   const items = readSortedItems(dir, isBucketRoot);
-  if (items.length >= 16 && Date.now() - mtimeMs > RACY_MS) {
+  if (items.length >= 8 && Date.now() - mtimeMs > RACY_MS) {
     if (dirCache.size >= DIR_CACHE_LIMIT) dirCache.delete(dirCache.keys().next().value!);
     dirCache.set(dir, { mtimeMs, items });
   } else if (cached) {
@@ -124,7 +124,11 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-/** True when the directory holds at least one object anywhere below it (cached directory reads). */
+/**
+ * True when the directory holds at least one object anywhere below it.
+ * Reads go through the directory cache, so rolling up the same prefixes on
+ * the next listing costs one `lstat` per directory.
+ */
 export async function containsObject(dir: string): Promise<boolean> {
   const items = await sortedItems(dir, false);
   if (items.some((i) => i.kind === "object")) return true;
