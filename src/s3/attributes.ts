@@ -3,24 +3,9 @@ import type { RequestContext } from "./context.ts";
 import { S3Error } from "./errors.ts";
 import { xmlResponse } from "./response.ts";
 import { renderXml, type XmlNode } from "./xml.ts";
+import { checksumElements } from "./object_headers.ts";
 
 const KNOWN = new Set(["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"]);
-const CHECKSUM_NAMES: Record<string, string> = {
-  crc32: "ChecksumCRC32",
-  crc32c: "ChecksumCRC32C",
-  crc64nvme: "ChecksumCRC64NVME",
-  sha1: "ChecksumSHA1",
-  sha256: "ChecksumSHA256",
-};
-
-function checksumNode(checksums: Record<string, string> | undefined): XmlNode {
-  const node: XmlNode = {};
-  for (const [alg, v] of Object.entries(checksums ?? {})) {
-    const name = CHECKSUM_NAMES[alg];
-    if (name) node[name] = v;
-  }
-  return node;
-}
 
 /** GET /{bucket}/{key}?attributes */
 export async function getObjectAttributes(ctx: RequestContext): Promise<Response> {
@@ -41,7 +26,7 @@ export async function getObjectAttributes(ctx: RequestContext): Promise<Response
   const body: XmlNode = {};
   if (wanted.has("ETag")) body.ETag = meta.etag.replace(/^"|"$/g, "");
   if (wanted.has("Checksum") && meta.checksums && Object.keys(meta.checksums).length > 0) {
-    body.Checksum = { ...checksumNode(meta.checksums), ChecksumType: meta.checksumType };
+    body.Checksum = { ...checksumElements(meta.checksums), ChecksumType: meta.checksumType };
   }
   if (wanted.has("ObjectParts") && meta.parts) {
     const maxParts = Math.min(Number(ctx.headers.get("x-amz-max-parts") ?? 1000) || 1000, 1000);
@@ -58,7 +43,11 @@ export async function getObjectAttributes(ctx: RequestContext): Promise<Response
       NextPartNumberMarker: last,
       MaxParts: maxParts,
       IsTruncated: last < info.length,
-      Part: page.map(({ n, p }) => ({ ...checksumNode(p.checksums), PartNumber: n, Size: p.size })),
+      Part: page.map(({ n, p }) => ({
+        ...checksumElements(p.checksums),
+        PartNumber: n,
+        Size: p.size,
+      })),
     };
   }
   if (wanted.has("StorageClass")) body.StorageClass = "STANDARD";

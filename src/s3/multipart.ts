@@ -9,8 +9,8 @@ import { Buffer } from "node:buffer";
 import { requestBody, type RequestContext } from "./context.ts";
 import { S3Error } from "./errors.ts";
 import { emptyResponse, isoDate, OWNER, xmlResponse } from "./response.ts";
-import { asArray, parseXml, readXmlBody, renderXml, type XmlNode } from "./xml.ts";
-import { attributesFromHeaders } from "./object_headers.ts";
+import { asArray, parseXml, readXmlBody, renderXml } from "./xml.ts";
+import { attributesFromHeaders, checksumElements, checksumHeaders } from "./object_headers.ts";
 import { writePrecondition } from "./conditions.ts";
 import { openCopySource, verifyContentMd5 } from "./objects.ts";
 import { parseMaxKeys } from "./list.ts";
@@ -29,20 +29,6 @@ import {
 
 /** Smallest size of every part but the last, as S3. */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
-
-const checksumField = (alg: string) => "Checksum" + alg.toUpperCase();
-
-function checksumHeaders(checksums: Record<string, string> | undefined): Record<string, string> {
-  const h: Record<string, string> = {};
-  for (const [alg, v] of Object.entries(checksums ?? {})) h[`x-amz-checksum-${alg}`] = v;
-  return h;
-}
-
-function checksumElements(checksums: Record<string, string> | undefined): XmlNode {
-  const out: XmlNode = {};
-  for (const [alg, v] of Object.entries(checksums ?? {})) out[checksumField(alg)] = v;
-  return out;
-}
 
 function parsePartNumber(value: string | null): number {
   const n = value !== null && /^\d{1,5}$/.test(value) ? Number(value) : NaN;

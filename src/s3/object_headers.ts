@@ -2,6 +2,7 @@
  * Object attributes to and from HTTP headers: what a PUT (or a create of a
  * multipart upload, or a REPLACE copy) stores, and what GET/HEAD return.
  */
+import type { XmlNode } from "./xml.ts";
 import { S3Error } from "./errors.ts";
 import { STORED_HEADERS } from "../storage/types.ts";
 import type { ObjectAttributes, ObjectMeta } from "../storage/types.ts";
@@ -76,6 +77,24 @@ const RESPONSE_OVERRIDES: Record<string, string> = {
   "response-content-encoding": "content-encoding",
 };
 
+/** `x-amz-checksum-<alg>` headers for stored checksums, plus `x-amz-checksum-type` when known. */
+export function checksumHeaders(
+  checksums: Record<string, string> | undefined,
+  type?: string,
+): Record<string, string> {
+  const h: Record<string, string> = {};
+  for (const [alg, v] of Object.entries(checksums ?? {})) h[`x-amz-checksum-${alg}`] = v;
+  if (type) h["x-amz-checksum-type"] = type;
+  return h;
+}
+
+/** `<ChecksumCRC32>`-style XML elements for stored checksums. */
+export function checksumElements(checksums: Record<string, string> | undefined): XmlNode {
+  const out: XmlNode = {};
+  for (const [alg, v] of Object.entries(checksums ?? {})) out["Checksum" + alg.toUpperCase()] = v;
+  return out;
+}
+
 /**
  * The headers GET/HEAD return for an object: type, stored headers, user
  * metadata, ETag, Last-Modified, and checksums when asked for. `response-*`
@@ -97,9 +116,10 @@ export function objectHeaders(
   if (meta.tags && Object.keys(meta.tags).length > 0) {
     h.set("x-amz-tagging-count", String(Object.keys(meta.tags).length));
   }
-  if (withChecksums && meta.checksums) {
-    for (const [alg, v] of Object.entries(meta.checksums)) h.set(`x-amz-checksum-${alg}`, v);
-    if (meta.checksumType) h.set("x-amz-checksum-type", meta.checksumType);
+  if (withChecksums) {
+    for (const [k, v] of Object.entries(checksumHeaders(meta.checksums, meta.checksumType))) {
+      h.set(k, v);
+    }
   }
   for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
     const v = query.get(param);

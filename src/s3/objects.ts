@@ -3,19 +3,11 @@ import { requestBody, type RequestContext } from "./context.ts";
 import { S3Error } from "./errors.ts";
 import { emptyResponse, isoDate, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml } from "./xml.ts";
-import { attributesFromHeaders, objectHeaders } from "./object_headers.ts";
+import { attributesFromHeaders, checksumHeaders, objectHeaders } from "./object_headers.ts";
 import { checkCopySourceConditions, checkReadConditions, writePrecondition } from "./conditions.ts";
 import { parseRange } from "./range.ts";
 import { fileStream } from "../storage/stream.ts";
 import type { ObjectAttributes, ObjectMeta } from "../storage/types.ts";
-
-/** Response headers that report a write's checksums. */
-function checksumHeaders(meta: ObjectMeta): Record<string, string> {
-  const h: Record<string, string> = {};
-  for (const [alg, v] of Object.entries(meta.checksums ?? {})) h[`x-amz-checksum-${alg}`] = v;
-  if (meta.checksumType) h["x-amz-checksum-type"] = meta.checksumType;
-  return h;
-}
 
 /** BadDigest when the client's Content-MD5 differs from the MD5 of the bytes received. */
 export function verifyContentMd5(expected: Uint8Array | null, actual: Uint8Array): void {
@@ -49,7 +41,10 @@ export async function storeBody(
 /** PUT /{bucket}/{key} */
 export async function putObject(ctx: RequestContext): Promise<Response> {
   const meta = await storeBody(ctx, ctx.bucket, ctx.key, attributesFromHeaders(ctx.headers));
-  return emptyResponse(200, { etag: meta.etag, ...checksumHeaders(meta) });
+  return emptyResponse(200, {
+    etag: meta.etag,
+    ...checksumHeaders(meta.checksums, meta.checksumType),
+  });
 }
 
 /** GET /{bucket}/{key} */
