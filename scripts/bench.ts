@@ -17,6 +17,7 @@
  * `--auth` runs geckos3 with auth on and drives it with presigned URLs.
  */
 import { parseArgs } from "node:util";
+import { runtimePermissions } from "./release.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const TICK = 100; // clock ticks per second on Linux
@@ -147,8 +148,7 @@ async function measured(
 async function startGeckos3(): Promise<Endpoint> {
   const dataDir = await Deno.makeTempDir({ prefix: "geckos3-bench-" });
   const port = await freePort();
-  const start = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks.start as string;
-  const perms = start.split(/\s+/).filter((a) => a.startsWith("--allow-"));
+  const perms = runtimePermissions();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",

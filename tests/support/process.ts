@@ -1,15 +1,14 @@
 /** Test support: geckos3 as a child process (`deno run main.ts`), with its JSON log lines. */
 
+import { runtimePermissions } from "../../scripts/release.ts";
+
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /**
  * The permission flags of the `start` task in deno.json: child servers run
  * with exactly the permissions users run with, so a missing one fails here.
  */
-export const START_PERMISSIONS: string[] = (() => {
-  const config = JSON.parse(Deno.readTextFileSync(new URL("../../deno.json", import.meta.url)));
-  return (config.tasks.start as string).split(/\s+/).filter((a) => a.startsWith("--allow-"));
-})();
+export const START_PERMISSIONS: string[] = runtimePermissions();
 
 /** A free loopback TCP port (bound and released). */
 export function freePort(): Promise<number> {
