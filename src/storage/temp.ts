@@ -201,7 +201,7 @@ export class TempArea {
     const out = await Deno.open(path, { write: true, createNew: true });
     const buffers = [new Uint8Array(CONCAT_BUFFER), new Uint8Array(CONCAT_BUFFER)];
     let current = 0;
-    let inFlight: Promise<void> = Promise.resolve();
+    const writer = new OverlappedWriter(out);
     let size = 0;
     try {
       for (const part of parts) {
@@ -218,22 +218,20 @@ export class TempArea {
             left -= fill;
             size += fill;
             onChunk?.(buf.subarray(0, fill));
-            await inFlight; // the other buffer's write is done: it may be refilled next
-            inFlight = writeAll(out, buf.subarray(0, fill));
-            inFlight.catch(() => {});
+            await writer.write(buf.subarray(0, fill)); // the other buffer is free once this returns
             current ^= 1;
           }
         } finally {
           file.close();
         }
       }
-      await inFlight;
+      await writer.finish();
       if (this.fsync) await out.syncData();
       const info = await out.stat();
       out.close();
       return { path, size, md5: new Uint8Array(0), identity: identityOf(info) };
     } catch (e) {
-      await inFlight.catch(() => {});
+      await writer.finish().catch(() => {});
       try {
         out.close();
       } catch {
@@ -260,39 +258,33 @@ export class TempArea {
         const buffers = [new Uint8Array(0), new Uint8Array(0)];
         let current = 0;
         let fill = 0;
-        let inFlight: Promise<void> = Promise.resolve();
-        const flush = async (data: Uint8Array) => {
-          await inFlight;
-          inFlight = writeAll(file, data);
-          // Surface a write error at the next await even if no further flush happens.
-          inFlight.catch(() => {});
-        };
+        const writer = new OverlappedWriter(file);
         for await (const chunk of body) {
           hash?.update(chunk);
           size += chunk.byteLength;
           if (chunk.byteLength >= WRITE_BUFFER / 2) {
             if (fill > 0) {
-              await flush(buffers[current].subarray(0, fill));
+              await writer.write(buffers[current].subarray(0, fill));
               current ^= 1;
               fill = 0;
             }
-            await flush(chunk);
+            await writer.write(chunk);
             continue;
           }
           if (fill + chunk.byteLength > buffers[current].byteLength) {
             if (fill > 0) {
-              await flush(buffers[current].subarray(0, fill));
+              await writer.write(buffers[current].subarray(0, fill));
               current ^= 1;
               fill = 0;
             }
-            // After a flush, `current` is the buffer whose write flush() already awaited.
+            // After a write() call, `current` is the buffer whose write that call already awaited.
             if (buffers[current].byteLength === 0) buffers[current] = new Uint8Array(WRITE_BUFFER);
           }
           buffers[current].set(chunk, fill);
           fill += chunk.byteLength;
         }
-        if (fill > 0) await flush(buffers[current].subarray(0, fill));
-        await inFlight;
+        if (fill > 0) await writer.write(buffers[current].subarray(0, fill));
+        await writer.finish();
       }
       if (this.fsync) await file.syncData();
       const info = await file.stat();
@@ -366,5 +358,29 @@ async function isStale(dir: string): Promise<boolean> {
     } catch {
       return false;
     }
+  }
+}
+
+/**
+ * Writes buffers to a file with at most one write in flight, so the caller
+ * can fill the next buffer meanwhile. A buffer passed to write() must stay
+ * untouched until the following write() call has returned.
+ */
+class OverlappedWriter {
+  #inFlight: Promise<void> = Promise.resolve();
+
+  constructor(private readonly file: Deno.FsFile) {}
+
+  /** Waits for the previous write to finish, then starts writing `data`. */
+  async write(data: Uint8Array): Promise<void> {
+    await this.#inFlight;
+    this.#inFlight = writeAll(this.file, data);
+    // A failure surfaces at the next write() or finish(), not as an unhandled rejection.
+    this.#inFlight.catch(() => {});
+  }
+
+  /** Waits for the last write. */
+  finish(): Promise<void> {
+    return this.#inFlight;
   }
 }
