@@ -3,7 +3,7 @@
  * says so and fails when it cannot). A PUT that does not fit gets 507
  * InsufficientStorage, the previous version stays intact, no temp file remains.
  */
-import { errorCode, raw, startTestServer } from "./support/server.ts";
+import { errorCode, leftoverTempFiles, raw, startTestServer } from "./support/server.ts";
 import { assert, assertEquals } from "./support/assert.ts";
 
 Deno.test({
@@ -36,11 +36,7 @@ Deno.test({
       assertEquals([r.status, errorCode(r.text)], [507, "InsufficientStorage"]);
       assert(!r.text.includes(mountPoint), "a path leaked into the error");
       assertEquals((await raw(`${t.url}/full-bucket/keep`)).text, "v1");
-      for await (const d of Deno.readDir(`${t.dataDir}/.geckos3/tmp`)) {
-        const files = (await Array.fromAsync(Deno.readDir(`${t.dataDir}/.geckos3/tmp/${d.name}`)))
-          .map((e) => e.name);
-        assertEquals(files.filter((f) => !["heartbeat.json", "alive.lock"].includes(f)), []);
-      }
+      assertEquals(await leftoverTempFiles(t.dataDir), []);
       // Space is back once the failed upload is gone: a small write works.
       assertEquals(
         (await raw(`${t.url}/full-bucket/other`, { method: "PUT", body: "fits" })).status,

@@ -3,9 +3,15 @@
  * error, nothing is written, nothing outside the data dir is touched, and
  * the server keeps serving. Ends with a fuzz run of random requests.
  */
-import { errorCode, raw, serverTest, type TestServer } from "./support/server.ts";
+import {
+  errorCode,
+  leftoverTempFiles,
+  raw,
+  serverTest,
+  startTestServer,
+  type TestServer,
+} from "./support/server.ts";
 import { assert, assertEquals } from "./support/assert.ts";
-import { startTestServer } from "./support/server.ts";
 
 const B = "hostile";
 
@@ -229,15 +235,7 @@ serverTest(
     await new Promise((res) => setTimeout(res, 300));
     await stillServing(t);
     assertEquals((await raw(`${t.url}/${B}/partial`)).status, 404);
-    for await (const d of Deno.readDir(`${t.dataDir}/.geckos3/tmp`)) {
-      const files = (await Array.fromAsync(Deno.readDir(`${t.dataDir}/.geckos3/tmp/${d.name}`)))
-        .map((e) => e.name);
-      assertEquals(
-        files.filter((f) => !["heartbeat.json", "alive.lock"].includes(f)),
-        [],
-        "temp files left behind",
-      );
-    }
+    assertEquals(await leftoverTempFiles(t.dataDir), [], "temp files left behind");
   },
 );
 

@@ -17,7 +17,15 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { Readable } from "node:stream";
 import { createHash } from "node:crypto";
 import { Buffer } from "node:buffer";
-import { bytesOf, errorCode, md5Hex, raw, serverTest, type TestServer } from "./support/server.ts";
+import {
+  bytesOf,
+  errorCode,
+  leftoverTempFiles,
+  md5Hex,
+  raw,
+  serverTest,
+  type TestServer,
+} from "./support/server.ts";
 import { assert, assertEquals, assertRejects } from "./support/assert.ts";
 
 const B = "mpu-bucket";
@@ -421,13 +429,7 @@ serverTest("aborting during an in-flight part upload leaves nothing behind", asy
   const r = await inflight;
   assertEquals([r.status, errorCode(r.text)], [404, "NoSuchUpload"]);
   assertEquals(await stagingEntries(t), [B]);
-  const tmp = await Array.fromAsync(Deno.readDir(`${t.dataDir}/.geckos3/tmp`));
-  for (const d of tmp) {
-    const files = (await Array.fromAsync(Deno.readDir(`${t.dataDir}/.geckos3/tmp/${d.name}`))).map((
-      e,
-    ) => e.name);
-    assert(files.every((f) => ["heartbeat.json", "alive.lock"].includes(f)), files.join(","));
-  }
+  assertEquals(await leftoverTempFiles(t.dataDir), []);
   assertEquals(
     await code(
       t.s3.send(new AbortMultipartUploadCommand({ Bucket: B, Key: "aborted", UploadId: id })),

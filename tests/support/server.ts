@@ -115,3 +115,14 @@ export async function md5Hex(data: Uint8Array | string): Promise<string> {
   const { createHash } = await import("node:crypto");
   return createHash("md5").update(data).digest("hex");
 }
+
+/** Files in the data dir's temp areas other than each process's own heartbeat and liveness lock. */
+export async function leftoverTempFiles(dataDir: string): Promise<string[]> {
+  const left: string[] = [];
+  for await (const d of Deno.readDir(`${dataDir}/.geckos3/tmp`)) {
+    for await (const f of Deno.readDir(`${dataDir}/.geckos3/tmp/${d.name}`)) {
+      if (f.name !== "heartbeat.json" && f.name !== "alive.lock") left.push(`${d.name}/${f.name}`);
+    }
+  }
+  return left;
+}
