@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { assert, assertEquals } from "./support/assert.ts";
 import { freePort, spawnServer } from "./support/process.ts";
+import { pseudoRandomBytes } from "./support/bytes.ts";
 
 const KILLS = 50;
 const KEYS = ["a", "a/b", "dir/x", "dir/y/z", "mpu", "big"];
@@ -15,18 +16,7 @@ const MiB = 1024 * 1024;
 
 /** Deterministic bytes of one version. */
 function versionBytes(key: string, version: number, size: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(size);
-  let x = (version * 2654435761 + key.length * 97) | 1;
-  for (let i = 0; i < size; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x;
-    out[i + 1] = x >>> 8;
-    out[i + 2] = x >>> 16;
-    out[i + 3] = x >>> 24;
-  }
-  return out;
+  return pseudoRandomBytes(size, version * 2654435761 + key.length * 97);
 }
 
 const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex");

@@ -27,25 +27,10 @@ import {
   type TestServer,
 } from "./support/server.ts";
 import { assert, assertEquals, assertRejects } from "./support/assert.ts";
+import { pseudoRandomBytes } from "./support/bytes.ts";
 
 const B = "mpu-bucket";
 const MiB = 1024 * 1024;
-
-/** Deterministic pseudo-random bytes. */
-function pattern(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed | 1;
-  for (let i = 0; i < size; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x;
-    out[i + 1] = x >>> 8;
-    out[i + 2] = x >>> 16;
-    out[i + 3] = x >>> 24;
-  }
-  return out;
-}
 
 /** The S3 multipart ETag computed independently: MD5 over binary part MD5s, then -N. */
 function expectedEtag(data: Uint8Array, partSize: number): string {
@@ -87,7 +72,7 @@ serverTest(
   "lib-storage uploads 64 MiB in parallel parts with default checksums; ETag, bytes and metadata round-trip",
   async (t) => {
     await t.s3.send(new CreateBucketCommand({ Bucket: B }));
-    const data = pattern(64 * MiB, 7);
+    const data = pseudoRandomBytes(64 * MiB, 7);
     const partSize = 8 * MiB;
     const upload = new Upload({
       client: t.s3,
@@ -128,7 +113,7 @@ serverTest(
     await t.s3.send(new CreateBucketCommand({ Bucket: B }));
     await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "victim", Body: "keep me" }));
     const id = await create(t, "k");
-    const five = pattern(5 * MiB, 1);
+    const five = pseudoRandomBytes(5 * MiB, 1);
     const p1 = await t.s3.send(
       new UploadPartCommand({ Bucket: B, Key: "k", UploadId: id, PartNumber: 1, Body: five }),
     );
@@ -251,7 +236,7 @@ serverTest(
 serverTest("concurrent completes of one upload: one object, never corrupt", async (t) => {
   await t.s3.send(new CreateBucketCommand({ Bucket: B }));
   const id = await create(t, "race");
-  const a = pattern(5 * MiB, 3);
+  const a = pseudoRandomBytes(5 * MiB, 3);
   const p1 = await t.s3.send(
     new UploadPartCommand({ Bucket: B, Key: "race", UploadId: id, PartNumber: 1, Body: a }),
   );
@@ -350,7 +335,7 @@ serverTest(
 
 serverTest("UploadPartCopy copies whole objects and byte ranges", async (t) => {
   await t.s3.send(new CreateBucketCommand({ Bucket: B }));
-  const src = pattern(6 * MiB, 9);
+  const src = pseudoRandomBytes(6 * MiB, 9);
   await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "src", Body: src }));
   const id = await create(t, "copied");
   const c1 = await t.s3.send(
@@ -444,7 +429,7 @@ serverTest(
     await t.s3.send(new CreateBucketCommand({ Bucket: B }));
     const old = await create(t, "old");
     const id = await create(t, "sum", { ChecksumAlgorithm: "SHA256" });
-    const a = pattern(5 * MiB, 5);
+    const a = pseudoRandomBytes(5 * MiB, 5);
     const p1 = await t.s3.send(
       new UploadPartCommand({
         Bucket: B,

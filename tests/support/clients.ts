@@ -5,6 +5,7 @@
  */
 import { freePort, spawnServer } from "./process.ts";
 import { ACCESS_KEY, SECRET_KEY } from "./server.ts";
+import { fillPseudoRandom } from "./bytes.ts";
 
 /** Output of a finished command. */
 export interface RunResult {
@@ -120,18 +121,10 @@ export async function withClientServer(fn: (c: ClientEnv) => Promise<void>): Pro
 export async function writeRandomFile(path: string, size: number, seed = 1): Promise<void> {
   const file = await Deno.open(path, { write: true, create: true, truncate: true });
   const block = new Uint8Array(1024 * 1024);
-  let x = seed | 1;
+  let state = seed;
   try {
     for (let written = 0; written < size;) {
-      for (let i = 0; i < block.length; i += 4) {
-        x ^= x << 13;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        block[i] = x;
-        block[i + 1] = x >>> 8;
-        block[i + 2] = x >>> 16;
-        block[i + 3] = x >>> 24;
-      }
+      state = fillPseudoRandom(block, state);
       const n = Math.min(block.length, size - written);
       let off = 0;
       while (off < n) off += await file.write(block.subarray(off, n));
