@@ -272,69 +272,71 @@ function luaFor(op: string, bucket: string, keys: number, bodyFile: string): str
   return `${LUA_COMMON}\n${body}\n${lines[op]}\n`;
 }
 
-async function runWrk(
-  url: string,
-  lua: string,
-  seconds = DURATION,
-): Promise<
-  { ops: number; seconds: number; p50: number; p99: number; errors: number; cpu: number }
-> {
-  const script = await Deno.makeTempFile({ suffix: ".lua" });
-  await Deno.writeTextFile(script, lua);
+/** One load-generator run: operations, duration, latency percentiles (ms), errors, its CPU seconds. */
+interface LoadRun {
+  ops: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  cpu: number;
+}
+
+/** User + system CPU seconds reported by `/usr/bin/time -f "TIMECPU %U %S"`. */
+function timedCpu(text: string): number {
+  const t = /TIMECPU ([\d.]+) ([\d.]+)/.exec(text);
+  return t ? Number(t[1]) + Number(t[2]) : NaN;
+}
+
+/**
+ * Runs a load generator under `/usr/bin/time`; it must print one JSON line
+ * (optionally after `WRKJSON `) with requests, duration_us, p50/p99 (µs), errors.
+ */
+async function runLoad(name: string, cmd: string[]): Promise<LoadRun> {
   const out = await new Deno.Command("/usr/bin/time", {
-    args: ["-f", "TIMECPU %U %S", "wrk", "-t2", `-c${CLIENTS}`, `-d${seconds}s`, "-s", script, url],
+    args: ["-f", "TIMECPU %U %S", ...cmd],
     stdout: "piped",
     stderr: "piped",
   }).output();
-  await Deno.remove(script);
   const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  const m = /WRKJSON (\{.*\})/.exec(text);
-  if (!m) throw new Error(`wrk failed: ${text}`);
+  const m = /^(?:WRKJSON )?(\{.*\})$/m.exec(text);
+  if (!m) throw new Error(`${name} failed: ${text}`);
   const j = JSON.parse(m[1]);
-  const t = /TIMECPU ([\d.]+) ([\d.]+)/.exec(text);
   return {
     ops: j.requests,
     seconds: j.duration_us / 1e6,
     p50: j.p50 / 1000,
     p99: j.p99 / 1000,
     errors: j.errors,
-    cpu: t ? Number(t[1]) + Number(t[2]) : NaN,
+    cpu: timedCpu(text),
   };
+}
+
+async function runWrk(url: string, lua: string, seconds = DURATION): Promise<LoadRun> {
+  const script = await Deno.makeTempFile({ suffix: ".lua" });
+  await Deno.writeTextFile(script, lua);
+  try {
+    return await runLoad("wrk", ["wrk", "-t2", `-c${CLIENTS}`, `-d${seconds}s`, "-s", script, url]);
+  } finally {
+    await Deno.remove(script);
+  }
 }
 
 /** HEAD and the mixed workload: wrk waits for a body after HEAD, so these use scripts/loadgen.ts. */
 async function runLoadgen(url: string, mix: string, bucket: string, keys: number, size: number) {
-  const out = await new Deno.Command("/usr/bin/time", {
-    args: [
-      "-f",
-      "TIMECPU %U %S",
-      Deno.execPath(),
-      "run",
-      "--allow-net",
-      `${ROOT}scripts/loadgen.ts`,
-      new URL(url).host,
-      String(DURATION),
-      String(CLIENTS),
-      mix,
-      bucket,
-      String(keys),
-      String(size),
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  const j = JSON.parse(text.split("\n").find((l) => l.startsWith("{")) ?? "null");
-  if (!j) throw new Error(`loadgen failed: ${text}`);
-  const t = /TIMECPU ([\d.]+) ([\d.]+)/.exec(text);
-  return {
-    ops: j.requests,
-    seconds: j.duration_us / 1e6,
-    p50: j.p50 / 1000,
-    p99: j.p99 / 1000,
-    errors: j.errors,
-    cpu: t ? Number(t[1]) + Number(t[2]) : NaN,
-  };
+  return await runLoad("loadgen", [
+    Deno.execPath(),
+    "run",
+    "--allow-net",
+    `${ROOT}scripts/loadgen.ts`,
+    new URL(url).host,
+    String(DURATION),
+    String(CLIENTS),
+    mix,
+    bucket,
+    String(keys),
+    String(size),
+  ]);
 }
 
 async function smallObjects(ep: Endpoint, size: number): Promise<Result[]> {
@@ -396,8 +398,8 @@ async function curlTimed(
   const seconds = (performance.now() - t0) / 1000;
   let cpu = 0;
   for (const o of outs) {
-    const t = /TIMECPU ([\d.]+) ([\d.]+)/.exec(new TextDecoder().decode(o.stderr));
-    if (t) cpu += Number(t[1]) + Number(t[2]);
+    const c = timedCpu(new TextDecoder().decode(o.stderr));
+    if (!Number.isNaN(c)) cpu += c;
   }
   return { seconds, cpu, ok: outs.every((o) => o.success) };
 }
