@@ -7,7 +7,7 @@
 import type { Config } from "../config.ts";
 import { S3Error } from "../s3/errors.ts";
 import { type DecodedBody, decodeRequestBody } from "./body.ts";
-import { SigV4Verifier, type StreamingSigner } from "./verify.ts";
+import { secretLookup, SigV4Verifier, type StreamingSigner } from "./verify.ts";
 import { ALGORITHM } from "./sigv4.ts";
 import { verifyV2Header, verifyV2Query } from "./sigv2.ts";
 
@@ -74,7 +74,7 @@ export async function createAuthenticator(config: Config): Promise<Authenticator
     ? await loadCredentials(config.credentialsFile)
     : new Map<string, string>();
   secrets.set(config.accessKey, config.secretKey);
-  const secretOf = (key: string) => secrets.get(key);
+  const secretOf = secretLookup(secrets);
   const verifier = new SigV4Verifier(secretOf);
   return {
     authenticate(input) {

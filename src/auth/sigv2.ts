@@ -7,7 +7,7 @@
 import { createHmac } from "node:crypto";
 import { S3Error } from "../s3/errors.ts";
 import { signaturesEqual } from "./sigv4.ts";
-import { MAX_SKEW_MS, type SignedRequest, type Verified } from "./verify.ts";
+import { MAX_SKEW_MS, type SecretLookup, type SignedRequest, type Verified } from "./verify.ts";
 
 /** Sub-resources and overrides that are part of the signed resource. */
 const SIGNED_SUBRESOURCES = new Set([
@@ -90,7 +90,7 @@ function check(secret: string, toSign: string, signature: string, accessKey: str
 export function verifyV2Header(
   req: SignedRequest,
   authorization: string,
-  secretOf: (k: string) => string | undefined,
+  secretOf: SecretLookup,
 ): Verified {
   const m = /^AWS ([^:\s]+):(\S+)$/.exec(authorization.trim());
   if (!m) {
@@ -101,9 +101,6 @@ export function verifyV2Header(
   }
   const [, accessKey, signature] = m;
   const secret = secretOf(accessKey);
-  if (secret === undefined) {
-    throw new S3Error("InvalidAccessKeyId", undefined, { extra: { AWSAccessKeyId: accessKey } });
-  }
   const amzDate = req.headers.get("x-amz-date");
   const dateText = amzDate ?? req.headers.get("date");
   const when = dateText ? new Date(dateText) : null;
@@ -124,7 +121,7 @@ export function verifyV2Header(
 export function verifyV2Query(
   req: SignedRequest,
   query: URLSearchParams,
-  secretOf: (k: string) => string | undefined,
+  secretOf: SecretLookup,
 ): Verified {
   const accessKey = query.get("AWSAccessKeyId")!;
   const signature = query.get("Signature")!;
@@ -133,9 +130,6 @@ export function verifyV2Query(
     throw new S3Error("AccessDenied", "Query-string authentication requires the Expires parameter");
   }
   const secret = secretOf(accessKey);
-  if (secret === undefined) {
-    throw new S3Error("InvalidAccessKeyId", undefined, { extra: { AWSAccessKeyId: accessKey } });
-  }
   if (req.now.getTime() > Number(expires) * 1000) {
     throw new S3Error("AccessDenied", "Request has expired");
   }

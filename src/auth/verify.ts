@@ -89,9 +89,38 @@ function parseCredential(value: string, malformed: (msg: string) => S3Error): Cr
   return { accessKey, date, region, service, scope: parts.slice(1).join("/") };
 }
 
+/** The secret of an access key; throws InvalidAccessKeyId for an unknown key. */
+export type SecretLookup = (accessKey: string) => string;
+
+/** A SecretLookup over a map of access key -> secret. */
+export function secretLookup(secrets: ReadonlyMap<string, string>): SecretLookup {
+  return (accessKey) => {
+    const secret = secrets.get(accessKey);
+    if (secret === undefined) {
+      throw new S3Error("InvalidAccessKeyId", undefined, { extra: { AWSAccessKeyId: accessKey } });
+    }
+    return secret;
+  };
+}
+
+/** The credential scope's date must be the request's date. */
+function checkScopeDate(
+  cred: Credential,
+  amzDate: string,
+  malformed: (why: string) => S3Error,
+): void {
+  if (amzDate.slice(0, 8) !== cred.date) {
+    throw malformed(
+      `invalid credential date "${cred.date}". This date is not the same as X-Amz-Date: "${
+        amzDate.slice(0, 8)
+      }".`,
+    );
+  }
+}
+
 /** Verifies requests against a lookup of secrets by access key. */
 export class SigV4Verifier {
-  constructor(private readonly secretOf: (accessKey: string) => string | undefined) {}
+  constructor(private readonly secretOf: SecretLookup) {}
 
   /** Verifies an `Authorization: AWS4-HMAC-SHA256 ...` request. */
   verifyHeader(req: SignedRequest, authorization: string): Verified {
@@ -110,7 +139,7 @@ export class SigV4Verifier {
       throw malformed("it must contain Credential, SignedHeaders and Signature.");
     }
     const cred = parseCredential(credential, malformed);
-    const secret = this.#secret(cred.accessKey);
+    const secret = this.secretOf(cred.accessKey);
     const { headers } = req;
     const amzDateHeader = headers.get("x-amz-date");
     let when: Date | null;
@@ -131,13 +160,7 @@ export class SigV4Verifier {
       );
     }
     checkSkew(when, req.now);
-    if (amzDate.slice(0, 8) !== cred.date) {
-      throw malformed(
-        `invalid credential date "${cred.date}". This date is not the same as X-Amz-Date: "${
-          amzDate.slice(0, 8)
-        }".`,
-      );
-    }
+    checkScopeDate(cred, amzDate, malformed);
     const payload = headers.get("x-amz-content-sha256");
     if (payload === null) {
       throw new S3Error(
@@ -204,7 +227,7 @@ export class SigV4Verifier {
         `Error parsing the X-Amz-Credential parameter; ${why}`,
       );
     const cred = parseCredential(get("X-Amz-Credential")!, malformed);
-    const secret = this.#secret(cred.accessKey);
+    const secret = this.secretOf(cred.accessKey);
     const amzDate = get("X-Amz-Date")!;
     const when = parseAmzDate(amzDate);
     if (!when) {
@@ -219,13 +242,7 @@ export class SigV4Verifier {
     if (req.now.getTime() > when.getTime() + expires * 1000) {
       throw new S3Error("AccessDenied", "Request has expired");
     }
-    if (amzDate.slice(0, 8) !== cred.date) {
-      throw malformed(
-        `invalid credential date "${cred.date}". This date is not the same as X-Amz-Date: "${
-          amzDate.slice(0, 8)
-        }".`,
-      );
-    }
+    checkScopeDate(cred, amzDate, malformed);
     const signature = get("X-Amz-Signature")!;
     const signed = get("X-Amz-SignedHeaders")!.toLowerCase().split(";");
     const payload = get("X-Amz-Content-Sha256") ?? "UNSIGNED-PAYLOAD";
@@ -245,14 +262,6 @@ export class SigV4Verifier {
       accessKey: cred.accessKey,
       signer: { key, amzDate, scope: cred.scope, seed: signature },
     };
-  }
-
-  #secret(accessKey: string): string {
-    const secret = this.secretOf(accessKey);
-    if (secret === undefined) {
-      throw new S3Error("InvalidAccessKeyId", undefined, { extra: { AWSAccessKeyId: accessKey } });
-    }
-    return secret;
   }
 
   /** Computes the expected signature (for each acceptable canonical URI) and compares. */
