@@ -66,18 +66,27 @@ async function s3(method, path, params = {}, body = null, extraHeaders = {}) {
   return res;
 }
 
+/** The request time in SigV4's two forms: \`amzDate\` (YYYYMMDDTHHMMSSZ) and the credential scope. */
+function signingTime() {
+  const amzDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\\.\\d{3}/, "");
+  return { amzDate, scope: amzDate.slice(0, 8) + "/us-east-1/s3/aws4_request" };
+}
+
+/** The hex SigV4 signature of a canonical request, with the logged-in secret. */
+async function signCanonical(canonical, amzDate, scope) {
+  const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, await sha256(canonical)].join("\\n");
+  return hex(await hmac(await signingKey(creds().secret, amzDate.slice(0, 8)), toSign));
+}
+
 /** A presigned GET URL valid for \`seconds\`. */
 async function presign(bucket, key, seconds, extra = {}) {
   const c = creds();
-  const amzDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\\.\\d{3}/, "");
-  const day = amzDate.slice(0, 8);
-  const scope = day + "/us-east-1/s3/aws4_request";
+  const { amzDate, scope } = signingTime();
   const params = { "X-Amz-Algorithm": "AWS4-HMAC-SHA256", "X-Amz-Credential": c.key + "/" + scope, "X-Amz-Date": amzDate,
     "X-Amz-Expires": String(seconds), "X-Amz-SignedHeaders": "host", ...extra };
   const uri = uriEncode("/" + bucket + "/" + key, true);
   const canonical = ["GET", uri, canonicalQuery(params), "host:" + location.host + "\\n", "host", "UNSIGNED-PAYLOAD"].join("\\n");
-  const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, await sha256(canonical)].join("\\n");
-  const signature = hex(await hmac(await signingKey(c.secret, day), toSign));
+  const signature = await signCanonical(canonical, amzDate, scope);
   return location.origin + uri + "?" + canonicalQuery(params) + "&X-Amz-Signature=" + signature;
 }
 
@@ -208,15 +217,13 @@ async function download(key) {
 /** Signed request headers (SigV4, UNSIGNED-PAYLOAD) for method, path and query. */
 async function signedHeaders(method, path, params = {}, extra = {}) {
   const c = creds();
-  const amzDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\\.\\d{3}/, "");
-  const day = amzDate.slice(0, 8);
-  const scope = day + "/us-east-1/s3/aws4_request";
+  const { amzDate, scope } = signingTime();
   const headers = { host: location.host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "x-amz-date": amzDate };
   for (const [k, v] of Object.entries(extra)) headers[k.toLowerCase()] = v;
   const names = Object.keys(headers).sort();
   const canonical = [method, uriEncode(path, true), canonicalQuery(params), names.map((n) => n + ":" + String(headers[n]).trim() + "\\n").join(""),
     names.join(";"), "UNSIGNED-PAYLOAD"].join("\\n");
-  const signature = hex(await hmac(await signingKey(c.secret, day), ["AWS4-HMAC-SHA256", amzDate, scope, await sha256(canonical)].join("\\n")));
+  const signature = await signCanonical(canonical, amzDate, scope);
   delete headers.host;
   headers.authorization = "AWS4-HMAC-SHA256 Credential=" + c.key + "/" + scope + ", SignedHeaders=" + names.join(";") + ", Signature=" + signature;
   return headers;
