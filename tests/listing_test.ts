@@ -50,6 +50,19 @@ async function put(t: TestServer, keys: string[]): Promise<void> {
   }
 }
 
+/**
+ * A page's entries in order: S3 returns Contents and CommonPrefixes
+ * separately, so they are merged by key ("K:key" / "P:prefix").
+ */
+function pageItems(
+  page: { Contents?: { Key?: string }[]; CommonPrefixes?: { Prefix?: string }[] },
+): string[] {
+  return [
+    ...(page.Contents ?? []).map((c) => "K:" + c.Key),
+    ...(page.CommonPrefixes ?? []).map((p) => "P:" + p.Prefix),
+  ].sort((a, b) => compareKeys(a.slice(2), b.slice(2)));
+}
+
 /** Lists everything with V2 at a page size, returning the item sequence. */
 async function listAllV2(
   s3: S3Client,
@@ -65,11 +78,7 @@ async function listAllV2(
       Delimiter: delimiter || undefined,
     })
   ) {
-    // Within a page S3 returns Contents and CommonPrefixes separately; merge them in order.
-    const items = [
-      ...(page.Contents ?? []).map((c) => "K:" + c.Key),
-      ...(page.CommonPrefixes ?? []).map((p) => "P:" + p.Prefix),
-    ].sort((a, b) => compareKeys(a.slice(2), b.slice(2)));
+    const items = pageItems(page);
     assert(items.length <= maxKeys);
     assertEquals(page.KeyCount, items.length);
     out.push(...items);
@@ -96,10 +105,7 @@ async function listAllV1(
         MaxKeys: maxKeys,
       }),
     );
-    const items = [
-      ...(page.Contents ?? []).map((c) => "K:" + c.Key),
-      ...(page.CommonPrefixes ?? []).map((p) => "P:" + p.Prefix),
-    ].sort((a, b) => compareKeys(a.slice(2), b.slice(2)));
+    const items = pageItems(page);
     out.push(...items);
     if (!page.IsTruncated) return out;
     marker = delimiter ? page.NextMarker : page.Contents?.at(-1)?.Key;
