@@ -10,34 +10,19 @@ import { keyToSegments, segmentsToKey } from "../src/storage/keys.ts";
 import { renderXml } from "../src/s3/xml.ts";
 import { decodeRequestBody } from "../src/auth/body.ts";
 import { createChecksum } from "../src/checksum/mod.ts";
+import {
+  EXAMPLE_ACCESS_KEY,
+  EXAMPLE_SECRET_KEY,
+  exampleGetRequest,
+} from "../tests/support/aws_examples.ts";
 
 const auth = await createAuthenticator(
-  makeConfig({
-    auth: true,
-    accessKey: "AKIAIOSFODNN7EXAMPLE",
-    secretKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-  }),
+  makeConfig({ auth: true, accessKey: EXAMPLE_ACCESS_KEY, secretKey: EXAMPLE_SECRET_KEY }),
 );
-const now = new Date("2013-05-24T00:00:00Z");
-const signedHeaders = new Headers({
-  host: "examplebucket.s3.amazonaws.com",
-  range: "bytes=0-9",
-  "x-amz-content-sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-  "x-amz-date": "20130524T000000Z",
-  authorization:
-    "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request," +
-    "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date," +
-    "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
-});
+const exampleGet = exampleGetRequest();
 
 Deno.bench("SigV4 header verification (AWS example request)", async () => {
-  await auth.authenticate({
-    method: "GET",
-    rawPath: "/test.txt",
-    rawQuery: "",
-    headers: signedHeaders,
-    now,
-  });
+  await auth.authenticate(exampleGet);
 });
 
 Deno.bench("key mapping: key -> path segments -> key", () => {

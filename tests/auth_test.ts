@@ -23,6 +23,13 @@ import {
 import { assert, assertEquals, assertRejects } from "./support/assert.ts";
 import { sign, signedChunkedBody } from "./support/sign.ts";
 import { createAuthenticator } from "../src/auth/mod.ts";
+import {
+  EXAMPLE_ACCESS_KEY,
+  EXAMPLE_GET_SIGNATURE,
+  EXAMPLE_NOW,
+  EXAMPLE_SECRET_KEY,
+  exampleGetRequest,
+} from "./support/aws_examples.ts";
 import { makeConfig } from "../src/config.ts";
 
 const B = "auth-bucket";
@@ -49,46 +56,16 @@ Deno.test("AWS's published example request and chunked upload verify to the docu
   const auth = await createAuthenticator(makeConfig({
     dataDir,
     auth: true,
-    accessKey: "AKIAIOSFODNN7EXAMPLE",
-    secretKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    accessKey: EXAMPLE_ACCESS_KEY,
+    secretKey: EXAMPLE_SECRET_KEY,
   }));
-  const now = new Date("2013-05-24T00:00:00Z");
+  const now = EXAMPLE_NOW;
   // GET Object example (signature f0e8bd...).
-  const get = await auth.authenticate({
-    method: "GET",
-    rawPath: "/test.txt",
-    rawQuery: "",
-    now,
-    headers: new Headers({
-      host: "examplebucket.s3.amazonaws.com",
-      range: "bytes=0-9",
-      "x-amz-content-sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-      "x-amz-date": "20130524T000000Z",
-      authorization:
-        "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request," +
-        "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date," +
-        "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41",
-    }),
-  });
-  assertEquals(get.accessKey, "AKIAIOSFODNN7EXAMPLE");
+  const get = await auth.authenticate(exampleGetRequest());
+  assertEquals(get.accessKey, EXAMPLE_ACCESS_KEY);
   // One changed byte in the signature is refused.
   await assertRejects(() =>
-    auth.authenticate({
-      method: "GET",
-      rawPath: "/test.txt",
-      rawQuery: "",
-      now,
-      headers: new Headers({
-        host: "examplebucket.s3.amazonaws.com",
-        range: "bytes=0-9",
-        "x-amz-content-sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-        "x-amz-date": "20130524T000000Z",
-        authorization:
-          "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request," +
-          "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date," +
-          "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb42",
-      }),
-    })
+    auth.authenticate(exampleGetRequest(EXAMPLE_GET_SIGNATURE.slice(0, -1) + "2"))
   );
   // Chunked PUT example: seed signature 4f232c..., then three documented chunk signatures.
   const headers = new Headers({
