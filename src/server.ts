@@ -286,7 +286,7 @@ export async function startServer(
       ]);
       clearTimeout(timer);
       clearInterval(sweeper);
-      storage.close();
+      await storage.close();
     },
   };
 }

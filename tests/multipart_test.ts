@@ -56,7 +56,9 @@ async function create(
   return r.UploadId!;
 }
 
+/** What multipart staging holds once background cleanup has finished. */
 async function stagingEntries(t: TestServer): Promise<string[]> {
+  await t.server.storage.background.idle();
   const out: string[] = [];
   const walk = async (dir: string) => {
     for await (const e of Deno.readDir(dir)) {

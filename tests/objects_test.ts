@@ -9,12 +9,31 @@ import {
   PutObjectCommand,
 } from "@aws-sdk/client-s3";
 import { Readable } from "node:stream";
-import { bytesOf, errorCode, md5Hex, raw, serverTest } from "./support/server.ts";
+import { createHash } from "node:crypto";
+import {
+  bytesOf,
+  errorCode,
+  leftoverTempFiles,
+  md5Hex,
+  raw,
+  serverTest,
+} from "./support/server.ts";
+import { pseudoRandomBytes } from "./support/bytes.ts";
 import { assert, assertEquals, assertS3Error } from "./support/assert.ts";
 
 const B = "objects";
 const text = (s: string) => new TextEncoder().encode(s);
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+
+/** MD5 hex of `head` followed by everything the reader still returns. */
+async function md5OfRest(
+  head: Uint8Array,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): Promise<string> {
+  const hash = createHash("md5").update(head);
+  for (let r = await reader.read(); !r.done; r = await reader.read()) hash.update(r.value);
+  return hash.digest("hex");
+}
 
 serverTest("put, get, head and delete round-trip bytes, ETag and metadata", async (t) => {
   await t.s3.send(new CreateBucketCommand({ Bucket: B }));
@@ -65,6 +84,39 @@ serverTest("put, get, head and delete round-trip bytes, ETag and metadata", asyn
   const del = await t.s3.send(new DeleteObjectCommand({ Bucket: B, Key: "never-existed" }));
   assertEquals(del.$metadata.httpStatusCode, 204);
 });
+
+serverTest(
+  "large objects replaced or deleted: a reader of the old version gets all of it, and the old bytes are freed afterwards",
+  async (t) => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+    const first = pseudoRandomBytes(12 * 1024 * 1024, 1);
+    const second = pseudoRandomBytes(12 * 1024 * 1024, 2);
+    await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "big", Body: first }));
+    const reading = await fetch(`${t.url}/${B}/big`);
+    const reader = reading.body!.getReader();
+    const head = (await reader.read()).value!; // the old version is open and partly read
+    await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "big", Body: second }));
+    assertEquals(await md5OfRest(head, reader), await md5Hex(first));
+    const now = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "big" }));
+    assertEquals(await md5Hex(await bytesOf(now.Body)), await md5Hex(second));
+    // The replaced version was held in the temp area only until it could be freed.
+    await t.server.storage.background.idle();
+    assertEquals(await leftoverTempFiles(t.dataDir), []);
+
+    const again = await fetch(`${t.url}/${B}/big`);
+    const late = again.body!.getReader();
+    const start = (await late.read()).value!;
+    await t.s3.send(new DeleteObjectCommand({ Bucket: B, Key: "big" }));
+    assertEquals(await md5OfRest(start, late), await md5Hex(second));
+    await assertS3Error(
+      () => t.s3.send(new GetObjectCommand({ Bucket: B, Key: "big" })),
+      "NoSuchKey",
+    );
+    await t.server.storage.background.idle();
+    assertEquals(await leftoverTempFiles(t.dataDir), []);
+    assertEquals([...Deno.readDirSync(`${t.dataDir}/${B}`)], []);
+  },
+);
 
 serverTest("content type defaults to binary/octet-stream; streamed bodies work", async (t) => {
   await t.s3.send(new CreateBucketCommand({ Bucket: B }));

@@ -293,7 +293,8 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<Resp
       },
       writePrecondition(ctx.headers) ?? undefined,
     );
-    await claimed.discard();
+    // The upload is claimed (no longer reachable by its id): its parts can go after the response.
+    ctx.storage.background.run("remove completed upload", () => claimed.discard());
     return xmlResponse(
       renderXml("CompleteMultipartUploadResult", {
         Location: `/${ctx.bucket}/${ctx.key}`,

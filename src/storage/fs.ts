@@ -34,9 +34,17 @@ import {
 } from "./types.ts";
 import { TempArea, type TempFile } from "./temp.ts";
 import { isNotFound, removeQuietly } from "./fsutil.ts";
+import { Background } from "./background.ts";
 
 /** Name of the system directory inside the data dir (never a bucket: names cannot start with `.`). */
 export const SYSTEM_DIR = ".geckos3";
+
+/**
+ * Replaced or deleted data files at least this large are moved into the temp
+ * area and unlinked after the response: freeing a large file's blocks takes
+ * the kernel hundreds of milliseconds per GiB, which no client should wait for.
+ */
+const FREE_LATER_BYTES = 8 * 1024 * 1024;
 
 /** Options of the store. */
 export interface FsStorageOptions {
@@ -94,6 +102,8 @@ export class FsStorage {
   readonly temp: TempArea;
   /** Multipart staging. */
   readonly multipart: MultipartStore;
+  /** Cleanup that runs after responses (staging removal, freeing replaced large files). */
+  readonly background = new Background();
   readonly #locks: SharedLocks;
   readonly #knownDirs = new Set<string>();
   readonly #opts: FsStorageOptions;
@@ -116,8 +126,9 @@ export class FsStorage {
     await this.temp.init((journal) => this.#recoverPromotion(journal));
   }
 
-  /** Stops background work (temp heartbeat). */
-  close(): void {
+  /** Waits for background cleanup, then stops background work (temp heartbeat). */
+  async close(): Promise<void> {
+    await this.background.idle();
     this.temp.close();
     this.#locks.close();
   }
@@ -464,7 +475,15 @@ export class FsStorage {
         throw e;
       }
     }
-    await renameInto(tmp.path, dataPath);
+    // A large current version is linked aside so the rename below does not free its blocks.
+    const aside = current && current.size >= FREE_LATER_BYTES
+      ? await this.#linkAside(dataPath)
+      : null;
+    try {
+      await renameInto(tmp.path, dataPath);
+    } finally {
+      if (aside) this.#removeLater(aside);
+    }
     if (this.#opts.fsync) {
       await this.temp.syncDir(parentOf(dataPath));
       if (this.#opts.metadata) await this.temp.syncDir(parentOf(this.metaPath(bucket, segments)));
@@ -528,7 +547,7 @@ export class FsStorage {
       if (!info) return;
       if (info.isDirectory) segments = [...segments, SELF_OBJECT];
       try {
-        await Deno.remove(this.dataPath(bucket, segments));
+        await this.#removeData(this.dataPath(bucket, segments), info);
       } catch (e) {
         if (isNotFound(e)) return;
         throw e;
@@ -538,6 +557,33 @@ export class FsStorage {
       await this.#prune(this.root + SEP + bucket, segments);
       await this.#prune(this.metaRoot + SEP + bucket, segments);
     });
+  }
+
+  /** Removes a data file; a large one is renamed into the temp area and unlinked in the background. */
+  async #removeData(path: string, info: Deno.FileInfo): Promise<void> {
+    if (!info.isFile || info.size < FREE_LATER_BYTES) {
+      await Deno.remove(path);
+      return;
+    }
+    const hold = this.temp.newPath(".old");
+    await Deno.rename(path, hold);
+    this.#removeLater(hold);
+  }
+
+  /** A second link to `path` in the temp area (null when links are not possible here). */
+  async #linkAside(path: string): Promise<string | null> {
+    const hold = this.temp.newPath(".old");
+    try {
+      await Deno.link(path, hold);
+      return hold;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Unlinks a file held in the temp area after the response (a crash leaves it to the temp sweep). */
+  #removeLater(path: string): void {
+    this.background.run("free replaced file", () => removeQuietly(path));
   }
 
   /** Removes the now-empty directories above a deleted file, up to (never including) `base`. */

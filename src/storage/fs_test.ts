@@ -19,7 +19,7 @@ async function withStore(
   try {
     await fn(s, dir);
   } finally {
-    s.close();
+    await s.close();
     await Deno.remove(dir, { recursive: true });
   }
 }
@@ -139,7 +139,7 @@ Deno.test("start-up finishes a promotion interrupted by a crash and clears dead 
       }
       assertEquals(exists, false);
     } finally {
-      s2.close();
+      await s2.close();
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
