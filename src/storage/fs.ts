@@ -446,10 +446,11 @@ export class FsStorage {
   ): Promise<ObjectMeta> {
     const { bucket } = loc;
     let segments = loc.segments;
-    let current: Deno.FileInfo | null = await lstatOrNull(this.dataPath(bucket, segments));
+    // The commit's lstat and renames are synchronous: see TempArea.write() on directory locks.
+    let current: Deno.FileInfo | null = lstatSyncOrNull(this.dataPath(bucket, segments));
     if (current?.isDirectory) {
       segments = [...segments, SELF_OBJECT];
-      current = await lstatOrNull(this.dataPath(bucket, segments));
+      current = lstatSyncOrNull(this.dataPath(bucket, segments));
     }
     if (current && !current.isFile) current = null;
     if (precondition) {
@@ -469,7 +470,7 @@ export class FsStorage {
       await this.#ensureParent(bucket, segments, this.metaRoot + SEP + bucket, true, loc.lockName);
       const metaTmp = await this.temp.writeText(JSON.stringify(sidecar));
       try {
-        await renameInto(metaTmp, metaPath);
+        Deno.renameSync(metaTmp, metaPath);
       } catch (e) {
         await removeQuietly(metaTmp);
         throw e;
@@ -480,7 +481,7 @@ export class FsStorage {
       ? await this.#linkAside(dataPath)
       : null;
     try {
-      await renameInto(tmp.path, dataPath);
+      Deno.renameSync(tmp.path, dataPath);
     } finally {
       if (aside) this.#removeLater(aside);
     }
@@ -714,8 +715,13 @@ async function lstatOrNull(path: string): Promise<Deno.FileInfo | null> {
   }
 }
 
-async function renameInto(from: string, to: string): Promise<void> {
-  await Deno.rename(from, to);
+function lstatSyncOrNull(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.lstatSync(path);
+  } catch (e) {
+    if (isNotFound(e)) return null;
+    throw e;
+  }
 }
 
 function parentOf(path: string): string {

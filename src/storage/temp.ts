@@ -6,7 +6,7 @@
  * periodically, so crash leftovers never accumulate and a live process
  * sharing the data dir is never disturbed.
  */
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { SEP } from "./paths.ts";
 import { type FileIdentity, identityOf } from "./types.ts";
 import { isNotFound, removeQuietly, writeAll } from "./fsutil.ts";
@@ -41,6 +41,8 @@ const ALIVE_LOCK = "alive.lock";
 const HEARTBEAT_MS = 30_000;
 const STALE_MS = 120_000;
 const WRITE_BUFFER = 1024 * 1024;
+/** Bodies that end within this many bytes are written in one go, synchronously (see write()). */
+const SMALL_BODY = 256 * 1024;
 /** Buffer size for multipart assembly (two are used). */
 const CONCAT_BUFFER = 8 * 1024 * 1024;
 
@@ -245,57 +247,119 @@ export class TempArea {
   /**
    * Streams `body` into a new temp file, computing its MD5 unless told not
    * to. On any error the temp file is removed and the error rethrown.
+   *
+   * A body that ends within SMALL_BODY bytes is written with synchronous
+   * calls (without -fsync): creating files in one directory from many
+   * threads at once makes the kernel spin on the directory's lock, and one
+   * thread doing them in turn is faster here (see docs/performance.md).
    */
   async write(body: ReadableStream<Uint8Array> | null, computeMd5 = true): Promise<TempFile> {
-    const path = this.newPath();
-    const file = await Deno.open(path, { write: true, createNew: true });
     const hash = computeMd5 ? createHash("md5") : null;
+    const reader = body?.getReader();
+    const head: Uint8Array[] = [];
     let size = 0;
+    let done = reader === undefined;
     try {
-      if (body) {
-        // Coalesce small network chunks into large writes, and keep one write in flight while
-        // the next buffer is received and hashed (two buffers alternate).
-        const buffers = [new Uint8Array(0), new Uint8Array(0)];
-        let current = 0;
-        let fill = 0;
-        const writer = new OverlappedWriter(file);
-        for await (const chunk of body) {
-          hash?.update(chunk);
-          size += chunk.byteLength;
-          if (chunk.byteLength >= WRITE_BUFFER / 2) {
-            if (fill > 0) {
-              await writer.write(buffers[current].subarray(0, fill));
-              current ^= 1;
-              fill = 0;
-            }
-            await writer.write(chunk);
-            continue;
-          }
-          if (fill + chunk.byteLength > buffers[current].byteLength) {
-            if (fill > 0) {
-              await writer.write(buffers[current].subarray(0, fill));
-              current ^= 1;
-              fill = 0;
-            }
-            // After a write() call, `current` is the buffer whose write that call already awaited.
-            if (buffers[current].byteLength === 0) buffers[current] = new Uint8Array(WRITE_BUFFER);
-          }
-          buffers[current].set(chunk, fill);
-          fill += chunk.byteLength;
+      while (!done && size <= SMALL_BODY) {
+        const r = await reader!.read();
+        if (r.done) done = true;
+        else {
+          head.push(r.value);
+          size += r.value.byteLength;
+          hash?.update(r.value);
         }
-        if (fill > 0) await writer.write(buffers[current].subarray(0, fill));
-        await writer.finish();
       }
+    } catch (e) {
+      reader?.releaseLock();
+      throw e;
+    }
+    if (done && !this.fsync) return this.#writeSmall(head, size, hash);
+    return await this.#writeStream(head, size, done ? undefined : reader, hash);
+  }
+
+  /** Writes a body already in memory with synchronous calls. */
+  #writeSmall(chunks: Uint8Array[], size: number, hash: Hash | null): TempFile {
+    const path = this.newPath();
+    const file = Deno.openSync(path, { write: true, createNew: true });
+    try {
+      for (const c of chunks) {
+        for (let off = 0; off < c.byteLength;) off += file.writeSync(c.subarray(off));
+      }
+      const info = file.statSync();
+      return { path, size, md5: digestOf(hash), identity: identityOf(info) };
+    } catch (e) {
+      try {
+        Deno.removeSync(path);
+      } catch {
+        // nothing to remove
+      }
+      throw e;
+    } finally {
+      file.close();
+    }
+  }
+
+  /** Writes `head`, then the rest of `reader`, keeping one disk write in flight. */
+  async #writeStream(
+    head: Uint8Array[],
+    headSize: number,
+    reader: ReadableStreamDefaultReader<Uint8Array> | undefined,
+    hash: Hash | null,
+  ): Promise<TempFile> {
+    const path = this.newPath();
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path, { write: true, createNew: true });
+    } catch (e) {
+      await reader?.cancel(e).catch(() => {});
+      throw e;
+    }
+    let size = headSize;
+    try {
+      // Coalesce small network chunks into large writes, and keep one write in flight while
+      // the next buffer is received and hashed (two buffers alternate).
+      const buffers = [new Uint8Array(0), new Uint8Array(0)];
+      let current = 0;
+      let fill = 0;
+      const writer = new OverlappedWriter(file);
+      const add = async (chunk: Uint8Array) => {
+        if (chunk.byteLength >= WRITE_BUFFER / 2) {
+          if (fill > 0) {
+            await writer.write(buffers[current].subarray(0, fill));
+            current ^= 1;
+            fill = 0;
+          }
+          await writer.write(chunk);
+          return;
+        }
+        if (fill + chunk.byteLength > buffers[current].byteLength) {
+          if (fill > 0) {
+            await writer.write(buffers[current].subarray(0, fill));
+            current ^= 1;
+            fill = 0;
+          }
+          // After a write() call, `current` is the buffer whose write that call already awaited.
+          if (buffers[current].byteLength === 0) buffers[current] = new Uint8Array(WRITE_BUFFER);
+        }
+        buffers[current].set(chunk, fill);
+        fill += chunk.byteLength;
+      };
+      for (const chunk of head) await add(chunk);
+      if (reader) {
+        for (let r = await reader.read(); !r.done; r = await reader.read()) {
+          hash?.update(r.value);
+          size += r.value.byteLength;
+          await add(r.value);
+        }
+      }
+      if (fill > 0) await writer.write(buffers[current].subarray(0, fill));
+      await writer.finish();
       if (this.fsync) await file.syncData();
       const info = await file.stat();
       file.close();
-      return {
-        path,
-        size,
-        md5: hash ? new Uint8Array(hash.digest()) : new Uint8Array(0),
-        identity: identityOf(info),
-      };
+      return { path, size, md5: digestOf(hash), identity: identityOf(info) };
     } catch (e) {
+      await reader?.cancel(e).catch(() => {});
       try {
         file.close();
       } catch {
@@ -310,7 +374,7 @@ export class TempArea {
   async writeText(text: string): Promise<string> {
     const path = this.newPath(".json");
     if (!this.fsync) {
-      await Deno.writeTextFile(path, text, { createNew: true });
+      Deno.writeTextFileSync(path, text, { createNew: true }); // see write(): one thread creates
       return path;
     }
     const file = await Deno.open(path, { write: true, createNew: true });
@@ -344,6 +408,11 @@ export class TempArea {
     await Deno.writeTextFile(journal, JSON.stringify(job));
     return { ...job, done: () => removeQuietly(journal) };
   }
+}
+
+/** The digest of `hash`, or no bytes when it was not computed. */
+function digestOf(hash: Hash | null): Uint8Array {
+  return hash ? new Uint8Array(hash.digest()) : new Uint8Array(0);
 }
 
 /** Without a lock file: a directory whose heartbeat (or, lacking one, mtime) is older than STALE_MS. */
