@@ -44,10 +44,12 @@ export function archiveName(version: string, target: Target): string {
   return `geckos3_${version}_${target.name}.tar.gz`;
 }
 
-/** The runtime permission flags: exactly those of the `start` task in deno.json. */
-export function runtimePermissions(): string[] {
+/** The runtime flags (permissions and V8 flags): exactly those of the `start` task in deno.json. */
+export function runtimeFlags(): string[] {
   const config = JSON.parse(Deno.readTextFileSync(join(ROOT, "deno.json")));
-  return (config.tasks.start as string).split(/\s+/).filter((a) => a.startsWith("--allow-"));
+  return (config.tasks.start as string).split(/\s+/).filter((a) =>
+    a.startsWith("--allow-") || a.startsWith("--v8-flags=")
+  );
 }
 
 /** src/version.ts with the given build information. */
@@ -143,7 +145,7 @@ export async function release(opts: {
         const cmd = opts.compiler ? [...opts.compiler.split(" "), target.triple, binary] : [
           Deno.execPath(),
           "compile",
-          ...runtimePermissions(),
+          ...runtimeFlags(),
           "--target",
           target.triple,
           "--output",

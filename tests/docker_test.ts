@@ -7,7 +7,7 @@
 import { assert, assertEquals } from "./support/assert.ts";
 import { freePort, spawnServer } from "./support/process.ts";
 import { OPTIONS } from "../src/config.ts";
-import { runtimePermissions } from "../scripts/release.ts";
+import { runtimeFlags } from "../scripts/release.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const dockerfile = Deno.readTextFileSync(`${ROOT}Dockerfile`);
@@ -41,7 +41,7 @@ Deno.test("the Dockerfile's ENV, ENTRYPOINT and HEALTHCHECK work as the image ru
       /^EXPOSE 9000$/m.test(dockerfile),
   );
   // The compile flags in the Dockerfile are the start task's.
-  for (const flag of runtimePermissions()) {
+  for (const flag of runtimeFlags()) {
     assert(dockerfile.includes(flag), flag);
   }
 

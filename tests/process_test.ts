@@ -3,13 +3,13 @@
  * codes, start-up and access log lines, CORS, and graceful shutdown.
  */
 import { assert, assertEquals } from "./support/assert.ts";
-import { freePort, spawnServer, START_PERMISSIONS } from "./support/process.ts";
+import { freePort, spawnServer, START_FLAGS } from "./support/process.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
 async function runMain(args: string[], env: Record<string, string> = {}) {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...START_PERMISSIONS, MAIN, ...args],
+    args: ["run", ...START_FLAGS, MAIN, ...args],
     env,
     stdout: "piped",
     stderr: "piped",

@@ -80,7 +80,12 @@ async function readObject(ctx: RequestContext, withBody: boolean): Promise<Respo
     headers.set("content-length", String(length));
     if (!withBody || length === 0) return new Response(null, { status, headers });
     handedOver = true;
-    return new Response(fileStream(file, start, length), { status, headers });
+    // A whole object is the file's own stream, which Deno sends from native code without a
+    // JavaScript buffer per chunk (no garbage, flat memory); ranges read in budgeted chunks.
+    const body = start === 0 && length === meta.size
+      ? file.readable
+      : fileStream(file, start, length);
+    return new Response(body, { status, headers });
   } finally {
     if (!handedOver) file.close();
   }

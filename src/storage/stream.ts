@@ -1,6 +1,5 @@
 /** Reading files as Web Streams with large reads (much faster than small default chunks). */
-
-const READ_CHUNK = 1024 * 1024;
+import { READ_BUDGET } from "./budget.ts";
 
 /**
  * A stream of `length` bytes of `file` from `start`; closes the file when
@@ -14,9 +13,11 @@ export function fileStream(
   let remaining = length;
   let positioned = start === 0;
   let closed = false;
+  const budget = READ_BUDGET.open(); // read size shrinks while many streams are open
   const close = () => {
     if (closed) return;
     closed = true;
+    budget.close();
     try {
       file.close();
     } catch {
@@ -35,7 +36,7 @@ export function fileStream(
           controller.close();
           return;
         }
-        const buf = new Uint8Array(Math.min(READ_CHUNK, remaining));
+        const buf = new Uint8Array(Math.min(budget.bufferSize(), remaining));
         let filled = 0;
         while (filled < buf.byteLength) {
           const n = await file.read(buf.subarray(filled));

@@ -10,6 +10,7 @@ import { createHash, type Hash } from "node:crypto";
 import { SEP } from "./paths.ts";
 import { type FileIdentity, identityOf } from "./types.ts";
 import { isNotFound, removeQuietly, writeAll } from "./fsutil.ts";
+import { WRITE_BUDGET } from "./budget.ts";
 
 /** A body fully written to a temp file. */
 export interface TempFile {
@@ -40,7 +41,6 @@ const HEARTBEAT = "heartbeat.json";
 const ALIVE_LOCK = "alive.lock";
 const HEARTBEAT_MS = 30_000;
 const STALE_MS = 120_000;
-const WRITE_BUFFER = 1024 * 1024;
 /** Bodies that end within this many bytes are written in one go, synchronously (see write()). */
 const SMALL_BODY = 256 * 1024;
 /** Buffer size for multipart assembly (two are used). */
@@ -315,15 +315,18 @@ export class TempArea {
       throw e;
     }
     let size = headSize;
+    const budget = WRITE_BUDGET.open();
     try {
       // Coalesce small network chunks into large writes, and keep one write in flight while
-      // the next buffer is received and hashed (two buffers alternate).
+      // the next buffer is received and hashed (two buffers alternate). The buffer size is
+      // chosen once, from how many uploads are in progress.
+      const capacity = budget.bufferSize();
       const buffers = [new Uint8Array(0), new Uint8Array(0)];
       let current = 0;
       let fill = 0;
       const writer = new OverlappedWriter(file);
       const add = async (chunk: Uint8Array) => {
-        if (chunk.byteLength >= WRITE_BUFFER / 2) {
+        if (chunk.byteLength >= capacity / 2) {
           if (fill > 0) {
             await writer.write(buffers[current].subarray(0, fill));
             current ^= 1;
@@ -339,7 +342,7 @@ export class TempArea {
             fill = 0;
           }
           // After a write() call, `current` is the buffer whose write that call already awaited.
-          if (buffers[current].byteLength === 0) buffers[current] = new Uint8Array(WRITE_BUFFER);
+          if (buffers[current].byteLength === 0) buffers[current] = new Uint8Array(capacity);
         }
         buffers[current].set(chunk, fill);
         fill += chunk.byteLength;
@@ -367,6 +370,8 @@ export class TempArea {
       }
       await removeQuietly(path);
       throw e;
+    } finally {
+      budget.close();
     }
   }
 

@@ -1,6 +1,6 @@
 /** Test support: geckos3 as a child process (`deno run main.ts`), with its JSON log lines. */
 
-import { runtimePermissions } from "../../scripts/release.ts";
+import { runtimeFlags } from "../../scripts/release.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -8,7 +8,7 @@ const MAIN = new URL("../../main.ts", import.meta.url).pathname;
  * The permission flags of the `start` task in deno.json: child servers run
  * with exactly the permissions users run with, so a missing one fails here.
  */
-export const START_PERMISSIONS: string[] = runtimePermissions();
+export const START_FLAGS: string[] = runtimeFlags();
 
 /** A free loopback TCP port (bound and released). */
 export function freePort(): Promise<number> {
@@ -43,7 +43,7 @@ export async function spawnServer(
   const listen = args.find((a) => a.startsWith("-listen="))?.slice(8);
   if (!listen) throw new Error("spawnServer needs -listen=host:port");
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...START_PERMISSIONS, MAIN, ...args],
+    args: ["run", ...START_FLAGS, MAIN, ...args],
     env,
     stdout: "piped",
     stderr: "piped",

@@ -1,0 +1,23 @@
+import { assertEquals } from "../../tests/support/assert.ts";
+import { TransferBudget } from "./budget.ts";
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+Deno.test("transfer buffers are large while few transfers run and share the budget when many do", () => {
+  const budget = new TransferBudget(16 * MiB, 128 * KiB, 1 * MiB);
+  assertEquals(budget.bufferSize(), 1 * MiB);
+  const open = Array.from({ length: 16 }, () => budget.open());
+  assertEquals(open[0].bufferSize(), 1 * MiB);
+  open.push(budget.open());
+  assertEquals(budget.bufferSize(), 960 * KiB); // 16 MiB / 17, down to a 64 KiB multiple
+  for (let i = 0; i < 47; i++) open.push(budget.open());
+  assertEquals([budget.active, budget.bufferSize()], [64, 256 * KiB]);
+  for (let i = 0; i < 1000; i++) open.push(budget.open());
+  assertEquals(budget.bufferSize(), 128 * KiB); // never below the minimum
+  for (const t of open) {
+    t.close();
+    t.close(); // closing twice releases once
+  }
+  assertEquals([budget.active, budget.bufferSize()], [0, 1 * MiB]);
+});
