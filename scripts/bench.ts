@@ -2,7 +2,8 @@
  * A warp-style benchmark for geckos3 and any other S3 endpoint, side by side
  * in one run.
  *
- *   deno task bench [--duration 10] [--clients 32] [--scenarios small,large,listing,multipart]
+ *   deno task bench [--duration 10] [--clients 32]
+ *                   [--scenarios small,large,listing,multipart,memory]
  *                   [--sizes 4KiB,1MiB] [--large 1GiB] [--peer s3rver] [--auth]
  *                   [--listing-keys 100000] [--listing-fill auto|server|direct]
  *                   [--endpoint URL --name peer] [--json]
@@ -17,7 +18,7 @@
  * `--auth` runs geckos3 with auth on and drives it with presigned URLs.
  */
 import { parseArgs } from "node:util";
-import { runtimePermissions } from "./release.ts";
+import { runtimeFlags } from "./release.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const TICK = 100; // clock ticks per second on Linux
@@ -51,7 +52,8 @@ const { values: args } = parseArgs({
   options: {
     duration: { type: "string", default: "10" },
     clients: { type: "string", default: "32" },
-    scenarios: { type: "string", default: "small,large,listing,multipart" },
+    scenarios: { type: "string", default: "small,large,listing,multipart,memory" },
+    "memory-large": { type: "string", default: "5GiB" },
     sizes: { type: "string", default: "4KiB,1MiB" },
     large: { type: "string", default: "1GiB" },
     peer: { type: "string", multiple: true, default: [] },
@@ -148,7 +150,7 @@ async function measured(
 async function startGeckos3(): Promise<Endpoint> {
   const dataDir = await Deno.makeTempDir({ prefix: "geckos3-bench-" });
   const port = await freePort();
-  const perms = runtimePermissions();
+  const perms = runtimeFlags();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -438,29 +440,92 @@ async function largeObjects(ep: Endpoint, file: string, size: number): Promise<R
   return results;
 }
 
-/** The ceiling: a minimal Deno.serve that streams a file out, and a body into a file. */
-async function startCeiling(dir: string): Promise<Endpoint> {
+// ----------------------------------------------------------- memory under load
+
+/** A sparse file of `size` zero bytes (no disk space for the source of an upload). */
+async function sparseFile(size: number): Promise<string> {
+  const path = await Deno.makeTempFile({ prefix: "geckos3-bench-sparse-" });
+  await Deno.truncate(path, size);
+  return path;
+}
+
+/**
+ * The server's peak RSS while one very large object is uploaded and then
+ * downloaded, and while 64 objects of 64 MiB are uploaded, then downloaded,
+ * all at once.
+ */
+async function memory(ep: Endpoint, largeSize: number): Promise<Result[]> {
+  const bucket = "bench-memory";
+  await request("PUT", `${ep.url}/${bucket}`).catch(() => {});
+  const results: Result[] = [];
+  const cases = [
+    { label: `PUT+GET ${fmtSize(largeSize)} x1`, size: largeSize, streams: 1 },
+    { label: "PUT+GET 64 MiB x64 at once", size: 64 * 1024 * 1024, streams: 64 },
+  ];
+  for (const c of cases) {
+    const source = await sparseFile(c.size);
+    const keys = Array.from({ length: c.streams }, (_, i) => `${ep.url}/${bucket}/m-${i}`);
+    try {
+      results.push(
+        await measured(ep, async () => {
+          const put = await curlTimed(keys.map((k) => ["-T", source, "-H", "Expect:", k]));
+          const get = await curlTimed(keys.map((k) => ["-o", "/dev/null", k]));
+          const seconds = put.seconds + get.seconds;
+          return {
+            ops: 2 * c.streams,
+            seconds,
+            opsPerSec: (2 * c.streams) / seconds,
+            mbPerSec: (2 * c.streams * c.size) / seconds / 1e6,
+            p50ms: null,
+            p99ms: null,
+            errors: put.ok && get.ok ? 0 : 1,
+            loadCpuSec: put.cpu + get.cpu,
+          };
+        }, `MEMORY ${c.label}`),
+      );
+    } finally {
+      await Deno.remove(source);
+      await pool(keys, 8, async (k) => void (await request("DELETE", k)).body?.cancel());
+    }
+  }
+  return results;
+}
+
+/**
+ * The ceiling: a minimal Deno.serve that streams a file out, and a body into
+ * a file; with `md5` it also hashes the body with node:crypto, the work every
+ * PUT needs for its ETag.
+ */
+async function startCeiling(dir: string, md5 = false): Promise<Endpoint> {
   const port = await freePort();
   const code = `
+    import { createHash } from "node:crypto";
     Deno.serve({ hostname: "127.0.0.1", port: ${port}, onListen() {} }, async (req) => {
       const path = ${JSON.stringify(dir)} + "/" + new URL(req.url).pathname.replaceAll("/", "_");
       if (req.method === "PUT") {
         const f = await Deno.open(path, { write: true, create: true, truncate: true });
-        if (req.body) await req.body.pipeTo(f.writable); else f.close();
+        if (!req.body) f.close();
+        else if (${md5}) {
+          const h = createHash("md5");
+          await req.body.pipeThrough(new TransformStream({
+            transform(chunk, c) { h.update(chunk); c.enqueue(chunk); },
+          })).pipeTo(f.writable);
+          return new Response(null, { headers: { etag: h.digest("hex") } });
+        } else await req.body.pipeTo(f.writable);
         return new Response(null);
       }
       if (req.method === "GET" && new URL(req.url).pathname === "/health") return new Response("ok");
       try { return new Response((await Deno.open(path)).readable); } catch { return new Response(null, { status: 404 }); }
     });`;
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["eval", code],
+    args: ["eval", "--ext=ts", code],
     stdout: "null",
     stderr: "null",
   }).spawn();
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(url);
   return {
-    name: "ceiling (bare Deno.serve)",
+    name: md5 ? "ceiling + MD5" : "ceiling (bare Deno.serve)",
     url,
     pid: child.pid,
     async stop() {
@@ -559,8 +624,20 @@ async function listing(ep: Endpoint, keys: number): Promise<Result[]> {
 async function multipart(ep: Endpoint, file: string, size: number): Promise<Result[]> {
   const bucket = "bench-multipart";
   await request("PUT", `${ep.url}/${bucket}`).catch(() => {});
+  // Warm-up: one whole upload and completion, not measured, then removed.
+  await multipartRun(ep, `${ep.url}/${bucket}/warm-up.bin`, file, size);
+  await (await request("DELETE", `${ep.url}/${bucket}/warm-up.bin`)).body?.cancel();
+  return await multipartRun(ep, `${ep.url}/${bucket}/mpu.bin`, file, size);
+}
+
+/** One measured multipart upload (16 MiB parts, 4 at a time) of `file` to `key`, then its completion. */
+async function multipartRun(
+  ep: Endpoint,
+  key: string,
+  file: string,
+  size: number,
+): Promise<Result[]> {
   const partSize = 16 * 1024 * 1024;
-  const key = `${ep.url}/${bucket}/mpu.bin`;
   const results: Result[] = [];
   let uploadId = "";
   const etags: string[] = [];
@@ -717,15 +794,22 @@ try {
     if (scenarios.has("multipart")) {
       await attempt(ep, "multipart", () => multipart(ep, largeFile!, largeSize));
     }
+    if (scenarios.has("memory")) {
+      await attempt(ep, "memory", () => memory(ep, parseSize(args["memory-large"]!)));
+    }
   }
   if (scenarios.has("large")) {
-    const dir = await Deno.makeTempDir();
-    const ceiling = await startCeiling(dir);
-    try {
-      results.push(...await largeObjects(ceiling, largeFile!, largeSize));
-    } finally {
-      await ceiling.stop();
-      await Deno.remove(dir, { recursive: true });
+    for (const md5 of [false, true]) {
+      const dir = await Deno.makeTempDir();
+      const ceiling = await startCeiling(dir, md5);
+      try {
+        const rows = await largeObjects(ceiling, largeFile!, largeSize);
+        // The MD5 variant only differs in its uploads.
+        results.push(...(md5 ? rows.filter((r) => r.scenario.startsWith("PUT")) : rows));
+      } finally {
+        await ceiling.stop();
+        await Deno.remove(dir, { recursive: true });
+      }
     }
   }
   if (largeFile) await Deno.remove(largeFile);
