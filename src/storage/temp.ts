@@ -10,7 +10,7 @@ import { createHash, type Hash } from "node:crypto";
 import { SEP } from "./paths.ts";
 import { type FileIdentity, identityOf } from "./types.ts";
 import { isNotFound, removeQuietly, writeAll } from "./fsutil.ts";
-import { WRITE_BUDGET } from "./budget.ts";
+import { OverlappedWriter, writeBody } from "./writer.ts";
 
 /** A body fully written to a temp file. */
 export interface TempFile {
@@ -274,7 +274,7 @@ export class TempArea {
       throw e;
     }
     if (done && !this.fsync) return this.#writeSmall(head, size, hash);
-    return await this.#writeStream(head, size, done ? undefined : reader, hash);
+    return await this.#writeStream(head, done ? undefined : reader, hash);
   }
 
   /** Writes a body already in memory with synchronous calls. */
@@ -302,7 +302,6 @@ export class TempArea {
   /** Writes `head`, then the rest of `reader`, keeping one disk write in flight. */
   async #writeStream(
     head: Uint8Array[],
-    headSize: number,
     reader: ReadableStreamDefaultReader<Uint8Array> | undefined,
     hash: Hash | null,
   ): Promise<TempFile> {
@@ -314,55 +313,13 @@ export class TempArea {
       await reader?.cancel(e).catch(() => {});
       throw e;
     }
-    let size = headSize;
-    const budget = WRITE_BUDGET.open();
     try {
-      // Coalesce small network chunks into large writes, and keep one write in flight while
-      // the next buffer is received and hashed (two buffers alternate). The buffer size is
-      // chosen once, from how many uploads are in progress.
-      const capacity = budget.bufferSize();
-      const buffers = [new Uint8Array(0), new Uint8Array(0)];
-      let current = 0;
-      let fill = 0;
-      const writer = new OverlappedWriter(file);
-      const add = async (chunk: Uint8Array) => {
-        if (chunk.byteLength >= capacity / 2) {
-          if (fill > 0) {
-            await writer.write(buffers[current].subarray(0, fill));
-            current ^= 1;
-            fill = 0;
-          }
-          await writer.write(chunk);
-          return;
-        }
-        if (fill + chunk.byteLength > buffers[current].byteLength) {
-          if (fill > 0) {
-            await writer.write(buffers[current].subarray(0, fill));
-            current ^= 1;
-            fill = 0;
-          }
-          // After a write() call, `current` is the buffer whose write that call already awaited.
-          if (buffers[current].byteLength === 0) buffers[current] = new Uint8Array(capacity);
-        }
-        buffers[current].set(chunk, fill);
-        fill += chunk.byteLength;
-      };
-      for (const chunk of head) await add(chunk);
-      if (reader) {
-        for (let r = await reader.read(); !r.done; r = await reader.read()) {
-          hash?.update(r.value);
-          size += r.value.byteLength;
-          await add(r.value);
-        }
-      }
-      if (fill > 0) await writer.write(buffers[current].subarray(0, fill));
-      await writer.finish();
+      const size = await writeBody(file, head, reader, hash);
       if (this.fsync) await file.syncData();
       const info = await file.stat();
       file.close();
       return { path, size, md5: digestOf(hash), identity: identityOf(info) };
     } catch (e) {
-      await reader?.cancel(e).catch(() => {});
       try {
         file.close();
       } catch {
@@ -370,8 +327,6 @@ export class TempArea {
       }
       await removeQuietly(path);
       throw e;
-    } finally {
-      budget.close();
     }
   }
 
@@ -432,29 +387,5 @@ async function isStale(dir: string): Promise<boolean> {
     } catch {
       return false;
     }
-  }
-}
-
-/**
- * Writes buffers to a file with at most one write in flight, so the caller
- * can fill the next buffer meanwhile. A buffer passed to write() must stay
- * untouched until the following write() call has returned.
- */
-class OverlappedWriter {
-  #inFlight: Promise<void> = Promise.resolve();
-
-  constructor(private readonly file: Deno.FsFile) {}
-
-  /** Waits for the previous write to finish, then starts writing `data`. */
-  async write(data: Uint8Array): Promise<void> {
-    await this.#inFlight;
-    this.#inFlight = writeAll(this.file, data);
-    // A failure surfaces at the next write() or finish(), not as an unhandled rejection.
-    this.#inFlight.catch(() => {});
-  }
-
-  /** Waits for the last write. */
-  finish(): Promise<void> {
-    return this.#inFlight;
   }
 }
