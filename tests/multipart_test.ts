@@ -487,3 +487,157 @@ serverTest(
     await t.s3.send(new ListPartsCommand({ Bucket: B, Key: "fresh", UploadId: fresh }));
   },
 );
+
+// ------------------------------------------------------------- parts written in place
+
+/** MD5 multipart ETag of the given part bodies, computed independently. */
+function etagOfParts(parts: readonly Uint8Array[]): string {
+  const h = createHash("md5");
+  for (const p of parts) h.update(createHash("md5").update(p).digest());
+  return `"${h.digest("hex")}-${parts.length}"`;
+}
+
+/** Inode of an upload's in-place assembly file. */
+function assemblyInode(t: TestServer, uploadId: string): number {
+  return Deno.statSync(`${t.dataDir}/.geckos3/multipart/${B}/${uploadId}/assembly.bin`).ino!;
+}
+
+/** Uploads parts in the given order; returns their ETags by part number. */
+async function uploadParts(
+  t: TestServer,
+  key: string,
+  uploadId: string,
+  parts: readonly [number, Uint8Array][],
+): Promise<Map<number, string>> {
+  const etags = new Map<number, string>();
+  for (const [n, body] of parts) {
+    const r = await t.s3.send(
+      new UploadPartCommand({ Bucket: B, Key: key, UploadId: uploadId, PartNumber: n, Body: body }),
+    );
+    etags.set(n, r.ETag!);
+  }
+  return etags;
+}
+
+/** Completes with the listed parts, then checks the object's bytes and ETag; returns its inode. */
+async function completeAndCheck(
+  t: TestServer,
+  key: string,
+  uploadId: string,
+  listed: readonly [number, Uint8Array][],
+  etags: Map<number, string>,
+): Promise<number> {
+  const done = await t.s3.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: B,
+      Key: key,
+      UploadId: uploadId,
+      MultipartUpload: { Parts: listed.map(([n]) => ({ PartNumber: n, ETag: etags.get(n) })) },
+    }),
+  );
+  const bodies = listed.map(([, b]) => b);
+  assertEquals(done.ETag, etagOfParts(bodies));
+  const got = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: key }));
+  assertEquals(got.ETag, etagOfParts(bodies));
+  const whole = createHash("md5");
+  for (const b of bodies) whole.update(b);
+  assertEquals(await md5Hex(await bytesOf(got.Body)), whole.digest("hex"));
+  return Deno.statSync(`${t.dataDir}/${B}/${key}`).ino!;
+}
+
+serverTest(
+  "parts written in place become the object without a copy, in any upload order",
+  async (t) => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+    const p1 = pseudoRandomBytes(5 * MiB, 11);
+    const p2 = pseudoRandomBytes(5 * MiB, 12);
+    const p3 = pseudoRandomBytes(MiB + 3, 13);
+    const id = await create(t, "inplace");
+    const etags = await uploadParts(t, "inplace", id, [[2, p2], [3, p3], [1, p1]]);
+    const staged = assemblyInode(t, id);
+    const ino = await completeAndCheck(t, "inplace", id, [[1, p1], [2, p2], [3, p3]], etags);
+    assertEquals(ino, staged); // the assembly file was moved into place, not copied
+    assertEquals(await stagingEntries(t), [B]);
+    assertEquals(await leftoverTempFiles(t.dataDir), []);
+  },
+);
+
+serverTest(
+  "parts that cannot be used in place are copied, byte for byte",
+  async (t) => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+    const big = (seed: number) => pseudoRandomBytes(5 * MiB, seed);
+    const small = (seed: number) => pseudoRandomBytes(MiB / 2 + seed, seed);
+
+    // The last part arrived first: it fixed a part size the others do not fit.
+    const a = [big(21), big(22), small(23)] as const;
+    const idA = await create(t, "last-first");
+    const etagsA = await uploadParts(t, "last-first", idA, [[3, a[2]], [1, a[0]], [2, a[1]]]);
+    const stagedA = assemblyInode(t, idA);
+    const inoA = await completeAndCheck(
+      t,
+      "last-first",
+      idA,
+      [[1, a[0]], [2, a[1]], [3, a[2]]],
+      etagsA,
+    );
+    assert(inoA !== stagedA);
+
+    // A part was uploaded again after its first version went in place.
+    const b = [big(31), big(32), small(33), big(34)] as const;
+    const idB = await create(t, "replaced");
+    const etagsB = await uploadParts(t, "replaced", idB, [[1, b[0]], [2, b[1]], [3, b[2]], [
+      2,
+      b[3],
+    ]]);
+    const stagedB = assemblyInode(t, idB);
+    const inoB = await completeAndCheck(
+      t,
+      "replaced",
+      idB,
+      [[1, b[0]], [2, b[3]], [3, b[2]]],
+      etagsB,
+    );
+    assert(inoB !== stagedB);
+
+    // Completed with a gap in the part numbers.
+    const c = [big(41), big(42), small(43)] as const;
+    const idC = await create(t, "gap");
+    const etagsC = await uploadParts(t, "gap", idC, [[1, c[0]], [3, c[1]], [5, c[2]]]);
+    const stagedC = assemblyInode(t, idC);
+    const inoC = await completeAndCheck(t, "gap", idC, [[1, c[0]], [3, c[1]], [5, c[2]]], etagsC);
+    assert(inoC !== stagedC);
+
+    // A part beyond the completed ones was uploaded too (the assembly file is longer).
+    const d = [big(51), big(52), small(53)] as const;
+    const idD = await create(t, "extra");
+    const etagsD = await uploadParts(t, "extra", idD, [[1, d[0]], [2, d[1]], [3, d[2]]]);
+    const stagedD = assemblyInode(t, idD);
+    const inoD = await completeAndCheck(t, "extra", idD, [[1, d[0]], [2, d[1]]], etagsD);
+    assert(inoD !== stagedD);
+
+    // A part refused in place (bad Content-MD5) frees its range: the retry goes in place.
+    const e = [big(61), small(62)] as const;
+    const idE = await create(t, "retried");
+    const refused = await code(
+      t.s3.send(
+        new UploadPartCommand({
+          Bucket: B,
+          Key: "retried",
+          UploadId: idE,
+          PartNumber: 1,
+          Body: e[0],
+          ContentMD5: createHash("md5").update("other bytes").digest("base64"),
+        }),
+      ),
+    );
+    assertEquals(refused, "BadDigest");
+    const etagsE = await uploadParts(t, "retried", idE, [[1, e[0]], [2, e[1]]]);
+    const stagedE = assemblyInode(t, idE);
+    const inoE = await completeAndCheck(t, "retried", idE, [[1, e[0]], [2, e[1]]], etagsE);
+    assertEquals(inoE, stagedE);
+
+    assertEquals(await stagingEntries(t), [B]);
+    assertEquals(await leftoverTempFiles(t.dataDir), []);
+  },
+);

@@ -87,16 +87,30 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<Respon
   );
 }
 
-/** Stores a body as a part: the temp file is consumed or removed whatever happens. */
+/**
+ * Stores a body as a part: in place in the upload's assembly file when it
+ * can go there (its decoded length is known), else through a temp file,
+ * which is consumed or removed whatever happens.
+ */
 async function storePart(
   ctx: RequestContext,
   partNumber: number,
   body: ReadableStream<Uint8Array> | null,
-  verify: (tmp: TempFile) => Record<string, string> | undefined,
+  length: number | null,
+  verify: (written: { size: number; md5: Uint8Array }) => Record<string, string> | undefined,
 ): Promise<PartInfo> {
   const uploadId = uploadIdOf(ctx);
   await ctx.storage.multipart.info(ctx.bucket, ctx.key, uploadId);
   return await ctx.storage.multipart.receiving(ctx.bucket, uploadId, async () => {
+    const placed = await ctx.storage.multipart.putPartInPlace(
+      ctx.bucket,
+      uploadId,
+      partNumber,
+      body,
+      length,
+      verify,
+    );
+    if (placed) return placed;
     const tmp = await ctx.storage.temp.write(body, true);
     try {
       const checksums = verify(tmp);
@@ -111,8 +125,8 @@ async function storePart(
 export async function uploadPart(ctx: RequestContext): Promise<Response> {
   const partNumber = parsePartNumber(ctx.query.get("partNumber"));
   const body = requestBody(ctx);
-  const part = await storePart(ctx, partNumber, body.stream, (tmp) => {
-    verifyContentMd5(body.contentMd5, tmp.md5);
+  const part = await storePart(ctx, partNumber, body.stream, body.length, (written) => {
+    verifyContentMd5(body.contentMd5, written.md5);
     return body.checksums();
   });
   return emptyResponse(200, { etag: part.etag, ...checksumHeaders(part.checksums) });
@@ -152,6 +166,7 @@ export async function uploadPartCopy(ctx: RequestContext): Promise<Response> {
     ctx,
     partNumber,
     fileStream(src.file, start, length),
+    length,
     () => undefined,
   );
   return xmlResponse(
@@ -262,10 +277,13 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<Resp
     : null;
   let tmp: TempFile | null = null;
   try {
-    tmp = await ctx.storage.temp.concat(
-      parts.map((p) => ({ path: claimed.partPath(p), size: p.size })),
-      fullObject ? (chunk) => fullObject.update(chunk) : undefined,
-    );
+    // Parts written in place, in order, are the object already; otherwise they are copied
+    // (also when a full-object checksum must see every byte).
+    tmp = (fullObject ? null : await claimed.assembled(parts)) ??
+      await ctx.storage.temp.concat(
+        parts.map((p) => claimed.partSource(p)),
+        fullObject ? (chunk) => fullObject.update(chunk) : undefined,
+      );
     const checksums: Record<string, string> = {};
     if (alg && fullObject) checksums[alg] = toBase64(fullObject.digest());
     else if (alg) {

@@ -4,6 +4,15 @@
  * `<n>-<random>` plus `<n>.json` naming it. A part's JSON is renamed into
  * place after its data, so it always describes complete bytes.
  *
+ * Parts are written in place where they can be: the first part to arrive
+ * fixes the upload's part size S (`layout.json`), and the first version of
+ * part n whose length is at most S is written at offset (n-1)*S of one sparse
+ * file, `assembly.bin`, after claiming that range with an exclusive marker
+ * `<n>.range`. Every other version (re-uploads, concurrent duplicates, parts
+ * that do not fit or of unknown length) gets a file of its own. When the completed parts
+ * are exactly 1..N, all in place, and no range writer can still be running,
+ * `assembly.bin` is the object: completion moves it without copying a byte.
+ *
  * Upload ids are random tokens checked against a strict pattern before any
  * use, so an id can never reach the filesystem as a path. Completion and
  * abort first claim the upload by renaming its directory (atomic, also
@@ -14,14 +23,23 @@ import { Buffer } from "node:buffer";
 import { S3Error } from "../s3/errors.ts";
 import type { FsStorage } from "./fs.ts";
 import type { TempFile } from "./temp.ts";
-import type { ObjectAttributes } from "./types.ts";
+import { identityOf, type ObjectAttributes } from "./types.ts";
 import { isNotFound, removeQuietly } from "./fsutil.ts";
 import { SEP } from "./paths.ts";
+import { writeBody } from "./writer.ts";
+import { createHash } from "node:crypto";
 
 /** Upload ids: 32 base64url characters (24 random bytes). */
 const UPLOAD_ID = /^[A-Za-z0-9_-]{32}$/;
 /** Highest part number S3 allows. */
 export const MAX_PART_NUMBER = 10000;
+/** The sparse file holding the parts written in place. */
+const ASSEMBLY = "assembly.bin";
+/** The part size of the in-place layout, fixed by the first part to arrive. */
+const LAYOUT = "layout.json";
+/** Parts are written in place only below this offset (sparse files have size limits too). */
+const MAX_ASSEMBLY_BYTES = 2 ** 40;
+const RANGE_MARKER = /^(\d+)\.range$/;
 
 /** What CreateMultipartUpload recorded. */
 export interface UploadInfo {
@@ -42,9 +60,18 @@ export interface PartInfo {
   etag: string;
   size: number;
   lastModified: string;
-  /** Data file name inside the upload directory. */
-  file: string;
+  /** Data file name inside the upload directory; absent for a part written in place. */
+  file?: string;
+  /** Offset of the part in `assembly.bin`, for a part written in place. */
+  offset?: number;
   checksums?: Record<string, string>;
+}
+
+/** Where a part's bytes are: a file, from an offset. */
+export interface PartSource {
+  path: string;
+  offset: number;
+  size: number;
 }
 
 /** A claimed upload: its directory is no longer reachable under its id. */
@@ -56,8 +83,14 @@ export interface ClaimedUpload {
   release(): Promise<void>;
   /** Removes the staging directory for good. */
   discard(): Promise<void>;
-  /** Absolute path of a part's data file. */
-  partPath(part: PartInfo): string;
+  /** Where a part's bytes are. */
+  partSource(part: PartInfo): PartSource;
+  /**
+   * The assembled object when `parts` were all written in place, in order,
+   * and nothing else can still write to it: a temp file to commit as is.
+   * Null when the parts must be copied.
+   */
+  assembled(parts: readonly PartInfo[]): Promise<TempFile | null>;
 }
 
 /** Multipart staging for one FsStorage. */
@@ -154,8 +187,86 @@ export class MultipartStore {
       if (isNotFound(e)) throw new S3Error("NoSuchUpload"); // aborted or completed meanwhile
       throw e;
     }
-    if (previous && previous.file !== file) await removeQuietly(dir + SEP + previous.file);
+    if (previous?.file && previous.file !== file) await removeQuietly(dir + SEP + previous.file);
     return part;
+  }
+
+  /**
+   * Stores part `n` in place in the upload's assembly file when it fits the
+   * layout and its range is free: the body (of the given decoded length) is
+   * streamed there and `verify` checks it before the part is recorded.
+   * Returns null, having read nothing of the body, when the part must go to
+   * a file of its own.
+   */
+  async putPartInPlace(
+    bucket: string,
+    uploadId: string,
+    n: number,
+    body: ReadableStream<Uint8Array> | null,
+    length: number | null,
+    verify: (written: { size: number; md5: Uint8Array }) => Record<string, string> | undefined,
+  ): Promise<PartInfo | null> {
+    const dir = this.#dir(bucket, uploadId);
+    if (body === null || length === null || length === 0) return null;
+    const partSize = await this.#partSize(dir, length);
+    const offset = (n - 1) * partSize;
+    if (length > partSize || offset + length > MAX_ASSEMBLY_BYTES) return null;
+    const marker = dir + SEP + `${n}.range`;
+    try {
+      await Deno.writeTextFile(marker, "", { createNew: true });
+    } catch (e) {
+      if (e instanceof Deno.errors.AlreadyExists) return null; // taken by another version
+      if (isNotFound(e)) throw new S3Error("NoSuchUpload");
+      throw e;
+    }
+    let file: Deno.FsFile | undefined;
+    try {
+      file = await Deno.open(dir + SEP + ASSEMBLY, { write: true, create: true });
+      await file.seek(offset, Deno.SeekMode.Start);
+      const hash = createHash("md5");
+      const size = await writeBody(file, [], body.getReader(), hash);
+      if (size !== length) throw new S3Error("IncompleteBody");
+      if (this.storage.temp.fsync) await file.syncData();
+      const md5 = new Uint8Array(hash.digest());
+      const checksums = verify({ size, md5 });
+      const part: PartInfo = {
+        partNumber: n,
+        etag: `"${Buffer.from(md5).toString("hex")}"`,
+        size,
+        lastModified: new Date().toISOString(),
+        offset,
+        ...(checksums && Object.keys(checksums).length ? { checksums } : {}),
+      };
+      const previous = await this.#readPart(dir, n);
+      await this.#writeJson(dir + SEP + `${n}.json`, part, dir);
+      if (previous?.file) await removeQuietly(dir + SEP + previous.file);
+      return part;
+    } catch (e) {
+      await removeQuietly(marker); // the range holds no recorded part: free again
+      if (isNotFound(e)) throw new S3Error("NoSuchUpload"); // aborted or completed meanwhile
+      throw e;
+    } finally {
+      file?.close();
+    }
+  }
+
+  /** The upload's in-place part size: fixed by the first caller (`proposed`), read by the others. */
+  async #partSize(dir: string, proposed: number): Promise<number> {
+    const path = dir + SEP + LAYOUT;
+    const existing = await readLayout(dir);
+    if (existing !== null) return existing;
+    // Published by a hard link: the file appears complete, and only once.
+    const tmp = await this.storage.temp.writeText(JSON.stringify({ partSize: proposed }));
+    try {
+      await Deno.link(tmp, path);
+      return proposed;
+    } catch (e) {
+      if (isNotFound(e)) throw new S3Error("NoSuchUpload");
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+      return (await readLayout(dir)) ?? proposed;
+    } finally {
+      await removeQuietly(tmp);
+    }
   }
 
   async #readPart(dir: string, n: number): Promise<PartInfo | null> {
@@ -208,13 +319,18 @@ export class MultipartStore {
       await release();
       throw new S3Error("NoSuchUpload");
     }
+    const parts = await this.#parts(claimed);
     return {
       info,
-      parts: await this.#parts(claimed),
+      parts,
       dir: claimed,
       release,
       discard: () => removeQuietly(claimed, true),
-      partPath: (p) => claimed + SEP + p.file,
+      partSource: (p) =>
+        p.file === undefined
+          ? { path: claimed + SEP + ASSEMBLY, offset: p.offset ?? 0, size: p.size }
+          : { path: claimed + SEP + p.file, offset: 0, size: p.size },
+      assembled: (wanted) => assembledInPlace(claimed, parts, wanted),
     };
   }
 
@@ -291,5 +407,51 @@ export class MultipartStore {
       await removeQuietly(tmp);
       throw e;
     }
+  }
+}
+
+/** The part size recorded in an upload's layout, or null. */
+async function readLayout(dir: string): Promise<number | null> {
+  try {
+    const { partSize } = JSON.parse(await Deno.readTextFile(dir + SEP + LAYOUT));
+    return Number.isSafeInteger(partSize) && partSize > 0 ? partSize : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The claimed upload's assembly file as the finished object, when it holds
+ * exactly `wanted` (parts 1..N in place, all but the last of the layout's
+ * size) and every range marker belongs to a recorded in-place part, so no
+ * writer, running or crashed, can touch it again. Null otherwise.
+ */
+async function assembledInPlace(
+  dir: string,
+  recorded: ReadonlyMap<number, PartInfo>,
+  wanted: readonly PartInfo[],
+): Promise<TempFile | null> {
+  const partSize = await readLayout(dir);
+  if (partSize === null) return null;
+  let total = 0;
+  for (const [i, p] of wanted.entries()) {
+    if (p.partNumber !== i + 1 || p.file !== undefined || p.offset !== i * partSize) return null;
+    if (i < wanted.length - 1 ? p.size !== partSize : p.size > partSize) return null;
+    total += p.size;
+  }
+  for await (const e of Deno.readDir(dir)) {
+    const m = RANGE_MARKER.exec(e.name);
+    if (m && recorded.get(Number(m[1]))?.offset === undefined) return null;
+  }
+  const path = dir + SEP + ASSEMBLY;
+  const now = new Date();
+  try {
+    await Deno.utime(path, now, now); // the object's Last-Modified is its completion
+    const info = await Deno.lstat(path);
+    if (!info.isFile || info.size !== total) return null; // e.g. parts past N were written too
+    return { path, size: total, md5: new Uint8Array(0), identity: identityOf(info) };
+  } catch (e) {
+    if (isNotFound(e)) return null;
+    throw e;
   }
 }

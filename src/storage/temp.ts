@@ -190,13 +190,13 @@ export class TempArea {
   }
 
   /**
-   * Concatenates files into a new temp file (multipart assembly), reading
+   * Concatenates file ranges into a new temp file (multipart assembly), reading
    * into one 8 MiB buffer while the other is being written; `onChunk` sees
    * every byte in order (for full-object checksums). Removes the temp file
    * on error.
    */
   async concat(
-    parts: readonly { path: string; size: number }[],
+    parts: readonly { path: string; offset: number; size: number }[],
     onChunk?: (b: Uint8Array) => void,
   ): Promise<TempFile> {
     const path = this.newPath();
@@ -209,6 +209,7 @@ export class TempArea {
       for (const part of parts) {
         const file = await Deno.open(part.path, { read: true });
         try {
+          if (part.offset > 0) await file.seek(part.offset, Deno.SeekMode.Start);
           for (let left = part.size; left > 0;) {
             const buf = buffers[current];
             let fill = 0;
