@@ -17,6 +17,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { Readable } from "node:stream";
 import { createHash } from "node:crypto";
 import { Buffer } from "node:buffer";
+import { crc32 as zlibCrc32 } from "node:zlib";
 import {
   bytesOf,
   errorCode,
@@ -639,5 +640,63 @@ serverTest(
 
     assertEquals(await stagingEntries(t), [B]);
     assertEquals(await leftoverTempFiles(t.dataDir), []);
+  },
+);
+
+serverTest(
+  "a full-object CRC32 is the checksum of the whole object, whether parts were in place or copied",
+  async (t) => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+    const crc32Base64 = (parts: readonly Uint8Array[]) => {
+      let crc = 0;
+      for (const p of parts) crc = zlibCrc32(p, crc);
+      const out = Buffer.alloc(4);
+      out.writeUInt32BE(crc >>> 0);
+      return out.toString("base64");
+    };
+    for (const reupload of [false, true]) {
+      const key = reupload ? "full-copied" : "full-in-place";
+      const id = (await t.s3.send(
+        new CreateMultipartUploadCommand({
+          Bucket: B,
+          Key: key,
+          ChecksumAlgorithm: "CRC32",
+          ChecksumType: "FULL_OBJECT",
+        }),
+      )).UploadId!;
+      const bodies = [pseudoRandomBytes(5 * MiB, 71), pseudoRandomBytes(MiB + 1, 72)];
+      const order = reupload ? [0, 1, 0] : [0, 1];
+      const etags: string[] = [];
+      const stagedBefore: number[] = [];
+      for (const i of order) {
+        const r = await t.s3.send(
+          new UploadPartCommand({
+            Bucket: B,
+            Key: key,
+            UploadId: id,
+            PartNumber: i + 1,
+            Body: bodies[i],
+            ChecksumAlgorithm: "CRC32",
+          }),
+        );
+        etags[i] = r.ETag!;
+      }
+      stagedBefore.push(assemblyInode(t, id));
+      const done = await t.s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: B,
+          Key: key,
+          UploadId: id,
+          MultipartUpload: { Parts: etags.map((ETag, i) => ({ PartNumber: i + 1, ETag })) },
+        }),
+      );
+      assertEquals([done.ChecksumCRC32, done.ChecksumType], [crc32Base64(bodies), "FULL_OBJECT"]);
+      const head = await t.s3.send(
+        new HeadObjectCommand({ Bucket: B, Key: key, ChecksumMode: "ENABLED" }),
+      );
+      assertEquals(head.ChecksumCRC32, crc32Base64(bodies));
+      const ino = Deno.statSync(`${t.dataDir}/${B}/${key}`).ino!;
+      assertEquals(ino === stagedBefore[0], !reupload);
+    }
   },
 );

@@ -16,7 +16,7 @@ import { openCopySource, verifyContentMd5 } from "./objects.ts";
 import { parseMaxKeys } from "./list.ts";
 import { compareKeys } from "../storage/walk.ts";
 import { keyToSegments } from "../storage/keys.ts";
-import { fileStream } from "../storage/stream.ts";
+import { fileStream, readFile } from "../storage/stream.ts";
 import { removeQuietly } from "../storage/fsutil.ts";
 import { MAX_PART_NUMBER, type PartInfo, type UploadInfo } from "../storage/multipart.ts";
 import type { TempFile } from "../storage/temp.ts";
@@ -277,13 +277,14 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<Resp
     : null;
   let tmp: TempFile | null = null;
   try {
-    // Parts written in place, in order, are the object already; otherwise they are copied
-    // (also when a full-object checksum must see every byte).
-    tmp = (fullObject ? null : await claimed.assembled(parts)) ??
-      await ctx.storage.temp.concat(
-        parts.map((p) => claimed.partSource(p)),
-        fullObject ? (chunk) => fullObject.update(chunk) : undefined,
-      );
+    // Parts written in place, in order, are the object already (a full-object checksum then
+    // reads it once); otherwise they are copied, the checksum seeing the bytes on the way.
+    const inPlace = await claimed.assembled(parts);
+    if (inPlace && fullObject) await readFile(inPlace.path, (chunk) => fullObject.update(chunk));
+    tmp = inPlace ?? await ctx.storage.temp.concat(
+      parts.map((p) => claimed.partSource(p)),
+      fullObject ? (chunk) => fullObject.update(chunk) : undefined,
+    );
     const checksums: Record<string, string> = {};
     if (alg && fullObject) checksums[alg] = toBase64(fullObject.digest());
     else if (alg) {

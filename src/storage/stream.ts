@@ -64,3 +64,16 @@ export function fileStream(
     },
   }, { highWaterMark: 0 });
 }
+
+/** Reads a whole file in order, in large chunks, handing each to `onChunk` (which must not keep it). */
+export async function readFile(path: string, onChunk: (chunk: Uint8Array) => void): Promise<void> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    const buf = new Uint8Array(READ_BUDGET.bufferSize());
+    for (let n = await file.read(buf); n !== null; n = await file.read(buf)) {
+      onChunk(buf.subarray(0, n));
+    }
+  } finally {
+    file.close();
+  }
+}
