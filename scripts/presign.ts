@@ -1,0 +1,47 @@
+/**
+ * Presigned SigV4 URLs (query-string auth, UNSIGNED-PAYLOAD) for the
+ * benchmark: load generators replay them without signing anything themselves.
+ */
+import {
+  ALGORITHM,
+  awsUriEncode,
+  canonicalQuery,
+  canonicalRequest,
+  formatAmzDate,
+  hmacHex,
+  signingKey,
+  stringToSign,
+} from "../src/auth/sigv4.ts";
+
+/** Credentials and region used to sign. */
+export interface Signer {
+  accessKey: string;
+  secretKey: string;
+  region: string;
+}
+
+/** `url` with SigV4 query authentication for `method`, valid for `expires` seconds. */
+export function presign(signer: Signer, method: string, url: string, expires = 3600): string {
+  const u = new URL(url);
+  const amzDate = formatAmzDate(new Date());
+  const scope = `${amzDate.slice(0, 8)}/${signer.region}/s3/aws4_request`;
+  u.searchParams.set("X-Amz-Algorithm", ALGORITHM);
+  u.searchParams.set("X-Amz-Credential", `${signer.accessKey}/${scope}`);
+  u.searchParams.set("X-Amz-Date", amzDate);
+  u.searchParams.set("X-Amz-Expires", String(expires));
+  u.searchParams.set("X-Amz-SignedHeaders", "host");
+  const query = [...u.searchParams]
+    .map(([k, v]) => `${awsUriEncode(k, false)}=${awsUriEncode(v, false)}`)
+    .join("&");
+  const canonical = canonicalRequest(
+    method,
+    u.pathname,
+    canonicalQuery(query),
+    `host:${u.host}\n`,
+    ["host"],
+    "UNSIGNED-PAYLOAD",
+  );
+  const key = signingKey(signer.secretKey, amzDate.slice(0, 8), signer.region, "s3");
+  const signature = hmacHex(key, stringToSign(amzDate, scope, canonical));
+  return `${u.origin}${u.pathname}?${query}&X-Amz-Signature=${signature}`;
+}
