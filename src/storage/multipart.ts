@@ -9,9 +9,10 @@
  * part n whose length is at most S is written at offset (n-1)*S of one sparse
  * file, `assembly.bin`, after claiming that range with an exclusive marker
  * `<n>.range`. Every other version (re-uploads, concurrent duplicates, parts
- * that do not fit or of unknown length) gets a file of its own. When the completed parts
- * are exactly 1..N, all in place, and no range writer can still be running,
- * `assembly.bin` is the object: completion moves it without copying a byte.
+ * that do not fit or of unknown length) gets a file of its own. When the
+ * completed parts are exactly 1..N, all in place, and no range writer can
+ * still be running, `assembly.bin` is the object: completion moves it without
+ * copying a byte.
  *
  * Upload ids are random tokens checked against a strict pattern before any
  * use, so an id can never reach the filesystem as a path. Completion and
@@ -219,6 +220,8 @@ export class MultipartStore {
       if (isNotFound(e)) throw new S3Error("NoSuchUpload");
       throw e;
     }
+    // A recorded in-place version owns this range even if its marker was lost (power loss).
+    if ((await this.#readPart(dir, n))?.offset !== undefined) return null;
     let file: Deno.FsFile | undefined;
     try {
       file = await Deno.open(dir + SEP + ASSEMBLY, { write: true, create: true });
