@@ -12,15 +12,38 @@ export const ALGORITHM = "AWS4-HMAC-SHA256";
 export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
+const ALL_UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
+const ALL_UNRESERVED_OR_SLASH = /^[A-Za-z0-9\-._~/]*$/;
+/** What encodeURIComponent leaves alone that AWS escapes. */
+const KEPT_BY_ENCODE_URI = /[!'()*]/g;
 
 /** AWS's URI encoding: everything but unreserved characters as %XX (upper case); `/` kept when asked. */
 export function awsUriEncode(s: string, keepSlash: boolean): string {
+  if ((keepSlash ? ALL_UNRESERVED_OR_SLASH : ALL_UNRESERVED).test(s)) return s;
+  let encoded: string;
+  try {
+    encoded = encodeURIComponent(s); // native, upper-case hex, UTF-8
+  } catch {
+    return awsUriEncodeBytes(s, keepSlash); // a lone surrogate: encoded as U+FFFD, byte by byte
+  }
+  encoded = encoded.replace(
+    KEPT_BY_ENCODE_URI,
+    (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase(),
+  );
+  return keepSlash ? encoded.replaceAll("%2F", "/") : encoded;
+}
+
+/** awsUriEncode one code point at a time (any string, lone surrogates included). */
+export function awsUriEncodeBytes(s: string, keepSlash: boolean): string {
+  const encoder = new TextEncoder();
   let out = "";
   for (const ch of s) {
     if (UNRESERVED.test(ch) || (keepSlash && ch === "/")) out += ch;
-    else {for (const b of new TextEncoder().encode(ch)) {
+    else {
+      for (const b of encoder.encode(ch)) {
         out += "%" + (b < 16 ? "0" : "") + b.toString(16).toUpperCase();
-      }}
+      }
+    }
   }
   return out;
 }

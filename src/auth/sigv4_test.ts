@@ -1,0 +1,49 @@
+import { assertEquals } from "../../tests/support/assert.ts";
+import { awsUriEncode, awsUriEncodeBytes } from "./sigv4.ts";
+
+/** The encoding AWS documents, one UTF-8 byte at a time: the oracle for the fast path. */
+function reference(s: string, keepSlash: boolean): string {
+  let out = "";
+  for (const ch of s) {
+    if (/[A-Za-z0-9\-._~]/.test(ch) || (keepSlash && ch === "/")) out += ch;
+    else {
+      for (const b of new TextEncoder().encode(ch)) {
+        out += "%" + b.toString(16).toUpperCase().padStart(2, "0");
+      }
+    }
+  }
+  return out;
+}
+
+Deno.test("URI encoding matches AWS's byte-by-byte rule on random strings", () => {
+  const alphabet = [
+    ..."azAZ09-._~/%+=&?#!*'() \t\n:@;,$[]{}|\\^`\"<>",
+    "é",
+    "ß",
+    "€",
+    "日本",
+    "😀",
+    "\u0000",
+    "\u007f",
+    "\ud800", // a lone high surrogate
+    "\udc00", // a lone low surrogate
+  ];
+  let x = 2463534242;
+  const next = () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+  for (let i = 0; i < 20_000; i++) {
+    let s = "";
+    const length = Math.floor(next() * 12);
+    for (let j = 0; j < length; j++) s += alphabet[Math.floor(next() * alphabet.length)];
+    for (const keepSlash of [false, true]) {
+      assertEquals(awsUriEncode(s, keepSlash), reference(s, keepSlash), JSON.stringify(s));
+      assertEquals(awsUriEncodeBytes(s, keepSlash), reference(s, keepSlash), JSON.stringify(s));
+    }
+  }
+  assertEquals(awsUriEncode("a b/c*d", true), "a%20b/c%2Ad");
+  assertEquals(awsUriEncode("a b/c*d", false), "a%20b%2Fc%2Ad");
+});
