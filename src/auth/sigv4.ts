@@ -3,8 +3,7 @@
  * the string to sign, the (cached) signing key, and constant-time comparison.
  * Pure functions over strings and bytes; no knowledge of HTTP servers.
  */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { Buffer } from "node:buffer";
+import { createHash, createHmac } from "node:crypto";
 
 /** The only algorithm accepted. */
 export const ALGORITHM = "AWS4-HMAC-SHA256";
@@ -153,11 +152,15 @@ export function hmacHex(key: Uint8Array, data: string): string {
   return createHmac("sha256", key).update(data).digest("hex");
 }
 
-/** Compares two hex signatures in constant time (for equal lengths). */
+/**
+ * Compares two signatures in constant time for equal lengths: every
+ * character is looked at whatever the first difference (no Buffers needed).
+ */
 export function signaturesEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }
 
 /** Parses `YYYYMMDDTHHMMSSZ`; null when malformed. */

@@ -1,5 +1,5 @@
 import { assertEquals } from "../../tests/support/assert.ts";
-import { awsUriEncode, awsUriEncodeBytes } from "./sigv4.ts";
+import { awsUriEncode, awsUriEncodeBytes, signaturesEqual } from "./sigv4.ts";
 
 /** The encoding AWS documents, one UTF-8 byte at a time: the oracle for the fast path. */
 function reference(s: string, keepSlash: boolean): string {
@@ -46,4 +46,13 @@ Deno.test("URI encoding matches AWS's byte-by-byte rule on random strings", () =
   }
   assertEquals(awsUriEncode("a b/c*d", true), "a%20b/c%2Ad");
   assertEquals(awsUriEncode("a b/c*d", false), "a%20b%2Fc%2Ad");
+});
+
+Deno.test("signatures compare equal only when identical", () => {
+  const sig = "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41";
+  assertEquals(signaturesEqual(sig, sig), true);
+  assertEquals(signaturesEqual(sig, sig.slice(0, -1) + "0"), false);
+  assertEquals(signaturesEqual(sig, "0" + sig.slice(1)), false);
+  assertEquals(signaturesEqual(sig, sig.slice(1)), false);
+  assertEquals(signaturesEqual("", ""), true);
 });
