@@ -171,25 +171,25 @@ export class MultipartStore {
   ): Promise<PartInfo> {
     const dir = this.#dir(bucket, uploadId);
     const file = `${partNumber}-${crypto.randomUUID()}`;
-    const part: PartInfo = {
-      partNumber,
-      etag: `"${Buffer.from(tmp.md5).toString("hex")}"`,
-      size: tmp.size,
-      lastModified: new Date(tmp.identity.mtimeMs).toISOString(),
-      file,
-      ...(checksums && Object.keys(checksums).length ? { checksums } : {}),
-    };
-    const previous = await this.#readPart(dir, partNumber);
+    const part = partRecord(partNumber, tmp, new Date(tmp.identity.mtimeMs), { file }, checksums);
     try {
       await Deno.rename(tmp.path, dir + SEP + file);
-      await this.#writeJson(dir + SEP + `${partNumber}.json`, part, dir);
+      await this.#record(dir, part);
     } catch (e) {
       await removeQuietly(dir + SEP + file);
       if (isNotFound(e)) throw new S3Error("NoSuchUpload"); // aborted or completed meanwhile
       throw e;
     }
-    if (previous?.file && previous.file !== file) await removeQuietly(dir + SEP + previous.file);
     return part;
+  }
+
+  /** Makes `part` the current version of its number, then removes the previous version's own file. */
+  async #record(dir: string, part: PartInfo): Promise<void> {
+    const previous = await this.#readPart(dir, part.partNumber);
+    await this.#writeJson(dir + SEP + `${part.partNumber}.json`, part, dir);
+    if (previous?.file && previous.file !== part.file) {
+      await removeQuietly(dir + SEP + previous.file);
+    }
   }
 
   /**
@@ -230,19 +230,9 @@ export class MultipartStore {
       const size = await writeBody(file, [], body.getReader(), hash);
       if (size !== length) throw new S3Error("IncompleteBody");
       if (this.storage.temp.fsync) await file.syncData();
-      const md5 = new Uint8Array(hash.digest());
-      const checksums = verify({ size, md5 });
-      const part: PartInfo = {
-        partNumber: n,
-        etag: `"${Buffer.from(md5).toString("hex")}"`,
-        size,
-        lastModified: new Date().toISOString(),
-        offset,
-        ...(checksums && Object.keys(checksums).length ? { checksums } : {}),
-      };
-      const previous = await this.#readPart(dir, n);
-      await this.#writeJson(dir + SEP + `${n}.json`, part, dir);
-      if (previous?.file) await removeQuietly(dir + SEP + previous.file);
+      const written = { size, md5: new Uint8Array(hash.digest()) };
+      const part = partRecord(n, written, new Date(), { offset }, verify(written));
+      await this.#record(dir, part);
       return part;
     } catch (e) {
       await removeQuietly(marker); // the range holds no recorded part: free again
@@ -411,6 +401,24 @@ export class MultipartStore {
       throw e;
     }
   }
+}
+
+/** The record of a part's version: its bytes' size and MD5, and where they are. */
+function partRecord(
+  partNumber: number,
+  written: { size: number; md5: Uint8Array },
+  lastModified: Date,
+  where: { file: string } | { offset: number },
+  checksums: Record<string, string> | undefined,
+): PartInfo {
+  return {
+    partNumber,
+    etag: `"${Buffer.from(written.md5).toString("hex")}"`,
+    size: written.size,
+    lastModified: lastModified.toISOString(),
+    ...where,
+    ...(checksums && Object.keys(checksums).length ? { checksums } : {}),
+  };
 }
 
 /** The part size recorded in an upload's layout, or null. */
