@@ -27,23 +27,22 @@ export async function writeBody(
     let current = 0;
     let fill = 0;
     const writer = new OverlappedWriter(file);
+    /** Starts writing the current buffer (if it holds anything) and switches to the other one. */
+    const flush = async () => {
+      if (fill === 0) return;
+      await writer.write(buffers[current].subarray(0, fill));
+      current ^= 1;
+      fill = 0;
+    };
     const add = async (chunk: Uint8Array) => {
       size += chunk.byteLength;
       if (chunk.byteLength >= capacity / 2) {
-        if (fill > 0) {
-          await writer.write(buffers[current].subarray(0, fill));
-          current ^= 1;
-          fill = 0;
-        }
+        await flush();
         await writer.write(chunk);
         return;
       }
       if (fill + chunk.byteLength > buffers[current].byteLength) {
-        if (fill > 0) {
-          await writer.write(buffers[current].subarray(0, fill));
-          current ^= 1;
-          fill = 0;
-        }
+        await flush();
         // After a write() call, `current` is the buffer whose write that call already awaited.
         if (buffers[current].byteLength === 0) buffers[current] = new Uint8Array(capacity);
       }
@@ -58,7 +57,7 @@ export async function writeBody(
           await add(r.value);
         }
       }
-      if (fill > 0) await writer.write(buffers[current].subarray(0, fill));
+      await flush();
     } finally {
       await writer.finish().catch(() => {}); // no write may outlive this call
     }
