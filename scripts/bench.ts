@@ -163,17 +163,15 @@ async function startGeckos3(): Promise<Endpoint> {
       `-data-dir=${dataDir}`,
       `-listen=127.0.0.1:${port}`,
       `-auth=${args.auth}`,
-      "-access-key=bench-access",
-      "-secret-key=bench-secret",
+      `-access-key=${BENCH_SIGNER.accessKey}`,
+      `-secret-key=${BENCH_SIGNER.secretKey}`,
     ],
     stdout: "null",
     stderr: "null",
   }).spawn();
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(url);
-  if (args.auth) {
-    signers.set(url, { accessKey: "bench-access", secretKey: "bench-secret", region: "us-east-1" });
-  }
+  if (args.auth) signers.set(url, BENCH_SIGNER);
   return {
     name: args.auth ? "geckos3 (auth on)" : "geckos3",
     url,
@@ -231,6 +229,12 @@ async function startS3rver(): Promise<Endpoint> {
 
 // ------------------------------------------------------------ plain requests
 
+/** The credentials geckos3 runs with here, and signs with under --auth. */
+const BENCH_SIGNER: Signer = {
+  accessKey: "bench-access",
+  secretKey: "bench-secret",
+  region: "us-east-1",
+};
 /** Signers of the endpoints that require signed requests, by origin. */
 const signers = new Map<string, Signer>();
 /** What the run could not measure, printed under the table. */
@@ -479,7 +483,20 @@ async function curlTimed(
   return { seconds, cpu, ok: outs.every((o) => o.success) };
 }
 
-async function largeObjects(ep: Endpoint, file: string, size: number): Promise<Result[]> {
+/** curl arguments that upload `file` to `url`, or download `url` and drop it (signed where needed). */
+function curlArgs(op: "PUT" | "GET", url: string, file?: string): string[] {
+  return op === "PUT"
+    ? ["-T", file!, "-H", "Expect:", authorized("PUT", url)]
+    : ["-o", "/dev/null", authorized("GET", url)];
+}
+
+/** 1 GiB-class transfers with one and four streams: `ops` of PUT and GET, in that order. */
+async function largeObjects(
+  ep: Endpoint,
+  file: string,
+  size: number,
+  ops: readonly ("PUT" | "GET")[] = ["PUT", "GET"],
+): Promise<Result[]> {
   const bucket = "bench-large";
   await request("PUT", `${ep.url}/${bucket}`).catch(() => {});
   const results: Result[] = [];
@@ -488,16 +505,10 @@ async function largeObjects(ep: Endpoint, file: string, size: number): Promise<R
       { length: streams },
       (_, i) => `${ep.url}/${bucket}/big-${streams}-${i}`,
     );
-    for (const op of ["PUT", "GET"]) {
+    for (const op of ops) {
       results.push(
         await measured(ep, async () => {
-          const r = await curlTimed(
-            keys.map((k) =>
-              op === "PUT"
-                ? ["-T", file, "-H", "Expect:", authorized("PUT", k)]
-                : ["-o", "/dev/null", authorized("GET", k)]
-            ),
-          );
+          const r = await curlTimed(keys.map((k) => curlArgs(op, k, file)));
           return {
             ops: streams,
             seconds: r.seconds,
@@ -543,10 +554,8 @@ async function memory(ep: Endpoint, largeSize: number): Promise<Result[]> {
     try {
       results.push(
         await measured(ep, async () => {
-          const put = await curlTimed(
-            keys.map((k) => ["-T", source, "-H", "Expect:", authorized("PUT", k)]),
-          );
-          const get = await curlTimed(keys.map((k) => ["-o", "/dev/null", authorized("GET", k)]));
+          const put = await curlTimed(keys.map((k) => curlArgs("PUT", k, source)));
+          const get = await curlTimed(keys.map((k) => curlArgs("GET", k)));
           const seconds = put.seconds + get.seconds;
           return {
             ops: 2 * c.streams,
@@ -890,9 +899,10 @@ try {
       const dir = await Deno.makeTempDir();
       const ceiling = await startCeiling(dir, md5);
       try {
-        const rows = await largeObjects(ceiling, largeFile!, largeSize);
         // The MD5 variant only differs in its uploads.
-        results.push(...(md5 ? rows.filter((r) => r.scenario.startsWith("PUT")) : rows));
+        results.push(
+          ...await largeObjects(ceiling, largeFile!, largeSize, md5 ? ["PUT"] : undefined),
+        );
       } finally {
         await ceiling.stop();
         await Deno.remove(dir, { recursive: true });
