@@ -25,12 +25,11 @@ const B = "objects";
 const text = (s: string) => new TextEncoder().encode(s);
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 
-/** MD5 hex of `head` followed by everything the reader still returns. */
-async function md5OfRest(
-  head: Uint8Array,
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-): Promise<string> {
-  const hash = createHash("md5").update(head);
+/** MD5 hex of a GET of `url` during which `meanwhile` runs, once the first chunk has arrived. */
+async function md5OfReadAcross(url: string, meanwhile: () => Promise<unknown>): Promise<string> {
+  const reader = (await fetch(url)).body!.getReader();
+  const hash = createHash("md5").update((await reader.read()).value!);
+  await meanwhile();
   for (let r = await reader.read(); !r.done; r = await reader.read()) hash.update(r.value);
   return hash.digest("hex");
 }
@@ -92,22 +91,17 @@ serverTest(
     const first = pseudoRandomBytes(12 * 1024 * 1024, 1);
     const second = pseudoRandomBytes(12 * 1024 * 1024, 2);
     await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "big", Body: first }));
-    const reading = await fetch(`${t.url}/${B}/big`);
-    const reader = reading.body!.getReader();
-    const head = (await reader.read()).value!; // the old version is open and partly read
-    await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "big", Body: second }));
-    assertEquals(await md5OfRest(head, reader), await md5Hex(first));
+    // The old version is open and partly read while it is replaced.
+    const replace = () => t.s3.send(new PutObjectCommand({ Bucket: B, Key: "big", Body: second }));
+    assertEquals(await md5OfReadAcross(`${t.url}/${B}/big`, replace), await md5Hex(first));
     const now = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "big" }));
     assertEquals(await md5Hex(await bytesOf(now.Body)), await md5Hex(second));
     // The replaced version was held in the temp area only until it could be freed.
     await t.server.storage.background.idle();
     assertEquals(await leftoverTempFiles(t.dataDir), []);
 
-    const again = await fetch(`${t.url}/${B}/big`);
-    const late = again.body!.getReader();
-    const start = (await late.read()).value!;
-    await t.s3.send(new DeleteObjectCommand({ Bucket: B, Key: "big" }));
-    assertEquals(await md5OfRest(start, late), await md5Hex(second));
+    const remove = () => t.s3.send(new DeleteObjectCommand({ Bucket: B, Key: "big" }));
+    assertEquals(await md5OfReadAcross(`${t.url}/${B}/big`, remove), await md5Hex(second));
     await assertS3Error(
       () => t.s3.send(new GetObjectCommand({ Bucket: B, Key: "big" })),
       "NoSuchKey",

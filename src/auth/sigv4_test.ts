@@ -1,4 +1,5 @@
 import { assertEquals } from "../../tests/support/assert.ts";
+import { pseudoRandomBytes } from "../../tests/support/bytes.ts";
 import { awsUriEncode, awsUriEncodeBytes, signaturesEqual } from "./sigv4.ts";
 
 /** The encoding AWS documents, one UTF-8 byte at a time: the oracle for the fast path. */
@@ -28,17 +29,12 @@ Deno.test("URI encoding matches AWS's byte-by-byte rule on random strings", () =
     "\ud800", // a lone high surrogate
     "\udc00", // a lone low surrogate
   ];
-  let x = 2463534242;
-  const next = () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
+  const random = pseudoRandomBytes(20_000 * 12, 7);
+  let next = 0;
   for (let i = 0; i < 20_000; i++) {
     let s = "";
-    const length = Math.floor(next() * 12);
-    for (let j = 0; j < length; j++) s += alphabet[Math.floor(next() * alphabet.length)];
+    const length = random[next++] % 12;
+    for (let j = 0; j < length; j++) s += alphabet[random[next++] % alphabet.length];
     for (const keepSlash of [false, true]) {
       assertEquals(awsUriEncode(s, keepSlash), reference(s, keepSlash), JSON.stringify(s));
       assertEquals(awsUriEncodeBytes(s, keepSlash), reference(s, keepSlash), JSON.stringify(s));
