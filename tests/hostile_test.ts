@@ -7,6 +7,7 @@ import {
   errorCode,
   leftoverTempFiles,
   raw,
+  rawHttp,
   serverTest,
   startTestServer,
   type TestServer,
@@ -14,47 +15,6 @@ import {
 import { assert, assertEquals } from "./support/assert.ts";
 
 const B = "hostile";
-
-/** Sends bytes over a raw TCP connection (no URL normalisation) and returns the status line and body. */
-async function rawHttp(
-  t: TestServer,
-  request: string | Uint8Array,
-  closeEarly = false,
-): Promise<{ status: number; text: string }> {
-  const { port } = new URL(t.url);
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(port) });
-  const bytes = typeof request === "string" ? new TextEncoder().encode(request) : request;
-  await conn.write(bytes);
-  if (closeEarly) {
-    conn.close();
-    return { status: 0, text: "" };
-  }
-  const chunks: Uint8Array<ArrayBuffer>[] = [];
-  const buf = new Uint8Array(65536);
-  const deadline = setTimeout(() => conn.close(), 5000);
-  try {
-    for (;;) {
-      const n = await conn.read(buf);
-      if (n === null) break;
-      chunks.push(buf.slice(0, n));
-      const text = new TextDecoder().decode(await new Blob(chunks).arrayBuffer());
-      const head = text.indexOf("\r\n\r\n");
-      const len = /content-length: (\d+)/i.exec(text)?.[1];
-      if (head >= 0 && len !== undefined && text.length >= head + 4 + Number(len)) break;
-    }
-  } catch {
-    // closed by the server or the deadline
-  } finally {
-    clearTimeout(deadline);
-    try {
-      conn.close();
-    } catch {
-      // already closed
-    }
-  }
-  const text = new TextDecoder().decode(await new Blob(chunks).arrayBuffer());
-  return { status: Number(text.slice(9, 12)), text };
-}
 
 async function setup(t: TestServer): Promise<void> {
   assertEquals((await raw(`${t.url}/${B}`, { method: "PUT" })).status, 200);

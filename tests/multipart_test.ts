@@ -24,6 +24,7 @@ import {
   leftoverTempFiles,
   md5Hex,
   raw,
+  rawHttp,
   serverTest,
   type TestServer,
 } from "./support/server.ts";
@@ -708,5 +709,35 @@ serverTest(
     const staged = assemblyInode(t, id);
     const ino = await completeAndCheck(t, "marker-lost", id, [[1, first], [2, last]], etags);
     assertEquals(ino, staged); // still the file written in place, with the first bytes
+  },
+);
+
+serverTest(
+  "a part cut off mid-body leaves no record and frees its range: the retry goes in place",
+  async (t) => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+    const first = pseudoRandomBytes(5 * MiB, 91);
+    const last = pseudoRandomBytes(MiB, 92);
+    const id = await create(t, "cut-off");
+    const staging = `${t.dataDir}/.geckos3/multipart/${B}/${id}`;
+    // 1 MiB of a declared 5 MiB, then the connection closes.
+    const head = new TextEncoder().encode(
+      `PUT /${B}/cut-off?partNumber=1&uploadId=${id} HTTP/1.1\r\nHost: x\r\n` +
+        `Content-Length: ${first.byteLength}\r\n\r\n`,
+    );
+    await rawHttp(t, new Uint8Array([...head, ...first.subarray(0, MiB)]), true);
+    // The server has handled it once the assembly file exists (created after the range was
+    // claimed) and the range's marker is gone again.
+    const exists = (name: string) => Deno.stat(`${staging}/${name}`).then(() => true, () => false);
+    const handled = async () => (await exists("assembly.bin")) && !(await exists("1.range"));
+    for (let i = 0; i < 100 && !(await handled()); i++) await new Promise((r) => setTimeout(r, 50));
+    assert(await handled(), "the cut-off part still holds its range");
+    const listed = await t.s3.send(
+      new ListPartsCommand({ Bucket: B, Key: "cut-off", UploadId: id }),
+    );
+    assertEquals(listed.Parts ?? [], []);
+    const parts: [number, Uint8Array][] = [[1, first], [2, last]];
+    assert(await roundTrip(t, "cut-off", parts, parts, id));
+    assertEquals(await leftoverTempFiles(t.dataDir), []);
   },
 );
