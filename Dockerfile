@@ -11,8 +11,8 @@ ARG COMMIT=none
 ARG BUILD_DATE=unknown
 RUN deno run --allow-read --allow-write scripts/stamp_version.ts "$VERSION" "$COMMIT" "$BUILD_DATE" \
  && deno compile --allow-net --allow-read --allow-write --allow-env --allow-sys=hostname \
-    --v8-flags=--max-semi-space-size=2 \
-      --output /out/geckos3 main.ts \
+    --unstable-net --v8-flags=--max-semi-space-size=2 \
+      --include src/worker.ts --output /out/geckos3 main.ts \
  && mkdir -p /out/data
 
 FROM gcr.io/distroless/cc-debian12:nonroot

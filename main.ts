@@ -7,6 +7,7 @@ import { startServer } from "./src/server.ts";
 import { versionLine } from "./src/version.ts";
 import { flushLog, logEvent } from "./src/log.ts";
 import { runHealthcheck } from "./src/healthcheck.ts";
+import { poolSize, primaryMembership, startWorkers, type WorkerPool } from "./src/workers.ts";
 
 async function main(): Promise<number> {
   let command;
@@ -30,9 +31,13 @@ async function main(): Promise<number> {
   if (command.kind === "healthcheck") return await runHealthcheck(command.config);
 
   const config = command.config;
+  const size = poolSize(config);
+  const pool = size > 1 ? primaryMembership(size) : undefined;
   let server;
+  let workers: WorkerPool | null = null;
   try {
-    server = await startServer(config);
+    server = await startServer(config, { pool });
+    if (pool) workers = await startWorkers(config, server.port, pool);
   } catch (e) {
     const what = e instanceof Deno.errors.AddrInUse
       ? `cannot listen on ${config.listen}: address in use`
@@ -50,7 +55,11 @@ async function main(): Promise<number> {
     auth: config.auth,
     metadata: config.metadata,
     fsync: config.fsync,
+    workers: size,
   });
+  if (size !== Math.max(1, config.workers) && config.workers !== 0) {
+    logEvent("warn", "several workers need SO_REUSEPORT load balancing (Linux): serving with one");
+  }
   if (!config.auth) {
     logEvent(
       "warn",
@@ -66,7 +75,7 @@ async function main(): Promise<number> {
   const stop = (signal: string) => {
     if (stopping) return;
     logEvent("info", "shutting down", { signal });
-    stopping = server.shutdown();
+    stopping = Promise.all([workers?.shutdown(), server.shutdown()]).then(() => {});
   };
   Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
   if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));

@@ -44,11 +44,18 @@ export function archiveName(version: string, target: Target): string {
   return `geckos3_${version}_${target.name}.tar.gz`;
 }
 
+/**
+ * Modules a compiled binary needs beyond what main.ts imports: the server
+ * worker, which is loaded with `new Worker(...)` (deno.json's compile task and
+ * the Dockerfile name them too).
+ */
+export const COMPILE_INCLUDES: readonly string[] = ["src/worker.ts"];
+
 /** The runtime flags (permissions and V8 flags): exactly those of the `start` task in deno.json. */
 export function runtimeFlags(): string[] {
   const config = JSON.parse(Deno.readTextFileSync(join(ROOT, "deno.json")));
   return (config.tasks.start as string).split(/\s+/).filter((a) =>
-    a.startsWith("--allow-") || a.startsWith("--v8-flags=")
+    a.startsWith("--allow-") || a.startsWith("--unstable-") || a.startsWith("--v8-flags=")
   );
 }
 
@@ -148,6 +155,7 @@ export async function release(opts: {
           ...runtimeFlags(),
           "--target",
           target.triple,
+          ...COMPILE_INCLUDES.flatMap((f) => ["--include", f]),
           "--output",
           binary,
           "main.ts",

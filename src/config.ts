@@ -42,6 +42,8 @@ export interface Config {
   readonly metrics: boolean;
   /** Serve the web console at /_console/. */
   readonly console: boolean;
+  /** Server instances sharing the port, one thread each (Linux); 0 = one per CPU core. */
+  readonly workers: number;
 }
 
 /** What a command line asks main.ts to do. */
@@ -184,7 +186,16 @@ export const OPTIONS: readonly OptionSpec[] = [
     def: "true",
     help: "Serve the web console at /_console/",
   },
+  {
+    flag: "workers",
+    env: "GECKOS3_WORKERS",
+    kind: "int",
+    def: "1",
+    help: "Server threads sharing the port (Linux; 0 = one per CPU core)",
+  },
 ];
+
+const MAX_WORKERS = 256;
 
 const BOOL_VALUES: Record<string, boolean> = {
   "1": true,
@@ -320,6 +331,8 @@ function buildConfig(given: Map<string, string>, env: Record<string, string | un
   if ((tlsCert === "") !== (tlsKey === "")) {
     throw new ConfigError("-tls-cert and -tls-key must be given together");
   }
+  const workers = int("workers");
+  if (workers > MAX_WORKERS) throw new ConfigError(`-workers must be at most ${MAX_WORKERS}`);
   return Object.freeze({
     dataDir,
     listen,
@@ -343,6 +356,7 @@ function buildConfig(given: Map<string, string>, env: Record<string, string | un
     cors: bool("cors"),
     console: bool("console"),
     metrics: bool("metrics"),
+    workers,
   });
 }
 

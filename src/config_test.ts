@@ -1,5 +1,6 @@
 import { assertEquals, assertThrows } from "../tests/support/assert.ts";
 import { ConfigError, parseCommand, parseDuration, parseListen } from "./config.ts";
+import { poolSize } from "./workers.ts";
 
 const serve = (args: string[], env: Record<string, string> = {}) => {
   const c = parseCommand(args, env);
@@ -82,6 +83,8 @@ Deno.test("bad values are ConfigErrors", () => {
       ["stray"],
       ["-multipart-ttl=soon"],
       ["-access-key="],
+      ["-workers=257"],
+      ["-workers=-1"],
     ]
   ) {
     assertEquals(
@@ -111,4 +114,13 @@ Deno.test("durations and listen addresses", () => {
   assertEquals(parseDuration("500ms"), 0.5);
   assertEquals(parseListen(":9000"), { hostname: "0.0.0.0", port: 9000 });
   assertEquals(parseListen("localhost:1"), { hostname: "localhost", port: 1 });
+});
+
+Deno.test("-workers: one by default, 0 means one per core, several only where the kernel balances", () => {
+  assertEquals(serve([]).workers, 1);
+  assertEquals(serve([], { GECKOS3_WORKERS: "3" }).workers, 3);
+  const linux = Deno.build.os === "linux";
+  assertEquals(poolSize(serve(["-workers=0"])), linux ? navigator.hardwareConcurrency : 1);
+  assertEquals(poolSize(serve(["-workers=4"])), linux ? 4 : 1);
+  assertEquals(poolSize(serve([])), 1);
 });

@@ -8,11 +8,26 @@ let pending: string[] = [];
 let scheduled = false;
 let quiet = false;
 
+/** Largest write that a pipe takes whole: worker threads' lines then never interleave. */
+const ATOMIC_WRITE = 4096;
+
 function flush(): void {
   scheduled = false;
   if (pending.length === 0) return;
-  const text = pending.join("\n") + "\n";
+  const lines = pending;
   pending = [];
+  let batch = "";
+  for (const line of lines) {
+    if (batch !== "" && batch.length + line.length + 1 > ATOMIC_WRITE) {
+      write(batch);
+      batch = "";
+    }
+    batch += line + "\n";
+  }
+  write(batch);
+}
+
+function write(text: string): void {
   const data = encoder.encode(text);
   let off = 0;
   try {

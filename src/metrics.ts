@@ -15,6 +15,15 @@ interface Histogram {
   count: number;
 }
 
+/** A server's counters as plain data, to add up those of several servers in one process. */
+export interface MetricsSnapshot {
+  requests: [string, number][];
+  latency: [string, Histogram][];
+  bytesIn: number;
+  bytesOut: number;
+  inflight: number;
+}
+
 /** Request metrics of one server. */
 export class Metrics {
   #requests = new Map<string, number>();
@@ -24,6 +33,17 @@ export class Metrics {
   /** Requests being served right now. */
   inflight = 0;
   #usage: { at: number; text: string } | null = null;
+
+  /** This server's counters now. */
+  snapshot(): MetricsSnapshot {
+    return {
+      requests: [...this.#requests],
+      latency: [...this.#latency],
+      bytesIn: this.#bytesIn,
+      bytesOut: this.#bytesOut,
+      inflight: this.inflight,
+    };
+  }
 
   /** Records one finished request. */
   record(op: string, status: number, seconds: number, bytesIn: number, bytesOut: number): void {
@@ -46,18 +66,22 @@ export class Metrics {
     if (bytesOut > 0) this.#bytesOut += bytesOut;
   }
 
-  /** Renders the Prometheus text exposition format. */
-  async render(storage: FsStorage): Promise<string> {
+  /**
+   * Renders the Prometheus text exposition format: this server's counters
+   * plus those of `peers` (the other servers of the same process).
+   */
+  async render(storage: FsStorage, peers: readonly MetricsSnapshot[] = []): Promise<string> {
+    const { requests, latency, bytesIn, bytesOut, inflight } = sum([this.snapshot(), ...peers]);
     const out: string[] = [];
     out.push("# HELP geckos3_requests_total Requests served, by S3 operation and HTTP status.");
     out.push("# TYPE geckos3_requests_total counter");
-    for (const [key, n] of this.#requests) {
+    for (const [key, n] of requests) {
       const [op, status] = key.split("\u0000");
       out.push(`geckos3_requests_total{operation="${op}",status="${status}"} ${n}`);
     }
     out.push("# HELP geckos3_request_duration_seconds Request latency by S3 operation.");
     out.push("# TYPE geckos3_request_duration_seconds histogram");
-    for (const [op, h] of this.#latency) {
+    for (const [op, h] of latency) {
       let cumulative = 0;
       for (let i = 0; i < BUCKETS_S.length; i++) {
         cumulative += h.counts[i];
@@ -73,13 +97,13 @@ export class Metrics {
     }
     out.push("# HELP geckos3_received_bytes_total Request body bytes received.");
     out.push("# TYPE geckos3_received_bytes_total counter");
-    out.push(`geckos3_received_bytes_total ${this.#bytesIn}`);
+    out.push(`geckos3_received_bytes_total ${bytesIn}`);
     out.push("# HELP geckos3_sent_bytes_total Response body bytes sent.");
     out.push("# TYPE geckos3_sent_bytes_total counter");
-    out.push(`geckos3_sent_bytes_total ${this.#bytesOut}`);
+    out.push(`geckos3_sent_bytes_total ${bytesOut}`);
     out.push("# HELP geckos3_requests_in_flight Requests being served.");
     out.push("# TYPE geckos3_requests_in_flight gauge");
-    out.push(`geckos3_requests_in_flight ${this.inflight}`);
+    out.push(`geckos3_requests_in_flight ${inflight}`);
     out.push(await this.#bucketUsage(storage));
     return out.join("\n") + "\n";
   }
@@ -102,6 +126,72 @@ export class Metrics {
     const text = [...lines, ...bytes].join("\n");
     this.#usage = { at: Date.now(), text };
     return text;
+  }
+}
+
+/** Adds up snapshots: counters, histograms and requests in flight. */
+function sum(snapshots: readonly MetricsSnapshot[]) {
+  const requests = new Map<string, number>();
+  const latency = new Map<string, Histogram>();
+  let bytesIn = 0, bytesOut = 0, inflight = 0;
+  for (const s of snapshots) {
+    for (const [key, n] of s.requests) requests.set(key, (requests.get(key) ?? 0) + n);
+    for (const [op, h] of s.latency) {
+      const total = latency.get(op) ??
+        { counts: new Array(BUCKETS_S.length).fill(0), sum: 0, count: 0 };
+      h.counts.forEach((n, i) => total.counts[i] += n);
+      total.sum += h.sum;
+      total.count += h.count;
+      latency.set(op, total);
+    }
+    bytesIn += s.bytesIn;
+    bytesOut += s.bytesOut;
+    inflight += s.inflight;
+  }
+  return { requests, latency, bytesIn, bytesOut, inflight };
+}
+
+/**
+ * The other servers of a worker pool, asked for their counters over a
+ * BroadcastChannel named after the pool: every server answers, so whichever
+ * one a /metrics request reaches can report the whole process.
+ */
+export class MetricsPeers {
+  readonly #channel: BroadcastChannel;
+  readonly #waiting = new Map<string, (s: MetricsSnapshot) => void>();
+
+  /** Joins pool `poolId`, answering with `local`'s counters; `peers` is how many others there are. */
+  constructor(poolId: string, local: Metrics, private readonly peers: number) {
+    this.#channel = new BroadcastChannel(`geckos3-metrics-${poolId}`);
+    this.#channel.onmessage = (e: MessageEvent) => {
+      const msg = e.data as { ask?: string; answer?: string; snapshot?: MetricsSnapshot };
+      if (msg.ask) this.#channel.postMessage({ answer: msg.ask, snapshot: local.snapshot() });
+      else if (msg.answer && msg.snapshot) this.#waiting.get(msg.answer)?.(msg.snapshot);
+    };
+  }
+
+  /** The others' counters: those that answered within `timeoutMs`. */
+  collect(timeoutMs = 500): Promise<MetricsSnapshot[]> {
+    const id = crypto.randomUUID();
+    const got: MetricsSnapshot[] = [];
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiting.delete(id);
+        resolve(got);
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.#waiting.set(id, (s) => {
+        got.push(s);
+        if (got.length >= this.peers) done();
+      });
+      this.#channel.postMessage({ ask: id });
+    });
+  }
+
+  /** Leaves the pool. */
+  close(): void {
+    this.#channel.close();
   }
 }
 

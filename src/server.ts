@@ -13,7 +13,7 @@ import { errorCodeOf, errorResponse } from "./s3/response.ts";
 import { route } from "./router.ts";
 import { logEvent, logLine, redactUri, setQuiet } from "./log.ts";
 import { CorsPolicy } from "./cors.ts";
-import { Metrics } from "./metrics.ts";
+import { Metrics, MetricsPeers } from "./metrics.ts";
 import { resolveAddress } from "./addressing.ts";
 
 /** A started server. */
@@ -38,6 +38,18 @@ export interface ServerOptions {
   quiet?: boolean;
   /** Longest wait for in-flight requests at shutdown, in ms. */
   shutdownTimeoutMs?: number;
+  /** Membership of a worker pool: servers in one process sharing the port and data dir. */
+  pool?: PoolMembership;
+}
+
+/** One server's place in a worker pool (see workers.ts). */
+export interface PoolMembership {
+  /** Names the pool's metrics channel. */
+  readonly id: string;
+  /** Servers in the pool, this one included. */
+  readonly size: number;
+  /** The primary runs the pool's periodic background work (the multipart sweep). */
+  readonly primary: boolean;
 }
 
 const ID_PREFIX = crypto.randomUUID().replaceAll("-", "").slice(0, 8).toUpperCase();
@@ -82,10 +94,16 @@ export async function startServer(
     fsync: config.fsync,
   });
   await storage.init();
-  const sweeper = startMultipartSweeper(storage, config.multipartTtlSeconds * 1000);
+  const pool = options.pool;
+  const sweeper = pool && !pool.primary
+    ? undefined
+    : startMultipartSweeper(storage, config.multipartTtlSeconds * 1000);
   const authenticator = await createAuthenticator(config);
+  // A pool shares the cap: each of its servers takes its part.
+  const maxRequests = Math.ceil(config.maxRequests / (pool?.size ?? 1));
 
   const metrics = new Metrics();
+  const peers = pool && pool.size > 1 ? new MetricsPeers(pool.id, metrics, pool.size - 1) : null;
   const cors = new CorsPolicy(storage, config.cors);
 
   /** Endpoints outside the S3 API, answered before authentication; null for S3 requests. */
@@ -122,7 +140,13 @@ export async function startServer(
     }
     if (rawPath === "/metrics" && config.metrics) {
       where.op = "Metrics";
-      return textResponse(await metrics.render(storage), method, 200, "text/plain; version=0.0.4");
+      const others = peers ? await peers.collect() : [];
+      return textResponse(
+        await metrics.render(storage, others),
+        method,
+        200,
+        "text/plain; version=0.0.4",
+      );
     }
     return null;
   }
@@ -172,7 +196,7 @@ export async function startServer(
     let error: string | undefined;
     metrics.inflight++;
     try {
-      if (config.maxRequests > 0 && metrics.inflight > config.maxRequests) {
+      if (maxRequests > 0 && metrics.inflight > maxRequests) {
         throw new S3Error("SlowDown");
       }
       res = await dispatch(req, requestId, where);
@@ -238,6 +262,7 @@ export async function startServer(
       ...tls,
       hostname,
       port: config.port,
+      reusePort: (pool?.size ?? 1) > 1,
       signal: ac.signal,
       onListen: (addr) => resolveListen(addr as Deno.NetAddr),
       onError: (e) => {
@@ -286,6 +311,7 @@ export async function startServer(
       ]);
       clearTimeout(timer);
       clearInterval(sweeper);
+      peers?.close();
       await storage.close();
     },
   };

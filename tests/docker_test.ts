@@ -7,7 +7,7 @@
 import { assert, assertEquals } from "./support/assert.ts";
 import { freePort, spawnServer } from "./support/process.ts";
 import { OPTIONS } from "../src/config.ts";
-import { runtimeFlags } from "../scripts/release.ts";
+import { COMPILE_INCLUDES, runtimeFlags } from "../scripts/release.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const dockerfile = Deno.readTextFileSync(`${ROOT}Dockerfile`);
@@ -40,9 +40,16 @@ Deno.test("the Dockerfile's ENV, ENTRYPOINT and HEALTHCHECK work as the image ru
     /^USER nonroot$/m.test(dockerfile) && /^VOLUME \/data$/m.test(dockerfile) &&
       /^EXPOSE 9000$/m.test(dockerfile),
   );
-  // The compile flags in the Dockerfile are the start task's.
+  // The compile flags in the Dockerfile are the start task's, and it includes the worker module
+  // (as deno.json's compile task does).
+  const compileTask = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)).tasks.compile;
   for (const flag of runtimeFlags()) {
     assert(dockerfile.includes(flag), flag);
+    assert(compileTask.includes(flag), flag);
+  }
+  for (const module of COMPILE_INCLUDES) {
+    assert(dockerfile.includes(`--include ${module}`), module);
+    assert(compileTask.includes(`--include ${module}`), module);
   }
 
   // Run the entrypoint with the image's environment (data dir and port moved to free ones here).
