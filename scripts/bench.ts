@@ -5,10 +5,12 @@
  *   deno task bench [--duration 10] [--clients 32]
  *                   [--scenarios small,large,listing,multipart,memory]
  *                   [--sizes 4KiB,1MiB] [--large 1GiB] [--peer s3rver] [--auth]
+ *                   [--workers 1,2]
  *                   [--listing-keys 100000] [--listing-fill auto|server|direct]
  *                   [--endpoint URL --name peer] [--json]
  *
- * By default it starts geckos3 (auth off, temp data dir) as a child process.
+ * By default it starts geckos3 (auth off, temp data dir) as a child process;
+ * `--workers 1,2` starts one geckos3 per listed `-workers` value instead.
  * `--peer s3rver` also installs s3rver from npm into a temp folder and runs
  * it; `--endpoint` adds any running endpoint (unsigned requests, so run it
  * with auth off). Small-object scenarios are driven by `wrk` (Debian `wrk`)
@@ -64,6 +66,7 @@ const { values: args } = parseArgs({
     endpoint: { type: "string", multiple: true, default: [] },
     name: { type: "string", multiple: true, default: [] },
     auth: { type: "boolean", default: false },
+    workers: { type: "string", default: "1" },
     "listing-keys": { type: "string", default: "100000" },
     "listing-fill": { type: "string", default: "auto" },
     json: { type: "boolean", default: false },
@@ -151,7 +154,8 @@ async function measured(
 
 // ---------------------------------------------------------------- endpoints
 
-async function startGeckos3(): Promise<Endpoint> {
+/** Starts geckos3 with `workers` server threads (`-workers`). */
+async function startGeckos3(workers: number): Promise<Endpoint> {
   const dataDir = await Deno.makeTempDir({ prefix: "geckos3-bench-" });
   const port = await freePort();
   const perms = runtimeFlags();
@@ -165,6 +169,7 @@ async function startGeckos3(): Promise<Endpoint> {
       `-auth=${args.auth}`,
       `-access-key=${BENCH_SIGNER.accessKey}`,
       `-secret-key=${BENCH_SIGNER.secretKey}`,
+      `-workers=${workers}`,
     ],
     stdout: "null",
     stderr: "null",
@@ -173,11 +178,11 @@ async function startGeckos3(): Promise<Endpoint> {
   await waitHealthy(url);
   if (args.auth) signers.set(url, BENCH_SIGNER);
   return {
-    name: args.auth ? "geckos3 (auth on)" : "geckos3",
+    name: `geckos3${workers === 1 ? "" : ` x${workers}`}${args.auth ? " (auth on)" : ""}`,
     url,
     pid: child.pid,
     dataDir,
-    fresh: startGeckos3,
+    fresh: () => startGeckos3(workers),
     async stop() {
       child.kill("SIGTERM");
       await child.status;
@@ -412,7 +417,18 @@ async function runLoadgen(url: string, mix: string, bucket: string, keys: number
   ]);
 }
 
-async function smallObjects(ep: Endpoint, size: number): Promise<Result[]> {
+/** A bucket of small objects made ready for the small-object scenarios on one endpoint. */
+interface SmallSetup {
+  bucket: string;
+  bodyFile: string;
+  keys: number;
+}
+
+/** The small-object operations, in the order they run. */
+const SMALL_OPS = ["PUT", "GET", "HEAD", "STAT", "DELETE", "MIXED"] as const;
+
+/** Creates the bucket and its objects of `size` bytes, then warms the endpoint up with GETs. */
+async function prepareSmall(ep: Endpoint, size: number): Promise<SmallSetup> {
   const bucket = `bench-small-${size}`;
   await request("PUT", `${ep.url}/${bucket}`);
   const payload = new Uint8Array(size).map((_, i) => (i * 31) & 255);
@@ -423,39 +439,41 @@ async function smallObjects(ep: Endpoint, size: number): Promise<Result[]> {
   await pool([...Array(keys).keys()], 16, async (i) => {
     await (await request("PUT", `${ep.url}/${bucket}/obj-${i}`, payload)).body?.cancel();
   });
-  const results: Result[] = [];
-  // Warm-up, then each operation for the full duration.
   await runWrk(ep.url, luaFor("GET", ep.url, bucket, keys, bodyFile), 2);
-  for (const op of ["PUT", "GET", "HEAD", "STAT", "DELETE", "MIXED"]) {
-    if (signers.has(ep.url) && (op === "HEAD" || op === "MIXED")) {
-      notes.push(
-        `${ep.name} ${op} ${fmtSize(size)}: not measured (its load generator does not sign)`,
-      );
-      continue;
-    }
-    results.push(
-      await measured(ep, async () => {
-        const r = op === "HEAD"
-          ? await runLoadgen(ep.url, "HEAD", bucket, keys, size)
-          : op === "MIXED"
-          ? await runLoadgen(ep.url, "GET:45,PUT:15,HEAD:30,DELETE:10", bucket, keys, size)
-          : await runWrk(ep.url, luaFor(op, ep.url, bucket, keys, bodyFile));
-        const moved = op === "GET" || op === "PUT" ? size : op === "MIXED" ? size * 0.6 : 0;
-        return {
-          ops: r.ops,
-          seconds: r.seconds,
-          opsPerSec: r.ops / r.seconds,
-          mbPerSec: (r.ops * moved) / r.seconds / 1e6,
-          p50ms: r.p50,
-          p99ms: r.p99,
-          errors: r.errors,
-          loadCpuSec: r.cpu,
-        };
-      }, `${op} ${fmtSize(size)}`),
+  return { bucket, bodyFile, keys };
+}
+
+/** One small-object operation on one endpoint for the full duration; null when it cannot run. */
+async function smallOp(
+  ep: Endpoint,
+  { bucket, bodyFile, keys }: SmallSetup,
+  op: typeof SMALL_OPS[number],
+  size: number,
+): Promise<Result | null> {
+  if (signers.has(ep.url) && (op === "HEAD" || op === "MIXED")) {
+    notes.push(
+      `${ep.name} ${op} ${fmtSize(size)}: not measured (its load generator does not sign)`,
     );
+    return null;
   }
-  await Deno.remove(bodyFile);
-  return results;
+  return await measured(ep, async () => {
+    const r = op === "HEAD"
+      ? await runLoadgen(ep.url, "HEAD", bucket, keys, size)
+      : op === "MIXED"
+      ? await runLoadgen(ep.url, "GET:45,PUT:15,HEAD:30,DELETE:10", bucket, keys, size)
+      : await runWrk(ep.url, luaFor(op, ep.url, bucket, keys, bodyFile));
+    const moved = op === "GET" || op === "PUT" ? size : op === "MIXED" ? size * 0.6 : 0;
+    return {
+      ops: r.ops,
+      seconds: r.seconds,
+      opsPerSec: r.ops / r.seconds,
+      mbPerSec: (r.ops * moved) / r.seconds / 1e6,
+      p50ms: r.p50,
+      p99ms: r.p99,
+      errors: r.errors,
+      loadCpuSec: r.cpu,
+    };
+  }, `${op} ${fmtSize(size)}`);
 }
 
 // ------------------------------------------------------------ large objects via curl
@@ -831,8 +849,9 @@ function table(results: Result[]): string {
 
 // --------------------------------------------------------------------- main
 
-const endpoints: Endpoint[] = [await startGeckos3()];
+const endpoints: Endpoint[] = [];
 try {
+  for (const w of args.workers!.split(",")) endpoints.push(await startGeckos3(Number(w)));
   for (const peer of args.peer!) {
     if (peer !== "s3rver") throw new Error(`unknown peer ${peer} (known: s3rver)`);
     endpoints.push(await startS3rver());
@@ -865,13 +884,32 @@ try {
       failures.push(`${ep.name} ${label}: ${(e as Error).message.split("\n")[0].slice(0, 200)}`);
     }
   };
+  // Small objects run operation by operation across the endpoints (every endpoint's PUT before
+  // anyone's DELETE): on a filesystem where file creation slows down after many deletions (ext4
+  // without a journal), no endpoint's writes then follow another's deletions.
+  if (scenarios.has("small")) {
+    for (const s of args.sizes!.split(",")) {
+      const size = parseSize(s);
+      const ready = new Map<Endpoint, SmallSetup>();
+      for (const ep of endpoints) {
+        await attempt(ep, `small ${s}`, async () => {
+          ready.set(ep, await prepareSmall(ep, size));
+          return [];
+        });
+      }
+      for (const op of SMALL_OPS) {
+        for (const [ep, setup] of ready) {
+          await attempt(ep, `${op} ${s}`, async () => {
+            const r = await smallOp(ep, setup, op, size);
+            return r ? [r] : [];
+          });
+        }
+      }
+      for (const setup of ready.values()) await Deno.remove(setup.bodyFile);
+    }
+  }
   for (let i = 0; i < endpoints.length; i++) {
     let ep = endpoints[i];
-    if (scenarios.has("small")) {
-      for (const s of args.sizes!.split(",")) {
-        await attempt(ep, `small ${s}`, () => smallObjects(ep, parseSize(s)));
-      }
-    }
     if (scenarios.has("large")) {
       await attempt(ep, "large", () => largeObjects(ep, largeFile!, largeSize));
     }
