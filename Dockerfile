@@ -12,7 +12,8 @@ ARG BUILD_DATE=unknown
 RUN deno run --allow-read --allow-write scripts/stamp_version.ts "$VERSION" "$COMMIT" "$BUILD_DATE" \
  && deno compile --allow-net --allow-read --allow-write --allow-env --allow-sys=hostname \
     --unstable-net --v8-flags=--max-semi-space-size=2 \
-      --include src/worker.ts --output /out/geckos3 main.ts \
+      --include src/worker.ts --include src/checksum/md5_worker.ts \
+      --output /out/geckos3 main.ts \
  && mkdir -p /out/data
 
 FROM gcr.io/distroless/cc-debian12:nonroot

@@ -4,6 +4,7 @@
  * `<data-dir>/.geckos3/meta`, temp files under `<data-dir>/.geckos3/tmp`.
  * See DESIGN.md ("Storage format") for the invariants kept here.
  */
+import { closeMd5Offload } from "../checksum/md5_offload.ts";
 import { resolve, SEP } from "./paths.ts";
 import { S3Error } from "../s3/errors.ts";
 import {
@@ -131,6 +132,7 @@ export class FsStorage {
     await this.background.idle();
     this.temp.close();
     this.#locks.close();
+    closeMd5Offload();
   }
 
   /** Whether sidecars are in use. */

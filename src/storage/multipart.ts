@@ -28,7 +28,6 @@ import { identityOf, type ObjectAttributes } from "./types.ts";
 import { isNotFound, removeQuietly } from "./fsutil.ts";
 import { SEP } from "./paths.ts";
 import { writeBody } from "./writer.ts";
-import { createHash } from "node:crypto";
 
 /** Upload ids: 32 base64url characters (24 random bytes). */
 const UPLOAD_ID = /^[A-Za-z0-9_-]{32}$/;
@@ -226,11 +225,10 @@ export class MultipartStore {
     try {
       file = await Deno.open(dir + SEP + ASSEMBLY, { write: true, create: true });
       await file.seek(offset, Deno.SeekMode.Start);
-      const hash = createHash("md5");
-      const size = await writeBody(file, [], body.getReader(), hash);
+      const { size, md5 } = await writeBody(file, [], body.getReader(), true);
       if (size !== length) throw new S3Error("IncompleteBody");
       if (this.storage.temp.fsync) await file.syncData();
-      const written = { size, md5: new Uint8Array(hash.digest()) };
+      const written = { size, md5: md5! };
       const part = partRecord(n, written, new Date(), { offset }, verify(written));
       await this.#record(dir, part);
       return part;

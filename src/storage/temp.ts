@@ -255,7 +255,6 @@ export class TempArea {
    * thread doing them in turn is faster here (see docs/performance.md).
    */
   async write(body: ReadableStream<Uint8Array> | null, computeMd5 = true): Promise<TempFile> {
-    const hash = computeMd5 ? createHash("md5") : null;
     const reader = body?.getReader();
     const head: Uint8Array[] = [];
     let size = 0;
@@ -267,19 +266,20 @@ export class TempArea {
         else {
           head.push(r.value);
           size += r.value.byteLength;
-          hash?.update(r.value);
         }
       }
     } catch (e) {
       reader?.releaseLock();
       throw e;
     }
-    if (done && !this.fsync) return this.#writeSmall(head, size, hash);
-    return await this.#writeStream(head, done ? undefined : reader, hash);
+    if (done && !this.fsync) return this.#writeSmall(head, size, computeMd5);
+    return await this.#writeStream(head, done ? undefined : reader, computeMd5);
   }
 
   /** Writes a body already in memory with synchronous calls. */
-  #writeSmall(chunks: Uint8Array[], size: number, hash: Hash | null): TempFile {
+  #writeSmall(chunks: Uint8Array[], size: number, computeMd5: boolean): TempFile {
+    const hash = computeMd5 ? createHash("md5") : null;
+    for (const c of chunks) hash?.update(c);
     const path = this.newPath();
     const file = Deno.openSync(path, { write: true, createNew: true });
     try {
@@ -304,7 +304,7 @@ export class TempArea {
   async #writeStream(
     head: Uint8Array[],
     reader: ReadableStreamDefaultReader<Uint8Array> | undefined,
-    hash: Hash | null,
+    computeMd5: boolean,
   ): Promise<TempFile> {
     const path = this.newPath();
     let file: Deno.FsFile;
@@ -315,11 +315,11 @@ export class TempArea {
       throw e;
     }
     try {
-      const size = await writeBody(file, head, reader, hash);
+      const { size, md5 } = await writeBody(file, head, reader, computeMd5);
       if (this.fsync) await file.syncData();
       const info = await file.stat();
       file.close();
-      return { path, size, md5: digestOf(hash), identity: identityOf(info) };
+      return { path, size, md5: md5 ?? new Uint8Array(0), identity: identityOf(info) };
     } catch (e) {
       try {
         file.close();

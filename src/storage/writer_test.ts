@@ -1,0 +1,105 @@
+import { createHash } from "node:crypto";
+import { assertEquals } from "../../tests/support/assert.ts";
+import { pseudoRandomBytes } from "../../tests/support/bytes.ts";
+import { closeMd5Offload, offloadMd5, setMd5Offload, SLOT_BYTES } from "../checksum/md5_offload.ts";
+import { writeBody } from "./writer.ts";
+
+/** `bytes` as a stream of chunks of uneven sizes (so slots fill across chunk boundaries). */
+function unevenStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  let off = 0;
+  let i = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (off >= bytes.length) return c.close();
+      const n = [1, 65_536, 300_001, 7, 1_048_576, 123_457][i++ % 6];
+      c.enqueue(bytes.slice(off, off + n));
+      off += n;
+    },
+  });
+}
+
+// Off-thread MD5 is on by default only from four cores up: these tests use it everywhere.
+setMd5Offload(true);
+
+async function writeOne(dir: string, name: string, bytes: Uint8Array, headBytes: number) {
+  const file = await Deno.open(`${dir}/${name}`, { write: true, createNew: true });
+  try {
+    const head = [bytes.slice(0, headBytes)];
+    const body = unevenStream(bytes.subarray(headBytes));
+    return await writeBody(file, head, body.getReader(), true);
+  } finally {
+    file.close();
+  }
+}
+
+Deno.test("writeBody: bytes in order and the MD5 right, hashed on the worker and, when its slots are taken, here", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Twelve bodies at once: more than the worker has slots for, so both ways run.
+    const bodies = Array.from(
+      { length: 12 },
+      (_, i) => pseudoRandomBytes(3 * SLOT_BYTES + 4099 * i, i + 1),
+    );
+    const results = await Promise.all(
+      bodies.map((b, i) => writeOne(dir, `f${i}`, b, 1000 * i)),
+    );
+    for (let i = 0; i < bodies.length; i++) {
+      assertEquals(results[i].size, bodies[i].length);
+      assertEquals(results[i].md5, new Uint8Array(createHash("md5").update(bodies[i]).digest()));
+      assertEquals(await Deno.readFile(`${dir}/f${i}`), bodies[i], `file ${i}`);
+    }
+    // Every slot came back: an upload can take them again.
+    const again = offloadMd5();
+    assertEquals(again !== null, true);
+    again!.release();
+    // An empty body and one smaller than a slot.
+    for (const size of [0, 1000]) {
+      const b = pseudoRandomBytes(size, 99);
+      const r = await writeOne(dir, `s${size}`, b, 0);
+      assertEquals(r.md5, new Uint8Array(createHash("md5").update(b).digest()));
+      assertEquals(await Deno.readFile(`${dir}/s${size}`), b);
+    }
+  } finally {
+    closeMd5Offload();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("writeBody: a body that fails midway gives its slots back", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = await Deno.open(`${dir}/broken`, { write: true, createNew: true });
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent++ < 5) c.enqueue(new Uint8Array(SLOT_BYTES / 2));
+        else c.error(new Error("connection reset"));
+      },
+    });
+    const error = await writeBody(file, [], body.getReader(), true).catch((e) => e);
+    file.close();
+    assertEquals((error as Error).message, "connection reset");
+    // All slots free again: as many uploads as there are slots can take theirs.
+    const taken = Array.from({ length: 4 }, () => offloadMd5());
+    assertEquals(taken.every((t) => t !== null), true);
+    for (const t of taken) t!.release();
+  } finally {
+    closeMd5Offload();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("writeBody: with off-thread MD5 off, the same bytes and MD5", async () => {
+  const dir = await Deno.makeTempDir();
+  setMd5Offload(false);
+  try {
+    assertEquals(offloadMd5(), null);
+    const b = pseudoRandomBytes(2 * SLOT_BYTES + 5, 7);
+    const r = await writeOne(dir, "inline", b, 10);
+    assertEquals(r.md5, new Uint8Array(createHash("md5").update(b).digest()));
+    assertEquals(await Deno.readFile(`${dir}/inline`), b);
+  } finally {
+    setMd5Offload(true);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
