@@ -1,13 +1,13 @@
 /**
  * Concurrency: many clients writing, overwriting, copying, deleting, reading
- * and listing the same few keys at once, against one server process and
- * against two processes sharing one data dir. Every GET must return bytes
+ * and listing the same few keys at once, against one server process, two
+ * processes sharing one data dir, and one process with two server threads. Every GET must return bytes
  * whose MD5 is the ETag it was served with and whose metadata belongs to
  * the same version; listings never show a half-written object.
  */
 import { createHash } from "node:crypto";
 import { assert, assertEquals } from "./support/assert.ts";
-import { freePort, spawnServer } from "./support/process.ts";
+import { freePort, type ServerProcess, spawnServer } from "./support/process.ts";
 
 const CLIENTS = 32;
 const OPS_PER_CLIENT = 150;
@@ -90,7 +90,11 @@ async function hammer(urls: string[]): Promise<{ gets: number; lists: number }> 
   return { gets, lists };
 }
 
-async function withServers(count: number, fn: (urls: string[]) => Promise<void>): Promise<void> {
+async function withServers(
+  count: number,
+  fn: (urls: string[], servers: ServerProcess[]) => Promise<void>,
+  extraArgs: string[] = [],
+): Promise<void> {
   const dataDir = await Deno.makeTempDir({ prefix: "geckos3-conc-" });
   const servers = [];
   for (let i = 0; i < count; i++) {
@@ -99,12 +103,15 @@ async function withServers(count: number, fn: (urls: string[]) => Promise<void>)
         `-data-dir=${dataDir}`,
         `-listen=127.0.0.1:${await freePort()}`,
         "-auth=false",
+        ...extraArgs,
       ]),
     );
   }
   try {
+    // Every server thread is up (the first answers /health before the others listen).
+    for (const s of servers) await s.waitFor((l) => l.msg === "geckos3 started");
     await (await fetch(`${servers[0].url}/conc`, { method: "PUT" })).body?.cancel();
-    await fn(servers.map((s) => s.url));
+    await fn(servers.map((s) => s.url), servers);
   } catch (e) {
     const errors = servers.flatMap((s) => s.lines()).filter((l) => l.level === "error").slice(0, 3);
     throw new Error(`${(e as Error).message}\nserver errors: ${JSON.stringify(errors)}`);
@@ -135,4 +142,18 @@ Deno.test({
     const { gets } = await hammer(urls);
     assert(gets > 500);
   });
+});
+
+Deno.test({
+  name: `concurrency: -workers=2 (two server threads, connections spread over both) too`,
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  await withServers(1, async (urls, [server]) => {
+    const { gets } = await hammer(urls);
+    assert(gets > 500);
+    // Both threads served (request ids start with a prefix per server thread).
+    const ids = server.lines().map((l) => String(l.request_id ?? "").slice(0, 8)).filter(Boolean);
+    assertEquals(new Set(ids).size, 2);
+  }, ["-workers=2"]);
 });
