@@ -17,8 +17,7 @@
  * with keep-alive connections in its own process; large transfers by `curl`.
  * For every scenario it reports ops/s, MB/s, p50/p99 latency, the server's
  * CPU seconds per operation and peak RSS, and the load generator's CPU time.
- * `--auth` runs geckos3 with auth on and drives it with presigned URLs (HEAD
- * and the mixed workload, whose load generator does not sign, are skipped).
+ * `--auth` runs geckos3 with auth on and drives it with presigned URLs.
  */
 import { parseArgs } from "node:util";
 import { runtimeFlags } from "./release.ts";
@@ -402,6 +401,7 @@ async function runWrk(url: string, lua: string, seconds = DURATION): Promise<Loa
 
 /** HEAD and the mixed workload: wrk waits for a body after HEAD, so these use scripts/loadgen.ts. */
 async function runLoadgen(url: string, mix: string, bucket: string, keys: number, size: number) {
+  const signer = signers.get(new URL(url).origin);
   return await runLoad("loadgen", [
     Deno.execPath(),
     "run",
@@ -414,6 +414,7 @@ async function runLoadgen(url: string, mix: string, bucket: string, keys: number
     bucket,
     String(keys),
     String(size),
+    ...(signer ? [`${signer.accessKey}:${signer.secretKey}:${signer.region}`] : []),
   ]);
 }
 
@@ -450,12 +451,6 @@ async function smallOp(
   op: typeof SMALL_OPS[number],
   size: number,
 ): Promise<Result | null> {
-  if (signers.has(ep.url) && (op === "HEAD" || op === "MIXED")) {
-    notes.push(
-      `${ep.name} ${op} ${fmtSize(size)}: not measured (its load generator does not sign)`,
-    );
-    return null;
-  }
   return await measured(ep, async () => {
     const r = op === "HEAD"
       ? await runLoadgen(ep.url, "HEAD", bucket, keys, size)

@@ -4,11 +4,14 @@
  * HEAD). Runs in its own process and prints one JSON line:
  *   {"requests", "duration_us", "p50", "p99", "errors"} (latencies in µs).
  *
- *   deno run -A scripts/loadgen.ts <host:port> <seconds> <connections> <mix> <bucket> <keys> <body-bytes>
- * where mix is e.g. `HEAD` or `GET:45,PUT:15,HEAD:30,DELETE:10`.
+ *   deno run -A scripts/loadgen.ts <host:port> <seconds> <connections> <mix> <bucket> <keys> <body-bytes> [access:secret:region]
+ * where mix is e.g. `HEAD` or `GET:45,PUT:15,HEAD:30,DELETE:10`. With
+ * credentials, every request is a presigned URL, signed before the clock
+ * starts (fresh keys for PUT and DELETE come from a fixed table that wraps).
  */
+import { presign, type Signer } from "./presign.ts";
 
-const [target, secondsText, connText, mixText, bucket, keysText, sizeText] = Deno.args;
+const [target, secondsText, connText, mixText, bucket, keysText, sizeText, credentials] = Deno.args;
 const [hostname, portText] = target.split(":");
 const seconds = Number(secondsText);
 const keys = Number(keysText);
@@ -29,14 +32,37 @@ function pickOp(): string {
   return mix[0].op;
 }
 
+/** Fresh keys (`lg-<n>`) that PUT and DELETE get presigned paths for: `counter` wraps at this. */
+const SIGNED_FRESH = 30_000;
+
+/** Presigned paths by "<method> <path>", when the target requires auth. */
+const signed = new Map<string, string>();
+if (credentials) {
+  const [accessKey, secretKey, region] = credentials.split(":");
+  const signer: Signer = { accessKey, secretKey, region };
+  const add = (method: string, path: string) => {
+    const u = new URL(presign(signer, method, `http://${target}${path}`));
+    signed.set(`${method} ${path}`, u.pathname + u.search);
+  };
+  for (const { op } of mix) {
+    if (op === "PUT" || op === "DELETE") {
+      for (let n = 0; n <= SIGNED_FRESH; n++) add(op, `/${bucket}/lg-${n}`);
+    } else {
+      for (let i = 0; i < keys; i++) add(op, `/${bucket}/obj-${i}`);
+    }
+  }
+}
+
 function requestBytes(op: string): Uint8Array {
   const existing = `/${bucket}/obj-${Math.floor(Math.random() * keys)}`;
+  if (credentials) counter %= SIGNED_FRESH;
   const fresh = `/${bucket}/lg-${++counter}`;
-  const path = op === "PUT"
+  const plain = op === "PUT"
     ? fresh
     : op === "DELETE"
     ? `/${bucket}/lg-${Math.floor(Math.random() * (counter + 1))}`
     : existing;
+  const path = credentials ? signed.get(`${op} ${plain}`)! : plain;
   const head = `${op} ${path} HTTP/1.1\r\nHost: ${target}\r\n${
     op === "PUT" ? `Content-Length: ${body.length}\r\n` : ""
   }\r\n`;
