@@ -5,6 +5,7 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { type Config, makeConfig } from "../../src/config.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
+import { createHash } from "node:crypto";
 
 /** Credentials every test server uses. */
 export const ACCESS_KEY = "geckoadmin";
@@ -114,6 +115,16 @@ export async function bytesOf(body: unknown): Promise<Uint8Array> {
 export async function md5Hex(data: Uint8Array | string): Promise<string> {
   const { createHash } = await import("node:crypto");
   return createHash("md5").update(data).digest("hex");
+}
+
+/** S3's ETag of `data` uploaded in parts of `partSize`: the MD5 of the part MD5s, then `-N`. */
+export function multipartEtag(data: Uint8Array, partSize: number): string {
+  const h = createHash("md5");
+  let n = 0;
+  for (let off = 0; off < data.byteLength; off += partSize, n++) {
+    h.update(createHash("md5").update(data.subarray(off, off + partSize)).digest());
+  }
+  return `"${h.digest("hex")}-${n}"`;
 }
 
 /** Files in the data dir's temp areas other than each process's own heartbeat and liveness lock. */
