@@ -74,42 +74,67 @@ function requestBytes(op: string): Uint8Array {
   return out;
 }
 
-/** Reads responses from one connection, handling bodies by Content-Length. */
+const dec = new TextDecoder();
+
+/**
+ * Reads responses from one connection, handling bodies by Content-Length,
+ * into one reused buffer (the load generator must not be what limits a run).
+ */
 class Reader {
-  #buf = new Uint8Array(0);
+  #buf = new Uint8Array(256 * 1024);
+  /** Unconsumed bytes are #buf[#start, #end). */
+  #start = 0;
+  #end = 0;
   constructor(private conn: Deno.Conn) {}
 
   async #more(): Promise<void> {
-    const chunk = new Uint8Array(65536);
-    const n = await this.conn.read(chunk);
+    if (this.#end === this.#buf.length) {
+      // Full: move what is unconsumed to the front, into a larger buffer if it is over half.
+      const kept = this.#end - this.#start;
+      if (kept * 2 > this.#buf.length) {
+        const larger = new Uint8Array(this.#buf.length * 2);
+        larger.set(this.#buf.subarray(this.#start, this.#end));
+        this.#buf = larger;
+      } else {
+        this.#buf.copyWithin(0, this.#start, this.#end);
+      }
+      this.#start = 0;
+      this.#end = kept;
+    }
+    const n = await this.conn.read(this.#buf.subarray(this.#end));
     if (n === null) throw new Error("closed");
-    const joined = new Uint8Array(this.#buf.length + n);
-    joined.set(this.#buf);
-    joined.set(chunk.subarray(0, n), this.#buf.length);
-    this.#buf = joined;
+    this.#end += n;
   }
 
   async response(isHead: boolean): Promise<number> {
     let end = -1;
+    let scanned = this.#start + 3;
     for (;;) {
-      for (let i = 3; i < this.#buf.length; i++) {
-        if (
-          this.#buf[i] === 10 && this.#buf[i - 1] === 13 && this.#buf[i - 2] === 10 &&
-          this.#buf[i - 3] === 13
-        ) {
+      const b = this.#buf;
+      for (let i = scanned; i < this.#end; i++) {
+        if (b[i] === 10 && b[i - 1] === 13 && b[i - 2] === 10 && b[i - 3] === 13) {
           end = i + 1;
           break;
         }
       }
       if (end > 0) break;
+      scanned = Math.max(this.#start + 3, this.#end);
+      const before = this.#start;
       await this.#more();
+      scanned -= before - this.#start; // the buffer may have been compacted
     }
-    const head = new TextDecoder().decode(this.#buf.subarray(0, end));
+    const head = dec.decode(this.#buf.subarray(this.#start, end));
     const status = Number(head.slice(9, 12));
     const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
     const length = isHead || status === 204 || status === 304 ? 0 : m ? Number(m[1]) : 0;
-    while (this.#buf.length < end + length) await this.#more();
-    this.#buf = this.#buf.subarray(end + length);
+    let bodyEnd = end + length;
+    while (this.#end < bodyEnd) {
+      const before = this.#start;
+      await this.#more();
+      bodyEnd -= before - this.#start;
+    }
+    this.#start = bodyEnd;
+    if (this.#start === this.#end) this.#start = this.#end = 0;
     return status;
   }
 }
