@@ -57,7 +57,7 @@ async function main(): Promise<number> {
     fsync: config.fsync,
     workers: size,
   });
-  if (size !== Math.max(1, config.workers) && config.workers !== 0) {
+  if (config.workers > 1 && size === 1) {
     logEvent("warn", "several workers need SO_REUSEPORT load balancing (Linux): serving with one");
   }
   if (!config.auth) {

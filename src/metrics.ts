@@ -51,7 +51,7 @@ export class Metrics {
     this.#requests.set(key, (this.#requests.get(key) ?? 0) + 1);
     let h = this.#latency.get(op);
     if (!h) {
-      h = { counts: new Array(BUCKETS_S.length).fill(0), sum: 0, count: 0 };
+      h = emptyHistogram();
       this.#latency.set(op, h);
     }
     for (let i = 0; i < BUCKETS_S.length; i++) {
@@ -129,6 +129,10 @@ export class Metrics {
   }
 }
 
+function emptyHistogram(): Histogram {
+  return { counts: new Array(BUCKETS_S.length).fill(0), sum: 0, count: 0 };
+}
+
 /** Adds up snapshots: counters, histograms and requests in flight. */
 function sum(snapshots: readonly MetricsSnapshot[]) {
   const requests = new Map<string, number>();
@@ -137,8 +141,7 @@ function sum(snapshots: readonly MetricsSnapshot[]) {
   for (const s of snapshots) {
     for (const [key, n] of s.requests) requests.set(key, (requests.get(key) ?? 0) + n);
     for (const [op, h] of s.latency) {
-      const total = latency.get(op) ??
-        { counts: new Array(BUCKETS_S.length).fill(0), sum: 0, count: 0 };
+      const total = latency.get(op) ?? emptyHistogram();
       h.counts.forEach((n, i) => total.counts[i] += n);
       total.sum += h.sum;
       total.count += h.count;
