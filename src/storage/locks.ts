@@ -1,3 +1,5 @@
+import { type LockFile, openLockFile } from "./flock.ts";
+
 /**
  * Per-name asynchronous mutexes: one queue per locked name, created on
  * demand and dropped when idle, so unrelated keys never wait for each other.
@@ -42,21 +44,21 @@ function fnv1a(s: string): number {
 /**
  * Locks that also hold across processes sharing a data dir: names hash to
  * one of a fixed set of lock files under `dir`, each taken with an exclusive
- * `flock` (Deno.FsFile.lock) inside an in-process mutex for its slot (flock
+ * `flock` (see flock.ts) inside an in-process mutex for its slot (flock
  * does not exclude holders within one process). Callers must never take a
  * second lock while holding one: two names may share a slot.
  */
 export class SharedLocks {
   readonly #local = new NamedLocks();
-  readonly #files = new Map<number, Promise<Deno.FsFile>>();
+  readonly #files = new Map<number, Promise<LockFile>>();
 
   /** Uses lock files `dir/<slot>`; `dir` must exist. */
   constructor(private readonly dir: string, private readonly slots = 256) {}
 
-  #file(slot: number): Promise<Deno.FsFile> {
+  #file(slot: number): Promise<LockFile> {
     let file = this.#files.get(slot);
     if (!file) {
-      file = Deno.open(`${this.dir}/${slot}`, { read: true, write: true, create: true });
+      file = openLockFile(`${this.dir}/${slot}`);
       file.catch(() => this.#files.delete(slot));
       this.#files.set(slot, file);
     }
@@ -68,11 +70,11 @@ export class SharedLocks {
     const slot = fnv1a(name) % this.slots;
     return this.#local.with(String(slot), async () => {
       const file = await this.#file(slot);
-      await file.lock(true);
+      await file.lock();
       try {
         return await fn();
       } finally {
-        await file.unlock();
+        file.unlock();
       }
     });
   }
