@@ -4,7 +4,8 @@
  *
  *   deno task bench [--duration 10] [--clients 32]
  *                   [--scenarios small,large,listing,multipart,memory]
- *                   [--sizes 4KiB,1MiB] [--large 1GiB] [--peer s3rver] [--auth]
+ *                   [--sizes 4KiB,1MiB] [--ops PUT,GET,HEAD,STAT,DELETE,MIXED]
+ *                   [--repeat 1] [--large 1GiB] [--peer s3rver] [--auth]
  *                   [--workers 1,2]
  *                   [--listing-keys 100000] [--listing-fill auto|server|direct]
  *                   [--endpoint URL --name peer] [--json]
@@ -18,6 +19,8 @@
  * For every scenario it reports ops/s, MB/s, p50/p99 latency, the server's
  * CPU seconds per operation and peak RSS, and the load generator's CPU time.
  * `--auth` runs geckos3 with auth on and drives it with presigned URLs.
+ * `--ops` picks small-object operations; `--repeat N` runs each of them N
+ * times, alternating the endpoints, for ratios measured more than once.
  */
 import { parseArgs } from "node:util";
 import { runtimeFlags } from "./release.ts";
@@ -68,9 +71,20 @@ const { values: args } = parseArgs({
     workers: { type: "string", default: "1" },
     "listing-keys": { type: "string", default: "100000" },
     "listing-fill": { type: "string", default: "auto" },
+    ops: { type: "string", default: "PUT,GET,HEAD,STAT,DELETE,MIXED" },
+    repeat: { type: "string", default: "1" },
     json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
   },
 });
+
+if (args.help) {
+  // The usage is this file's opening comment.
+  const source = await Deno.readTextFile(new URL(import.meta.url));
+  const doc = source.slice(source.indexOf("/**") + 3, source.indexOf("*/"));
+  console.log(doc.split("\n").map((l) => l.replace(/^ \* ?/, "")).join("\n").trim());
+  Deno.exit(0);
+}
 
 function parseSize(s: string): number {
   const m = /^(\d+)\s*(B|KiB|MiB|GiB)?$/i.exec(s.trim());
@@ -82,6 +96,7 @@ function parseSize(s: string): number {
 const DURATION = Number(args.duration);
 const CLIENTS = Number(args.clients);
 const scenarios = new Set(args.scenarios!.split(","));
+const REPEAT = Math.max(1, Number(args.repeat));
 
 function progress(text: string): void {
   if (!args.json) Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K${text}`));
@@ -245,6 +260,8 @@ const signers = new Map<string, Signer>();
 const notes: string[] = [];
 /** Fresh keys per wrk thread that PUT and DELETE get presigned URLs for under --auth. */
 const SIGNED_FRESH_KEYS = 25_000;
+/** Which `--repeat` round runs: PUT and DELETE of round r write and remove keys `w<r>x<thread>-<n>`. */
+let round = 1;
 
 /** `url` as its endpoint wants it: presigned for `method` when the endpoint requires auth. */
 function authorized(method: string, url: string): string {
@@ -297,7 +314,7 @@ function luaFor(
     return `${LUA_COMMON}\n${body}\n${signedLua(op, origin, bucket, keys)}\n`;
   }
   const pick = `"/${bucket}/obj-" .. math.random(0, ${keys - 1})`;
-  const fresh = `"/${bucket}/w" .. tid .. "-" .. counter`;
+  const fresh = `"/${bucket}/w${round}x" .. tid .. "-" .. counter`;
   const lines: Record<string, string> = {
     GET: `request = function() return wrk.format("GET", ${pick}) end`,
     HEAD: `request = function() return wrk.format("HEAD", ${pick}) end`,
@@ -313,7 +330,7 @@ function luaFor(
       if r <= 45 then return wrk.format("GET", ${pick})
       elseif r <= 60 then counter = counter + 1; return wrk.format("PUT", ${fresh}, nil, body)
       elseif r <= 90 then return wrk.format("HEAD", ${pick})
-      else return wrk.format("DELETE", "/${bucket}/w" .. tid .. "-" .. math.random(0, counter)) end
+      else return wrk.format("DELETE", "/${bucket}/w${round}x" .. tid .. "-" .. math.random(0, counter)) end
     end`,
   };
   return `${LUA_COMMON}\n${body}\n${lines[op]}\n`;
@@ -338,7 +355,7 @@ request = function() return wrk.format("GET", paths[math.random(1, ${keys})]) en
   if (op === "PUT" || op === "DELETE") {
     const thread = (tid: number) =>
       table(
-        numbers(SIGNED_FRESH_KEYS).map((i) => path(op, `${origin}/${bucket}/w${tid}-${i + 1}`)),
+        numbers(SIGNED_FRESH_KEYS).map((i) => path(op, `${origin}/${bucket}/w${round}x${tid}-${i + 1}`)),
       );
     return `local paths = { ${thread(1)}, ${thread(2)} }
 request = function()
@@ -427,6 +444,8 @@ interface SmallSetup {
 
 /** The small-object operations, in the order they run. */
 const SMALL_OPS = ["PUT", "GET", "HEAD", "STAT", "DELETE", "MIXED"] as const;
+/** The operations `--ops` asked for, in SMALL_OPS order. */
+const smallOps = SMALL_OPS.filter((op) => args.ops!.toUpperCase().split(",").includes(op));
 
 /** Creates the bucket and its objects of `size` bytes, then warms the endpoint up with GETs. */
 async function prepareSmall(ep: Endpoint, size: number): Promise<SmallSetup> {
@@ -892,12 +911,15 @@ try {
           return [];
         });
       }
-      for (const op of SMALL_OPS) {
-        for (const [ep, setup] of ready) {
-          await attempt(ep, `${op} ${s}`, async () => {
-            const r = await smallOp(ep, setup, op, size);
-            return r ? [r] : [];
-          });
+      for (const op of smallOps) {
+        for (round = 1; round <= REPEAT; round++) {
+          for (const [ep, setup] of ready) {
+            await attempt(ep, `${op} ${s}`, async () => {
+              const r = await smallOp(ep, setup, op, size);
+              if (r && REPEAT > 1) r.scenario += ` #${round}`;
+              return r ? [r] : [];
+            });
+          }
         }
       }
       for (const setup of ready.values()) await Deno.remove(setup.bodyFile);

@@ -1,6 +1,7 @@
 /** ListObjects V1 and V2 against a real server: S3 order, paging, delimiters, encodings, errors. */
 import {
   CreateBucketCommand,
+  DeleteObjectCommand,
   ListObjectsCommand,
   ListObjectsV2Command,
   paginateListObjectsV2,
@@ -313,6 +314,11 @@ serverTest(
     assertEquals(top.CommonPrefixes?.map((p) => p.Prefix), ["real/"]);
     const empty = await t.s3.send(new ListObjectsV2Command({ Bucket: B, Prefix: "empty/" }));
     assertEquals(empty.KeyCount, 0);
+    // Once its only object is gone, "real/" holds just the empty "hollow/": no longer a prefix,
+    // though the object that proved it was one is remembered.
+    await t.s3.send(new DeleteObjectCommand({ Bucket: B, Key: "real/object" }));
+    const gone = await t.s3.send(new ListObjectsV2Command({ Bucket: B, Delimiter: "/" }));
+    assertEquals([gone.CommonPrefixes, gone.KeyCount], [undefined, 0]);
     await assertS3Error(
       () => t.s3.send(new ListObjectsV2Command({ Bucket: "missing-bucket" })),
       "NoSuchBucket",

@@ -270,7 +270,7 @@ export class FsStorage {
       try {
         const { meta, matched } = this.#readMetaChecked(bucket, opened.segments, opened.info);
         if (
-          matched || attempt >= 8 || !(await this.#replaced(bucket, opened.segments, opened.info))
+          matched || attempt >= 8 || !this.#replaced(bucket, opened.segments, opened.info)
         ) {
           return { file: opened.file, meta };
         }
@@ -283,12 +283,10 @@ export class FsStorage {
   }
 
   /** True when the data path no longer holds the file described by `info`. */
-  async #replaced(
-    bucket: string,
-    segments: readonly string[],
-    info: Deno.FileInfo,
-  ): Promise<boolean> {
-    const now = await lstatOrNull(this.dataPath(bucket, segments));
+  #replaced(bucket: string, segments: readonly string[], info: Deno.FileInfo): boolean {
+    // Page-cache metadata: a synchronous lstat is cheaper than the thread hop (hand-placed
+    // objects, without sidecars, take this path for every key listed).
+    const now = lstatSyncOrNull(this.dataPath(bucket, segments));
     return now === null || !sameIdentity(identityOf(now), identityOf(info));
   }
 
@@ -310,7 +308,7 @@ export class FsStorage {
   ): Promise<ObjectMeta> {
     for (let attempt = 0;; attempt++) {
       const { meta, matched } = this.#readMetaChecked(bucket, segments, info);
-      if (matched || attempt >= 8 || !(await this.#replaced(bucket, segments, info))) return meta;
+      if (matched || attempt >= 8 || !this.#replaced(bucket, segments, info)) return meta;
       // Rewritten while listing: describe the version now in place (NotFound if deleted).
       info = await Deno.stat(this.dataPath(bucket, segments));
     }

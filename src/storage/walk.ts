@@ -59,10 +59,28 @@ interface CachedDir {
   items: DirItem[];
 }
 
-const DIR_CACHE_LIMIT = 512;
+/** Most directory items the cache holds in all (about 200 bytes each), however many directories. */
+const DIR_CACHE_ITEMS = 262_144;
 /** Directories modified less than this long ago are not cached: their mtime may not change again. */
 const RACY_MS = 2000;
 const dirCache = new Map<string, CachedDir>();
+let cachedItems = 0;
+
+function uncache(dir: string): void {
+  const cached = dirCache.get(dir);
+  if (cached === undefined) return;
+  dirCache.delete(dir);
+  cachedItems -= cached.items.length;
+}
+
+/** Caches a directory's items, evicting the least recently used beyond DIR_CACHE_ITEMS. */
+function cache(dir: string, entry: CachedDir): void {
+  uncache(dir);
+  if (entry.items.length > DIR_CACHE_ITEMS) return;
+  while (cachedItems + entry.items.length > DIR_CACHE_ITEMS) uncache(dirCache.keys().next().value!);
+  dirCache.set(dir, entry);
+  cachedItems += entry.items.length;
+}
 
 /**
  * A directory's items in S3 order. Large directories are read once and
@@ -76,18 +94,18 @@ async function sortedItems(dir: string, isBucketRoot: boolean): Promise<DirItem[
   try {
     mtimeMs = (await Deno.lstat(dir)).mtime?.getTime() ?? NaN;
   } catch {
-    dirCache.delete(dir);
+    uncache(dir);
     return []; // removed meanwhile
   }
   const cached = dirCache.get(dir);
-  if (cached && cached.mtimeMs === mtimeMs) return cached.items;
-  const items = readSortedItems(dir, isBucketRoot);
-  if (items.length >= 8 && Date.now() - mtimeMs > RACY_MS) {
-    if (dirCache.size >= DIR_CACHE_LIMIT) dirCache.delete(dirCache.keys().next().value!);
-    dirCache.set(dir, { mtimeMs, items });
-  } else if (cached) {
-    dirCache.delete(dir);
+  if (cached && cached.mtimeMs === mtimeMs) {
+    dirCache.delete(dir); // most recently used last: evicted last
+    dirCache.set(dir, cached);
+    return cached.items;
   }
+  const items = readSortedItems(dir, isBucketRoot);
+  if (items.length >= 8 && Date.now() - mtimeMs > RACY_MS) cache(dir, { mtimeMs, items });
+  else uncache(dir);
   return items;
 }
 
@@ -124,19 +142,56 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-/**
- * True when the directory holds at least one object anywhere below it.
- * Reads go through the directory cache, so rolling up the same prefixes on
- * the next listing costs one `lstat` per directory.
- */
-export async function containsObject(dir: string): Promise<boolean> {
-  const items = await sortedItems(dir, false);
-  if (items.some((i) => i.kind === "object")) return true;
-  if (await isFile(dir + SEP + SELF_OBJECT)) return true;
-  for (const item of items) {
-    if (item.kind === "tree" && await containsObject(dir + SEP + item.name)) return true;
+function isFileSync(path: string): boolean {
+  try {
+    return Deno.lstatSync(path).isFile;
+  } catch {
+    return false;
   }
-  return false;
+}
+
+const WITNESS_LIMIT = 8192;
+/** For a directory known to hold an object below it: the path of one such object. */
+const witnesses = new Map<string, string>();
+
+/**
+ * True when the directory holds at least one object anywhere below it. The
+ * object found is remembered as the directory's witness: while it is still
+ * a file, the answer is one `lstat` away. Searching reads directories
+ * unsorted and stops at the first object, so rolling up a prefix whose
+ * directories hold 10,000 keys each neither sorts nor caches them.
+ */
+export function containsObject(dir: string): boolean {
+  const known = witnesses.get(dir);
+  if (known !== undefined) {
+    if (isFileSync(known)) return true;
+    witnesses.delete(dir);
+  }
+  const found = findObject(dir);
+  if (found === null) return false;
+  if (witnesses.size >= WITNESS_LIMIT) witnesses.delete(witnesses.keys().next().value!);
+  witnesses.set(dir, found);
+  return true;
+}
+
+/** The path of some object below `dir` (files first, then subdirectories in turn), or null. */
+function findObject(dir: string): string | null {
+  const trees: string[] = [];
+  try {
+    for (const e of Deno.readDirSync(dir)) {
+      if (e.isFile && (e.name === SELF_OBJECT || decodeSegment(e.name) !== null)) {
+        return dir + SEP + e.name;
+      }
+      if (e.isDirectory && decodeSegment(e.name) !== null) trees.push(dir + SEP + e.name);
+    }
+  } catch {
+    return null; // removed meanwhile, or not a directory
+  }
+  for (const tree of trees) {
+    const found = findObject(tree);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 /** Walks a bucket directory, yielding items in S3 order after `opts.after`. */
@@ -167,7 +222,7 @@ export async function* walkBucket(bucketDir: string, opts: WalkOptions): AsyncGe
         if (rolled !== null) {
           // Every key below shares this common prefix: emit it once, without descending.
           if (rolled === lastPrefix || compareKeys(rolled, after) <= 0) continue;
-          if (!(await containsObject(path))) continue;
+          if (!containsObject(path)) continue;
           lastPrefix = rolled;
           yield { type: "prefix", prefix: rolled };
           continue;
