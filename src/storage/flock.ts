@@ -10,6 +10,7 @@
  * directly and only waits on another thread when that fails; elsewhere it
  * falls back to `FsFile.lock()`.
  */
+import { cString, type Libc, libc, O_RDWR_CREAT_CLOEXEC } from "./libc.ts";
 
 /** A lock file held open for the life of the server. */
 export interface LockFile {
@@ -25,50 +26,16 @@ const LOCK_EX = 2;
 const LOCK_NB = 4;
 const LOCK_UN = 8;
 
-const SYMBOLS = {
-  open: { parameters: ["buffer", "i32", "i32"], result: "i32" },
-  flock: { parameters: ["i32", "i32"], result: "i32" },
-  flockWait: { name: "flock", parameters: ["i32", "i32"], result: "i32", nonblocking: true },
-  close: { parameters: ["i32"], result: "i32" },
-} as const;
-
-type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
-
-/** open(2) flags for read-write, create and close-on-exec, per OS. */
-const OPEN_FLAGS: Partial<Record<typeof Deno.build.os, number>> = {
-  linux: 0o2 | 0o100 | 0o2000000,
-  darwin: 0x2 | 0x200 | 0x1000000,
-};
-const LIBC: Partial<Record<typeof Deno.build.os, string>> = {
-  linux: "libc.so.6",
-  darwin: "libSystem.B.dylib",
-};
-
-let libc: Libc | null | undefined;
-
-/** libc's symbols, or null where they cannot be loaded (other OS, no FFI permission). */
-function loadLibc(): Libc | null {
-  if (libc !== undefined) return libc;
-  const name = LIBC[Deno.build.os];
-  try {
-    libc = name ? Deno.dlopen(name, SYMBOLS).symbols : null;
-  } catch {
-    libc = null;
-  }
-  return libc;
-}
-
 /** Whether locks go straight to libc (false: through `FsFile.lock()`). */
 export function directLocks(): boolean {
-  return loadLibc() !== null;
+  return libc() !== null && O_RDWR_CREAT_CLOEXEC !== undefined;
 }
 
 /** Opens (creating) the lock file at `path`. */
 export async function openLockFile(path: string): Promise<LockFile> {
-  const c = loadLibc();
-  const flags = OPEN_FLAGS[Deno.build.os];
-  if (c && flags !== undefined) {
-    const fd = c.open(new TextEncoder().encode(path + "\0"), flags, 0o644);
+  const c = libc();
+  if (c && O_RDWR_CREAT_CLOEXEC !== undefined) {
+    const fd = c.open(cString(path), O_RDWR_CREAT_CLOEXEC, 0o644);
     if (fd >= 0) return new DirectLockFile(c, fd);
     // Fall through: Deno.open reports why the file cannot be opened.
   }

@@ -15,6 +15,7 @@ import {
   validateBucketName,
 } from "./keys.ts";
 import { SharedLocks } from "./locks.ts";
+import { surelyMissing } from "./libc.ts";
 import { MultipartStore } from "./multipart.ts";
 import {
   DEFAULT_CONTENT_TYPE,
@@ -201,7 +202,8 @@ export class FsStorage {
   async requireBucket(bucket: string): Promise<void> {
     if (!isValidBucketName(bucket)) throw new S3Error("NoSuchBucket");
     try {
-      const info = await Deno.stat(this.bucketDir(bucket));
+      // Page-cache metadata on every request: cheaper synchronously than through the thread pool.
+      const info = Deno.statSync(this.bucketDir(bucket));
       if (info.isDirectory) return;
     } catch (e) {
       if (!isNotFound(e)) throw e;
@@ -447,7 +449,7 @@ export class FsStorage {
     const { bucket } = loc;
     let segments = loc.segments;
     // The commit's lstat and renames are synchronous: see TempArea.write() on directory locks.
-    let current: Deno.FileInfo | null = lstatSyncOrNull(this.dataPath(bucket, segments));
+    let current: Deno.FileInfo | null = lstatSyncOrNull(this.dataPath(bucket, segments), true);
     if (current?.isDirectory) {
       segments = [...segments, SELF_OBJECT];
       current = lstatSyncOrNull(this.dataPath(bucket, segments));
@@ -715,7 +717,12 @@ async function lstatOrNull(path: string): Promise<Deno.FileInfo | null> {
   }
 }
 
-function lstatSyncOrNull(path: string): Deno.FileInfo | null {
+/**
+ * lstat, or null when nothing is there. With `likelyMissing` (a PUT's new
+ * key), absence is asked of libc first: a thrown NotFound costs about 20 µs.
+ */
+function lstatSyncOrNull(path: string, likelyMissing = false): Deno.FileInfo | null {
+  if (likelyMissing && surelyMissing(path)) return null;
   try {
     return Deno.lstatSync(path);
   } catch (e) {
