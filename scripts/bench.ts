@@ -355,7 +355,9 @@ request = function() return wrk.format("GET", paths[math.random(1, ${keys})]) en
   if (op === "PUT" || op === "DELETE") {
     const thread = (tid: number) =>
       table(
-        numbers(SIGNED_FRESH_KEYS).map((i) => path(op, `${origin}/${bucket}/w${round}x${tid}-${i + 1}`)),
+        numbers(SIGNED_FRESH_KEYS).map((i) =>
+          path(op, `${origin}/${bucket}/w${round}x${tid}-${i + 1}`)
+        ),
       );
     return `local paths = { ${thread(1)}, ${thread(2)} }
 request = function()

@@ -601,3 +601,75 @@ serverTest("-fsync=true writes and reads normally", async (t) => {
   const got = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "dir/f" }));
   assertEquals(decode(await bytesOf(got.Body)), "synced");
 }, { fsync: true });
+
+serverTest(
+  "small objects with nothing but bytes have no sidecar; their ETag is the MD5 of the file",
+  async (t) => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+    const sidecar = (key: string) => `${t.dataDir}/.geckos3/meta/${B}/${key}`;
+    const exists = (path: string) => Deno.lstat(path).then(() => true, () => false);
+    const body = pseudoRandomBytes(4096, 9);
+    const md5 = `"${await md5Hex(body)}"`;
+
+    // Written plain: one file, read back from it (whole, ranged, HEAD, listed, conditional).
+    assertEquals((await raw(`${t.url}/${B}/plain`, { method: "PUT", body })).status, 200);
+    assertEquals(await exists(sidecar("plain")), false);
+    const got = await fetch(`${t.url}/${B}/plain`);
+    assertEquals([got.headers.get("etag"), got.headers.get("content-type")], [
+      md5,
+      "binary/octet-stream",
+    ]);
+    assertEquals(await md5Hex(new Uint8Array(await got.arrayBuffer())), md5.slice(1, -1));
+    const part = await fetch(`${t.url}/${B}/plain`, { headers: { range: "bytes=100-199" } });
+    assertEquals(part.status, 206);
+    assertEquals(new Uint8Array(await part.arrayBuffer()), body.subarray(100, 200));
+    const head = await fetch(`${t.url}/${B}/plain`, { method: "HEAD" });
+    assertEquals([head.headers.get("etag"), head.headers.get("content-length")], [md5, "4096"]);
+    const listing = await (await fetch(`${t.url}/${B}?list-type=2&prefix=plain`)).text();
+    assert(listing.includes(`<ETag>${md5.replaceAll('"', "&quot;")}</ETag>`), listing);
+    const unchanged = await fetch(`${t.url}/${B}/plain`, { headers: { "if-none-match": md5 } });
+    assertEquals(unchanged.status, 304);
+    await unchanged.body?.cancel();
+
+    // Anything more than bytes keeps a sidecar; a plain overwrite drops it and what it said.
+    await t.s3.send(
+      new PutObjectCommand({ Bucket: B, Key: "plain", Body: body, Metadata: { a: "1" } }),
+    );
+    assertEquals(await exists(sidecar("plain")), true);
+    const meta = await t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "plain" }));
+    assertEquals([meta.Metadata?.a, meta.ETag], ["1", md5]);
+    await raw(`${t.url}/${B}/plain`, { method: "PUT", body });
+    assertEquals(await exists(sidecar("plain")), false);
+    const bare = await t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "plain" }));
+    assertEquals([bare.Metadata, bare.ETag], [{}, md5]);
+    for (
+      const [key, init] of [
+        ["typed", { headers: { "content-type": "text/plain" } }],
+        ["larger", { body: pseudoRandomBytes(16 * 1024 + 1, 3) }],
+      ] as const
+    ) {
+      await raw(`${t.url}/${B}/${key}`, { method: "PUT", body, ...init });
+      assertEquals(await exists(sidecar(key)), true, key);
+    }
+
+    // Tags on a plain object: a sidecar appears, with the same ETag.
+    const tagged = await raw(`${t.url}/${B}/plain?tagging`, {
+      method: "PUT",
+      body: "<Tagging><TagSet><Tag><Key>k</Key><Value>v</Value></Tag></TagSet></Tagging>",
+    });
+    assertEquals(tagged.status, 200, tagged.text);
+    assertEquals(await exists(sidecar("plain")), true);
+    const after = await fetch(`${t.url}/${B}/plain`, { method: "HEAD" });
+    assertEquals([after.headers.get("etag"), after.headers.get("x-amz-tagging-count")], [md5, "1"]);
+
+    // Files placed by hand: small ones get the MD5 of their bytes, large ones a pseudo-ETag.
+    await Deno.writeTextFile(`${t.dataDir}/${B}/by-hand.txt`, "hello");
+    const hand = await fetch(`${t.url}/${B}/by-hand.txt`, { method: "HEAD" });
+    assertEquals(hand.headers.get("etag"), `"${await md5Hex(text("hello"))}"`);
+    const big = pseudoRandomBytes(20_000, 5);
+    await Deno.writeFile(`${t.dataDir}/${B}/by-hand.bin`, big);
+    const bigHead = await fetch(`${t.url}/${B}/by-hand.bin`, { method: "HEAD" });
+    assert(bigHead.headers.get("etag") !== `"${await md5Hex(big)}"`);
+    assertEquals(bigHead.headers.get("content-length"), "20000");
+  },
+);

@@ -58,7 +58,7 @@ export function rulesFromXml(doc: Record<string, unknown>): CorsRule[] {
 
 /** PUT /{bucket}?cors */
 export async function putBucketCors(ctx: RequestContext): Promise<Response> {
-  await ctx.storage.requireBucket(ctx.bucket);
+  ctx.storage.requireBucket(ctx.bucket);
   const rules = rulesFromXml(
     parseXml(await readXmlBody(requestBody(ctx).stream), "CORSConfiguration"),
   );
@@ -68,7 +68,7 @@ export async function putBucketCors(ctx: RequestContext): Promise<Response> {
 
 /** GET /{bucket}?cors */
 export async function getBucketCors(ctx: RequestContext): Promise<Response> {
-  await ctx.storage.requireBucket(ctx.bucket);
+  ctx.storage.requireBucket(ctx.bucket);
   const text = await ctx.storage.readBucketConfig(ctx.bucket, CORS_CONFIG);
   if (text === null) throw new S3Error("NoSuchCORSConfiguration");
   const rules = JSON.parse(text) as CorsRule[];
@@ -86,7 +86,7 @@ export async function getBucketCors(ctx: RequestContext): Promise<Response> {
 
 /** DELETE /{bucket}?cors */
 export async function deleteBucketCors(ctx: RequestContext): Promise<Response> {
-  await ctx.storage.requireBucket(ctx.bucket);
+  ctx.storage.requireBucket(ctx.bucket);
   await ctx.storage.writeBucketConfig(ctx.bucket, CORS_CONFIG, null);
   return emptyResponse(204);
 }

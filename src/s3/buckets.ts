@@ -32,13 +32,13 @@ export async function deleteBucket(ctx: RequestContext): Promise<Response> {
 }
 
 /** HEAD /{bucket} */
-export async function headBucket(ctx: RequestContext): Promise<Response> {
-  await ctx.storage.requireBucket(ctx.bucket);
-  return emptyResponse(200, { "x-amz-bucket-region": REGION });
+export function headBucket(ctx: RequestContext): Promise<Response> {
+  ctx.storage.requireBucket(ctx.bucket);
+  return Promise.resolve(emptyResponse(200, { "x-amz-bucket-region": REGION }));
 }
 
 /** GET /{bucket}?location — an empty constraint means us-east-1, as S3 answers. */
-export async function getBucketLocation(ctx: RequestContext): Promise<Response> {
-  await ctx.storage.requireBucket(ctx.bucket);
-  return xmlResponse(renderXml("LocationConstraint", {}));
+export function getBucketLocation(ctx: RequestContext): Promise<Response> {
+  ctx.storage.requireBucket(ctx.bucket);
+  return Promise.resolve(xmlResponse(renderXml("LocationConstraint", {})));
 }

@@ -46,7 +46,7 @@ export async function listPage(
   bucket: string,
   opts: { prefix: string; delimiter: string; after: string; maxKeys: number },
 ): Promise<Page> {
-  await storage.requireBucket(bucket);
+  storage.requireBucket(bucket);
   const page: Page = { objects: [], prefixes: [], truncated: false, last: null };
   if (opts.maxKeys === 0) return page;
   const found: { key: string; segments: string[]; path: string }[] = [];

@@ -336,7 +336,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<Resp
 
 /** DELETE /{bucket}/{key}?uploadId */
 export async function abortMultipartUpload(ctx: RequestContext): Promise<Response> {
-  await ctx.storage.requireBucket(ctx.bucket);
+  ctx.storage.requireBucket(ctx.bucket);
   await ctx.storage.multipart.abort(ctx.bucket, ctx.key, uploadIdOf(ctx));
   return emptyResponse(204);
 }
@@ -382,7 +382,7 @@ export async function listParts(ctx: RequestContext): Promise<Response> {
 
 /** GET /{bucket}?uploads */
 export async function listMultipartUploads(ctx: RequestContext): Promise<Response> {
-  await ctx.storage.requireBucket(ctx.bucket);
+  ctx.storage.requireBucket(ctx.bucket);
   const q = ctx.query;
   const prefix = q.get("prefix") ?? "";
   const delimiter = q.get("delimiter") ?? "";

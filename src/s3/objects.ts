@@ -58,7 +58,7 @@ export function headObject(ctx: RequestContext): Promise<Response> {
 }
 
 async function readObject(ctx: RequestContext, withBody: boolean): Promise<Response> {
-  const { file, meta } = await ctx.storage.openObject(ctx.bucket, ctx.key);
+  const { file, meta, bytes } = await ctx.storage.openObject(ctx.bucket, ctx.key);
   let handedOver = false;
   try {
     checkReadConditions(ctx.headers, meta);
@@ -79,6 +79,8 @@ async function readObject(ctx: RequestContext, withBody: boolean): Promise<Respo
     }
     headers.set("content-length", String(length));
     if (!withBody || length === 0) return new Response(null, { status, headers });
+    // A small object whose bytes were read for its ETag is sent from memory.
+    if (bytes) return new Response(bytes.subarray(start, start + length), { status, headers });
     handedOver = true;
     // A whole object is the file's own stream, which Deno sends from native code without a
     // JavaScript buffer per chunk (no garbage, flat memory); ranges read in budgeted chunks.
@@ -197,7 +199,7 @@ export async function deleteObjects(ctx: RequestContext): Promise<Response> {
   const objects = asArray(doc.Object as Record<string, unknown> | Record<string, unknown>[]);
   if (objects.length === 0 || objects.length > MAX_DELETE_KEYS) throw new S3Error("MalformedXML");
   const quiet = String(doc.Quiet ?? "false").trim().toLowerCase() === "true";
-  await ctx.storage.requireBucket(ctx.bucket);
+  ctx.storage.requireBucket(ctx.bucket);
   const deleted: { Key: string }[] = [];
   const errors: { Key: string; Code: string; Message: string }[] = [];
   for (const o of objects) {

@@ -4,6 +4,7 @@
  * `<data-dir>/.geckos3/meta`, temp files under `<data-dir>/.geckos3/tmp`.
  * See DESIGN.md ("Storage format") for the invariants kept here.
  */
+import { createHash } from "node:crypto";
 import { closeMd5Offload } from "../checksum/md5_offload.ts";
 import { resolve, SEP } from "./paths.ts";
 import { S3Error } from "../s3/errors.ts";
@@ -18,11 +19,12 @@ import { SharedLocks } from "./locks.ts";
 import { surelyMissing } from "./libc.ts";
 import { MultipartStore } from "./multipart.ts";
 import {
-  DEFAULT_CONTENT_TYPE,
   findEntry,
+  isPlain,
   metaFromEntry,
   nextSidecar,
   parseSidecar,
+  PLAIN_MAX_BYTES,
   pseudoEtag,
   type Sidecar,
   type SidecarEntry,
@@ -64,6 +66,8 @@ export interface OpenObject {
   file: Deno.FsFile;
   /** Metadata of the version that `file` holds. */
   meta: ObjectMeta;
+  /** The whole content, when it was read to compute the ETag (small objects without sidecar). */
+  bytes?: Uint8Array<ArrayBuffer>;
 }
 
 /** Called under the key's lock with the current object (or null) before a write commits; throws to refuse. */
@@ -199,7 +203,7 @@ export class FsStorage {
   }
 
   /** Throws NoSuchBucket (or InvalidBucketName) unless the bucket exists. */
-  async requireBucket(bucket: string): Promise<void> {
+  requireBucket(bucket: string): void {
     if (!isValidBucketName(bucket)) throw new S3Error("NoSuchBucket");
     try {
       // Page-cache metadata on every request: cheaper synchronously than through the thread pool.
@@ -225,7 +229,7 @@ export class FsStorage {
 
   /** Deletes an empty bucket: NoSuchBucket, or BucketNotEmpty when it holds any file. */
   async deleteBucket(bucket: string): Promise<void> {
-    await this.requireBucket(bucket);
+    this.requireBucket(bucket);
     const dir = this.bucketDir(bucket);
     if (await containsFile(dir)) throw new S3Error("BucketNotEmpty");
     await Deno.remove(dir, { recursive: true });
@@ -266,15 +270,20 @@ export class FsStorage {
     for (let attempt = 0;; attempt++) {
       const opened = await this.#openData(bucket, segments);
       if (!opened) {
-        await this.requireBucket(bucket);
+        this.requireBucket(bucket);
         throw new S3Error("NoSuchKey");
       }
       try {
-        const { meta, matched } = this.#readMetaChecked(bucket, opened.segments, opened.info);
+        const { meta, matched, bytes } = this.#readMetaChecked(
+          bucket,
+          opened.segments,
+          opened.info,
+          opened.file,
+        );
         if (
           matched || attempt >= 8 || !this.#replaced(bucket, opened.segments, opened.info)
         ) {
-          return { file: opened.file, meta };
+          return { file: opened.file, meta, bytes };
         }
       } catch (e) {
         opened.file.close();
@@ -341,9 +350,11 @@ export class FsStorage {
   }
 
   #readSidecar(bucket: string, segments: readonly string[]): Sidecar | null {
+    const path = this.metaPath(bucket, segments);
+    if (surelyMissing(path)) return null; // plain objects have none: no NotFound to catch
     try {
       // A sidecar is a few hundred bytes: read it in one call, without a thread-pool hop.
-      return parseSidecar(Deno.readTextFileSync(this.metaPath(bucket, segments)));
+      return parseSidecar(Deno.readTextFileSync(path));
     } catch (e) {
       if (isNotFound(e) || e instanceof Deno.errors.IsADirectory) return null;
       throw e;
@@ -354,12 +365,17 @@ export class FsStorage {
     return this.#readMetaChecked(bucket, segments, info).meta;
   }
 
-  /** Metadata of a data file, and whether its sidecar had an entry for exactly this file. */
+  /**
+   * Metadata of a data file, and whether it describes exactly this file: its
+   * sidecar had an entry for it, or (small files without one) its bytes were
+   * read, from `file` when given, and hashed for the ETag.
+   */
   #readMetaChecked(
     bucket: string,
     segments: readonly string[],
     info: Deno.FileInfo,
-  ): { meta: ObjectMeta; matched: boolean } {
+    file?: Deno.FsFile,
+  ): { meta: ObjectMeta; matched: boolean; bytes?: Uint8Array<ArrayBuffer> } {
     const id = identityOf(info);
     if (!this.#opts.metadata) {
       return {
@@ -368,10 +384,16 @@ export class FsStorage {
       };
     }
     const entry = findEntry(this.#readSidecar(bucket, segments), id);
-    return {
-      meta: metaFromEntry(entry, info, id, DEFAULT_CONTENT_TYPE),
-      matched: entry !== undefined,
-    };
+    if (entry !== undefined) return { meta: metaFromEntry(entry, info, id), matched: true };
+    const meta = metaFromEntry(undefined, info, id);
+    // No entry: the file was written without a sidecar or placed by hand, unless it has been
+    // replaced since it was opened and the sidecar read describes its successors.
+    if (this.#replaced(bucket, segments, info)) return { meta, matched: false };
+    if (info.size > PLAIN_MAX_BYTES) return { meta, matched: true };
+    const bytes = readPlain(file ?? this.dataPath(bucket, segments), info);
+    if (bytes === null) return { meta, matched: false };
+    const md5 = createHash("md5").update(bytes).digest("hex");
+    return { meta: metaFromEntry(undefined, info, id, undefined, md5), matched: true, bytes };
   }
 
   /**
@@ -386,7 +408,7 @@ export class FsStorage {
     opts: PutOptions,
   ): Promise<ObjectMeta> {
     const loc = this.#locate(bucket, key);
-    await this.requireBucket(bucket);
+    this.requireBucket(bucket);
     const tmp = await this.temp.write(body, this.#opts.metadata || opts.needMd5 === true);
     try {
       let attributes = opts.attributes;
@@ -414,17 +436,20 @@ export class FsStorage {
     loc: Located = this.#locate(bucket, key),
   ): Promise<ObjectMeta> {
     const etag = attributes.etag ?? `"${hex(tmp.md5)}"`;
+    // Nothing but bytes, and few of them: no sidecar (see PLAIN_MAX_BYTES).
+    const sidecar = this.#opts.metadata &&
+      !(tmp.size <= PLAIN_MAX_BYTES && tmp.md5.length > 0 && isPlain(attributes));
     for (let attempt = 0;; attempt++) {
       try {
         // Parent directories first, outside the key's lock: turning an ancestor object into a
         // directory takes that ancestor's lock, and locks are never nested.
         await this.#ensureParent(bucket, loc.segments, this.root + SEP + bucket);
-        if (this.#opts.metadata) {
+        if (sidecar) {
           await this.#ensureParent(bucket, loc.segments, this.metaRoot + SEP + bucket, true);
         }
         return await this.#locks.with(
           loc.lockName,
-          () => this.#commitOnce(loc, tmp, { ...attributes, etag }, precondition),
+          () => this.#commitOnce(loc, tmp, { ...attributes, etag }, sidecar, precondition),
         );
       } catch (e) {
         // A delete (here or in another process) pruned a directory, a writer turned the target
@@ -444,6 +469,7 @@ export class FsStorage {
     loc: Located,
     tmp: TempFile,
     attributes: ObjectAttributes & { etag: string },
+    withSidecar: boolean,
     precondition?: Precondition,
   ): Promise<ObjectMeta> {
     const { bucket } = loc;
@@ -460,7 +486,7 @@ export class FsStorage {
     }
     const dataPath = this.dataPath(bucket, segments);
     await this.#ensureParent(bucket, segments, this.root + SEP + bucket, false, loc.lockName);
-    if (this.#opts.metadata) {
+    if (withSidecar) {
       const entry: SidecarEntry = { ...attributes, id: tmp.identity };
       // With no current bytes there is no entry to keep: skip reading a sidecar.
       const sidecar = nextSidecar(
@@ -487,9 +513,15 @@ export class FsStorage {
     } finally {
       if (aside) this.#removeLater(aside);
     }
+    if (!withSidecar && this.#opts.metadata && current) {
+      // The replaced version's sidecar describes nothing now (readers would hash the bytes
+      // anyway): removed, so they need not read it first.
+      const stale = this.metaPath(bucket, segments);
+      if (!surelyMissing(stale)) await removeQuietly(stale);
+    }
     if (this.#opts.fsync) {
       await this.temp.syncDir(parentOf(dataPath));
-      if (this.#opts.metadata) await this.temp.syncDir(parentOf(this.metaPath(bucket, segments)));
+      if (withSidecar) await this.temp.syncDir(parentOf(this.metaPath(bucket, segments)));
     }
     const etag = this.#opts.metadata ? attributes.etag : pseudoEtag(tmp.identity);
     return { ...attributes, etag, size: tmp.size, lastModified: new Date(tmp.identity.mtimeMs) };
@@ -515,7 +547,7 @@ export class FsStorage {
     return await this.#locks.with(loc.lockName, async () => {
       const opened = await this.#openData(bucket, loc.segments);
       if (!opened) {
-        await this.requireBucket(bucket);
+        this.requireBucket(bucket);
         throw new S3Error("NoSuchKey");
       }
       try {
@@ -543,7 +575,7 @@ export class FsStorage {
   /** Deletes an object (no error when absent) and prunes directories it leaves empty. */
   async deleteObject(bucket: string, key: string): Promise<void> {
     const loc = this.#locate(bucket, key);
-    await this.requireBucket(bucket);
+    this.requireBucket(bucket);
     await this.#locks.with(loc.lockName, async () => {
       let segments = loc.segments;
       const info = await lstatOrNull(this.dataPath(bucket, segments));
@@ -714,6 +746,41 @@ async function lstatOrNull(path: string): Promise<Deno.FileInfo | null> {
   } catch (e) {
     if (isNotFound(e)) return null;
     throw e;
+  }
+}
+
+/**
+ * The whole content of a small data file: from the open `source`, or by
+ * opening the path, when the file there is still the one `info` describes.
+ * Null when it is not (replaced meanwhile) or ends before its size.
+ */
+function readPlain(
+  source: Deno.FsFile | string,
+  info: Deno.FileInfo,
+): Uint8Array<ArrayBuffer> | null {
+  const bytes = new Uint8Array(info.size);
+  if (info.size === 0 && typeof source !== "string") return bytes;
+  let file: Deno.FsFile;
+  try {
+    file = typeof source === "string" ? Deno.openSync(source) : source;
+  } catch {
+    return null; // removed meanwhile
+  }
+  try {
+    if (
+      typeof source === "string" && !sameIdentity(identityOf(file.statSync()), identityOf(info))
+    ) {
+      return null;
+    }
+    for (let filled = 0; filled < bytes.length;) {
+      const n = file.readSync(bytes.subarray(filled));
+      if (n === null || n === 0) return null;
+      filled += n;
+    }
+    return bytes;
+  } finally {
+    if (typeof source === "string") file.close();
+    else file.seekSync(0, Deno.SeekMode.Start); // the caller may still read the file itself
   }
 }
 

@@ -115,7 +115,7 @@ export class MultipartStore {
     attributes: ObjectAttributes,
     checksum?: { algorithm: string; type: string },
   ): Promise<string> {
-    await this.storage.requireBucket(bucket);
+    this.storage.requireBucket(bucket);
     const uploadId = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url");
     const dir = this.#dir(bucket, uploadId);
     await Deno.mkdir(dir, { recursive: true });

@@ -4,7 +4,8 @@
  * data file by its identity (size, mtime, inode). A writer renames the new
  * sidecar into place before the data file, keeping the entry of the data
  * file still in place, so a reader always finds the entry of the bytes it
- * opened, even if the writer crashed between the two renames.
+ * opened, even if the writer crashed between the two renames. Small objects
+ * with nothing but their bytes have no sidecar at all (PLAIN_MAX_BYTES).
  */
 import { createHash } from "node:crypto";
 import type { FileIdentity, ObjectAttributes, ObjectMeta } from "./types.ts";
@@ -28,6 +29,26 @@ export interface Sidecar {
 
 /** Content type served when none is known. */
 export const DEFAULT_CONTENT_TYPE = "binary/octet-stream";
+
+/**
+ * Largest object written without a sidecar when it has nothing but its
+ * bytes (see isPlain): its ETag, the MD5 of those bytes, is computed again
+ * whenever it is read, which at this size costs less than a second file per
+ * write (and gives files placed by hand real ETags too).
+ */
+export const PLAIN_MAX_BYTES = 16 * 1024;
+
+/** True when the attributes are all defaults: a sidecar would add nothing to the bytes. */
+export function isPlain(a: ObjectAttributes): boolean {
+  return a.contentType === DEFAULT_CONTENT_TYPE && a.etag === undefined &&
+    isEmpty(a.headers) && isEmpty(a.userMeta) && isEmpty(a.checksums) && isEmpty(a.tags) &&
+    a.checksumType === undefined && a.parts === undefined && a.partInfo === undefined;
+}
+
+function isEmpty(record: Record<string, string> | undefined): boolean {
+  for (const _ in record) return false;
+  return true;
+}
 
 /** Parses sidecar text; returns null for anything unreadable. */
 export function parseSidecar(text: string): Sidecar | null {
@@ -63,17 +84,22 @@ export function pseudoEtag(id: FileIdentity): string {
   return `"${createHash("md5").update(`${id.size}:${id.mtimeMs}`).digest("hex")}"`;
 }
 
-/** The metadata of a file from its sidecar entry, or defaults when it has none. */
+/**
+ * The metadata of a file from its sidecar entry, or defaults when it has
+ * none: then the ETag is `md5` (hex) when the bytes were hashed, else a
+ * pseudo-ETag.
+ */
 export function metaFromEntry(
   entry: SidecarEntry | undefined,
   info: Deno.FileInfo,
   id: FileIdentity,
   defaultContentType = DEFAULT_CONTENT_TYPE,
+  md5?: string,
 ): ObjectMeta {
   const lastModified = info.mtime ?? new Date(0);
   if (!entry) {
     return {
-      etag: pseudoEtag(id),
+      etag: md5 === undefined ? pseudoEtag(id) : `"${md5}"`,
       size: info.size,
       lastModified,
       contentType: defaultContentType,
