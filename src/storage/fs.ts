@@ -387,9 +387,11 @@ export class FsStorage {
     if (entry !== undefined) return { meta: metaFromEntry(entry, info, id), matched: true };
     const meta = metaFromEntry(undefined, info, id);
     // No entry: the file was written without a sidecar or placed by hand, unless it has been
-    // replaced since it was opened and the sidecar read describes its successors.
-    if (this.#replaced(bucket, segments, info)) return { meta, matched: false };
-    if (info.size > PLAIN_MAX_BYTES) return { meta, matched: true };
+    // replaced since it was opened and the sidecar read describes its successors. (Read by path,
+    // readPlain itself checks that the file there is still this one.)
+    const small = info.size <= PLAIN_MAX_BYTES;
+    if ((file || !small) && this.#replaced(bucket, segments, info)) return { meta, matched: false };
+    if (!small) return { meta, matched: true };
     const bytes = readPlain(file ?? this.dataPath(bucket, segments), info);
     if (bytes === null) return { meta, matched: false };
     const md5 = createHash("md5").update(bytes).digest("hex");
