@@ -34,7 +34,7 @@ export function directLocks(): boolean {
 /** Opens (creating) the lock file at `path`. */
 export async function openLockFile(path: string): Promise<LockFile> {
   const c = libc();
-  if (c && O_RDWR_CREAT_CLOEXEC !== undefined) {
+  if (c && O_RDWR_CREAT_CLOEXEC !== undefined && !path.includes("\0")) {
     const fd = c.open(cString(path), O_RDWR_CREAT_CLOEXEC, 0o644);
     if (fd >= 0) return new DirectLockFile(c, fd);
     // Fall through: Deno.open reports why the file cannot be opened.

@@ -56,5 +56,6 @@ export function cString(path: string): Uint8Array {
  */
 export function surelyMissing(path: string): boolean {
   const c = libc();
-  return c !== null && c.access(cString(path), 0) !== 0;
+  // A NUL would cut the C string short and ask about another path: Deno's own call rejects it.
+  return c !== null && !path.includes("\0") && c.access(cString(path), 0) !== 0;
 }

@@ -13,6 +13,7 @@ Deno.test("surelyMissing: true only where nothing is, through libc on Linux", as
     assert.equal(surelyMissing(`${dir}/é ü/%2F`), Deno.build.os === "linux");
     await Deno.writeTextFile(`${dir}/é ü`, "x");
     assert.equal(surelyMissing(`${dir}/é ü`), false, "UTF-8 names reach libc intact");
+    assert.equal(surelyMissing(`${dir}/file\0/absent`), false, "a NUL is never cut short");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
