@@ -662,6 +662,13 @@ serverTest(
     const after = await fetch(`${t.url}/${B}/plain`, { method: "HEAD" });
     assertEquals([after.headers.get("etag"), after.headers.get("x-amz-tagging-count")], [md5, "1"]);
 
+    // Deleting plain objects, nested ones too, leaves no directories behind.
+    await raw(`${t.url}/${B}/deep/er/plain`, { method: "PUT", body });
+    assertEquals(await exists(`${t.dataDir}/.geckos3/meta/${B}/deep`), false);
+    assertEquals((await raw(`${t.url}/${B}/deep/er/plain`, { method: "DELETE" })).status, 204);
+    assertEquals(await exists(`${t.dataDir}/${B}/deep`), false);
+    assertEquals((await fetch(`${t.url}/${B}/deep/er/plain`, { method: "HEAD" })).status, 404);
+
     // Files placed by hand: small ones get the MD5 of their bytes, large ones a pseudo-ETag.
     await Deno.writeTextFile(`${t.dataDir}/${B}/by-hand.txt`, "hello");
     const hand = await fetch(`${t.url}/${B}/by-hand.txt`, { method: "HEAD" });

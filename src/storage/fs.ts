@@ -580,7 +580,7 @@ export class FsStorage {
     this.requireBucket(bucket);
     await this.#locks.with(loc.lockName, async () => {
       let segments = loc.segments;
-      const info = await lstatOrNull(this.dataPath(bucket, segments));
+      const info = lstatSyncOrNull(this.dataPath(bucket, segments));
       if (!info) return;
       if (info.isDirectory) segments = [...segments, SELF_OBJECT];
       try {
@@ -589,10 +589,14 @@ export class FsStorage {
         if (isNotFound(e)) return;
         throw e;
       }
-      await removeQuietly(this.metaPath(bucket, segments));
+      // Plain objects have no sidecar, and often no directory in the metadata tree either.
+      const metaPath = this.metaPath(bucket, segments);
+      if (!surelyMissing(metaPath)) await removeQuietly(metaPath);
       if (this.#opts.fsync) await this.temp.syncDir(parentOf(this.dataPath(bucket, segments)));
       await this.#prune(this.root + SEP + bucket, segments);
-      await this.#prune(this.metaRoot + SEP + bucket, segments);
+      if (!surelyMissing(parentOf(metaPath))) {
+        await this.#prune(this.metaRoot + SEP + bucket, segments);
+      }
     });
   }
 
