@@ -258,8 +258,11 @@ const BENCH_SIGNER: Signer = {
 const signers = new Map<string, Signer>();
 /** What the run could not measure, printed under the table. */
 const notes: string[] = [];
-/** Fresh keys per wrk thread that PUT and DELETE get presigned URLs for under --auth. */
-const SIGNED_FRESH_KEYS = 25_000;
+/**
+ * Fresh keys per wrk thread that PUT and DELETE get presigned URLs for under --auth, scaled to
+ * the duration (short runs would otherwise spend longer signing than measuring).
+ */
+const SIGNED_FRESH_KEYS = Math.min(25_000, Math.ceil(Number(args.duration) * 4_000));
 /** Which `--repeat` round runs: PUT and DELETE of round r write and remove keys `w<r>x<thread>-<n>`. */
 let round = 1;
 

@@ -32,8 +32,11 @@ function pickOp(): string {
   return mix[0].op;
 }
 
-/** Fresh keys (`lg-<n>`) that PUT and DELETE get presigned paths for: `counter` wraps at this. */
-const SIGNED_FRESH = 30_000;
+/**
+ * Fresh keys (`lg-<n>`) that PUT and DELETE get presigned paths for: `counter` wraps at this.
+ * Scaled to the run's length, so short runs do not spend longer signing than measuring.
+ */
+const SIGNED_FRESH = Math.min(30_000, Math.ceil(seconds * 5_000));
 
 /** Presigned paths by "<method> <path>", when the target requires auth. */
 const signed = new Map<string, string>();
