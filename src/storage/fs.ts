@@ -349,6 +349,12 @@ export class FsStorage {
     return null;
   }
 
+  /** Removes an object's sidecar, if it has one (plain objects do not: no failed remove). */
+  async #removeSidecar(bucket: string, segments: readonly string[]): Promise<void> {
+    const path = this.metaPath(bucket, segments);
+    if (!surelyMissing(path)) await removeQuietly(path);
+  }
+
   #readSidecar(bucket: string, segments: readonly string[]): Sidecar | null {
     const path = this.metaPath(bucket, segments);
     if (surelyMissing(path)) return null; // plain objects have none: no NotFound to catch
@@ -385,15 +391,17 @@ export class FsStorage {
     }
     const entry = findEntry(this.#readSidecar(bucket, segments), id);
     if (entry !== undefined) return { meta: metaFromEntry(entry, info, id), matched: true };
-    const meta = metaFromEntry(undefined, info, id);
     // No entry: the file was written without a sidecar or placed by hand, unless it has been
     // replaced since it was opened and the sidecar read describes its successors. (Read by path,
     // readPlain itself checks that the file there is still this one.)
     const small = info.size <= PLAIN_MAX_BYTES;
-    if ((file || !small) && this.#replaced(bucket, segments, info)) return { meta, matched: false };
-    if (!small) return { meta, matched: true };
-    const bytes = readPlain(file ?? this.dataPath(bucket, segments), info);
-    if (bytes === null) return { meta, matched: false };
+    const replaced = (file || !small) && this.#replaced(bucket, segments, info);
+    const bytes = small && !replaced
+      ? readPlain(file ?? this.dataPath(bucket, segments), info)
+      : null;
+    if (bytes === null) {
+      return { meta: metaFromEntry(undefined, info, id), matched: !small && !replaced };
+    }
     const md5 = createHash("md5").update(bytes).digest("hex");
     return { meta: metaFromEntry(undefined, info, id, undefined, md5), matched: true, bytes };
   }
@@ -518,8 +526,7 @@ export class FsStorage {
     if (!withSidecar && this.#opts.metadata && current) {
       // The replaced version's sidecar describes nothing now (readers would hash the bytes
       // anyway): removed, so they need not read it first.
-      const stale = this.metaPath(bucket, segments);
-      if (!surelyMissing(stale)) await removeQuietly(stale);
+      await this.#removeSidecar(bucket, segments);
     }
     if (this.#opts.fsync) {
       await this.temp.syncDir(parentOf(dataPath));
@@ -589,12 +596,11 @@ export class FsStorage {
         if (isNotFound(e)) return;
         throw e;
       }
-      // Plain objects have no sidecar, and often no directory in the metadata tree either.
-      const metaPath = this.metaPath(bucket, segments);
-      if (!surelyMissing(metaPath)) await removeQuietly(metaPath);
+      await this.#removeSidecar(bucket, segments);
       if (this.#opts.fsync) await this.temp.syncDir(parentOf(this.dataPath(bucket, segments)));
       await this.#prune(this.root + SEP + bucket, segments);
-      if (!surelyMissing(parentOf(metaPath))) {
+      // Plain objects often have no directory in the metadata tree either.
+      if (!surelyMissing(parentOf(this.metaPath(bucket, segments)))) {
         await this.#prune(this.metaRoot + SEP + bucket, segments);
       }
     });
@@ -756,38 +762,43 @@ async function lstatOrNull(path: string): Promise<Deno.FileInfo | null> {
 }
 
 /**
- * The whole content of a small data file: from the open `source`, or by
- * opening the path, when the file there is still the one `info` describes.
- * Null when it is not (replaced meanwhile) or ends before its size.
+ * The whole content of a small data file: from the open `source` (left at
+ * its start for the caller), or by opening the path, when the file there is
+ * still the one `info` describes. Null when it is not (replaced meanwhile)
+ * or ends before its size.
  */
 function readPlain(
   source: Deno.FsFile | string,
   info: Deno.FileInfo,
 ): Uint8Array<ArrayBuffer> | null {
-  const bytes = new Uint8Array(info.size);
-  if (info.size === 0 && typeof source !== "string") return bytes;
+  if (typeof source !== "string") {
+    const bytes = readExactly(source, info.size);
+    source.seekSync(0, Deno.SeekMode.Start);
+    return bytes;
+  }
   let file: Deno.FsFile;
   try {
-    file = typeof source === "string" ? Deno.openSync(source) : source;
+    file = Deno.openSync(source);
   } catch {
     return null; // removed meanwhile
   }
   try {
-    if (
-      typeof source === "string" && !sameIdentity(identityOf(file.statSync()), identityOf(info))
-    ) {
-      return null;
-    }
-    for (let filled = 0; filled < bytes.length;) {
-      const n = file.readSync(bytes.subarray(filled));
-      if (n === null || n === 0) return null;
-      filled += n;
-    }
-    return bytes;
+    const same = sameIdentity(identityOf(file.statSync()), identityOf(info));
+    return same ? readExactly(file, info.size) : null;
   } finally {
-    if (typeof source === "string") file.close();
-    else file.seekSync(0, Deno.SeekMode.Start); // the caller may still read the file itself
+    file.close();
   }
+}
+
+/** `size` bytes read from the file's position, or null when it ends first. */
+function readExactly(file: Deno.FsFile, size: number): Uint8Array<ArrayBuffer> | null {
+  const bytes = new Uint8Array(size);
+  for (let filled = 0; filled < size;) {
+    const n = file.readSync(bytes.subarray(filled));
+    if (n === null || n === 0) return null;
+    filled += n;
+  }
+  return bytes;
 }
 
 /**

@@ -134,15 +134,8 @@ function readSortedItems(dir: string, isBucketRoot: boolean): DirItem[] {
   return items.sort((a, b) => compareKeys(a.sort, b.sort));
 }
 
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await Deno.lstat(path)).isFile;
-  } catch {
-    return false;
-  }
-}
-
-function isFileSync(path: string): boolean {
+/** Whether `path` is a file: page-cache metadata, cheaper synchronously than through the thread pool. */
+function isFile(path: string): boolean {
   try {
     return Deno.lstatSync(path).isFile;
   } catch {
@@ -164,7 +157,7 @@ const witnesses = new Map<string, string>();
 export function containsObject(dir: string): boolean {
   const known = witnesses.get(dir);
   if (known !== undefined) {
-    if (isFileSync(known)) return true;
+    if (isFile(known)) return true;
     witnesses.delete(dir);
   }
   const found = findObject(dir);
@@ -246,7 +239,7 @@ export async function* walkBucket(bucketDir: string, opts: WalkOptions): AsyncGe
       if (item.kind === "self") {
         path += SEP + SELF_OBJECT;
         segs = [...segs, SELF_OBJECT];
-        if (!(await isFile(path))) continue;
+        if (!isFile(path)) continue;
       }
       if (rolled !== null) {
         lastPrefix = rolled;
