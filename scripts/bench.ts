@@ -96,7 +96,10 @@ function parseSize(s: string): number {
 const DURATION = Number(args.duration);
 const CLIENTS = Number(args.clients);
 const scenarios = new Set(args.scenarios!.split(","));
-const REPEAT = Math.max(1, Number(args.repeat));
+const REPEAT = Number(args.repeat);
+if (!Number.isInteger(REPEAT) || REPEAT < 1) {
+  throw new Error(`--repeat must be a whole number >= 1`);
+}
 
 function progress(text: string): void {
   if (!args.json) Deno.stderr.writeSync(new TextEncoder().encode(`\r\x1b[K${text}`));
@@ -450,7 +453,13 @@ interface SmallSetup {
 /** The small-object operations, in the order they run. */
 const SMALL_OPS = ["PUT", "GET", "HEAD", "STAT", "DELETE", "MIXED"] as const;
 /** The operations `--ops` asked for, in SMALL_OPS order. */
-const smallOps = SMALL_OPS.filter((op) => args.ops!.toUpperCase().split(",").includes(op));
+const askedOps = args.ops!.toUpperCase().split(",");
+for (const op of askedOps) {
+  if (!(SMALL_OPS as readonly string[]).includes(op)) {
+    throw new Error(`unknown --ops entry ${op} (known: ${SMALL_OPS.join(",")})`);
+  }
+}
+const smallOps = SMALL_OPS.filter((op) => askedOps.includes(op));
 
 /** Creates the bucket and its objects of `size` bytes, then warms the endpoint up with GETs. */
 async function prepareSmall(ep: Endpoint, size: number): Promise<SmallSetup> {

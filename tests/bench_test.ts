@@ -62,3 +62,15 @@ Deno.test("bench: --help prints the usage and exits 0", async () => {
   const text = new TextDecoder().decode(out.stdout);
   assert(text.includes("--repeat") && text.includes("--peer s3rver"), text);
 });
+
+Deno.test("bench: a bad --repeat or --ops entry stops it before anything runs", async () => {
+  for (const [flag, message] of [["--repeat=0", "--repeat"], ["--ops=PUT,GTE", "GTE"]]) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", BENCH, flag],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert(!out.success, flag);
+    assert(new TextDecoder().decode(out.stderr).includes(message), flag);
+  }
+});
