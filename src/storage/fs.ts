@@ -268,7 +268,7 @@ export class FsStorage {
   async openObject(bucket: string, key: string): Promise<OpenObject> {
     const { segments } = this.#locate(bucket, key);
     for (let attempt = 0;; attempt++) {
-      const opened = await this.#openData(bucket, segments);
+      const opened = this.#openData(bucket, segments);
       if (!opened) {
         this.requireBucket(bucket);
         throw new S3Error("NoSuchKey");
@@ -325,20 +325,21 @@ export class FsStorage {
     }
   }
 
-  async #openData(
+  #openData(
     bucket: string,
     segments: string[],
-  ): Promise<{ file: Deno.FsFile; info: Deno.FileInfo; segments: string[] } | null> {
+  ): { file: Deno.FsFile; info: Deno.FileInfo; segments: string[] } | null {
     let path = this.dataPath(bucket, segments);
     for (let attempt = 0; attempt < 2; attempt++) {
       let file: Deno.FsFile;
       try {
-        file = await Deno.open(path);
+        // Page-cache metadata: synchronous calls cost a tenth of two thread-pool round trips.
+        file = Deno.openSync(path);
       } catch (e) {
         if (isNotFound(e)) return null;
         throw e;
       }
-      const info = await file.stat();
+      const info = file.statSync();
       if (info.isFile) return { file, info, segments };
       file.close();
       if (!info.isDirectory || attempt > 0) return null;
@@ -554,7 +555,7 @@ export class FsStorage {
     }
     await this.#ensureParent(bucket, loc.segments, this.metaRoot + SEP + bucket, true);
     return await this.#locks.with(loc.lockName, async () => {
-      const opened = await this.#openData(bucket, loc.segments);
+      const opened = this.#openData(bucket, loc.segments);
       if (!opened) {
         this.requireBucket(bucket);
         throw new S3Error("NoSuchKey");

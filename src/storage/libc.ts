@@ -57,5 +57,16 @@ export function cString(path: string): Uint8Array {
 export function surelyMissing(path: string): boolean {
   const c = libc();
   // A NUL would cut the C string short and ask about another path: Deno's own call rejects it.
-  return c !== null && !path.includes("\0") && c.access(cString(path), 0) !== 0;
+  return c !== null && !path.includes("\0") && c.access(scratchCString(path), 0) !== 0;
+}
+
+/** Reused by scratchCString: FFI calls are synchronous, so one buffer serves every call. */
+const scratch = new Uint8Array(16 * 1024);
+
+/** `path` as a C string in a shared buffer, valid until the next call (long paths get their own). */
+function scratchCString(path: string): Uint8Array {
+  const { read, written } = encoder.encodeInto(path, scratch);
+  if (read < path.length || written >= scratch.length) return cString(path);
+  scratch[written] = 0;
+  return scratch;
 }
