@@ -27,7 +27,7 @@ import type { TempFile } from "./temp.ts";
 import { identityOf, type ObjectAttributes } from "./types.ts";
 import { isNotFound, removeQuietly } from "./fsutil.ts";
 import { SEP } from "./paths.ts";
-import { writeBody } from "./writer.ts";
+import { bodyReader, writeBody } from "./writer.ts";
 
 /** Upload ids: 32 base64url characters (24 random bytes). */
 const UPLOAD_ID = /^[A-Za-z0-9_-]{32}$/;
@@ -225,7 +225,7 @@ export class MultipartStore {
     try {
       file = await Deno.open(dir + SEP + ASSEMBLY, { write: true, create: true });
       await file.seek(offset, Deno.SeekMode.Start);
-      const { size, md5 } = await writeBody(file, [], body.getReader(), true);
+      const { size, md5 } = await writeBody(file, [], bodyReader(body), true);
       if (size !== length) throw new S3Error("IncompleteBody");
       if (this.storage.temp.fsync) await file.syncData();
       const written = { size, md5: md5! };

@@ -10,7 +10,7 @@ import { createHash, type Hash } from "node:crypto";
 import { SEP } from "./paths.ts";
 import { type FileIdentity, identityOf } from "./types.ts";
 import { isNotFound, removeQuietly, writeAll } from "./fsutil.ts";
-import { OverlappedWriter, writeBody } from "./writer.ts";
+import { type BodyReader, OverlappedWriter, restReader, writeBody } from "./writer.ts";
 
 /** A body fully written to a temp file. */
 export interface TempFile {
@@ -273,7 +273,7 @@ export class TempArea {
       throw e;
     }
     if (done && !this.fsync) return this.#writeSmall(head, size, computeMd5);
-    return await this.#writeStream(head, done ? undefined : reader, computeMd5);
+    return await this.#writeStream(head, done ? undefined : restReader(body!, reader!), computeMd5);
   }
 
   /** Writes a body already in memory with synchronous calls. */
@@ -303,7 +303,7 @@ export class TempArea {
   /** Writes `head`, then the rest of `reader`, keeping one disk write in flight. */
   async #writeStream(
     head: Uint8Array[],
-    reader: ReadableStreamDefaultReader<Uint8Array> | undefined,
+    reader: BodyReader | undefined,
     computeMd5: boolean,
   ): Promise<TempFile> {
     const path = this.newPath();

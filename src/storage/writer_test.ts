@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { assertEquals } from "../../tests/support/assert.ts";
 import { pseudoRandomBytes } from "../../tests/support/bytes.ts";
 import { closeMd5Offload, offloadMd5, setMd5Offload, SLOT_BYTES } from "../checksum/md5_offload.ts";
-import { writeBody } from "./writer.ts";
+import { type BodyReader, bodyReader, restReader, writeBody } from "./writer.ts";
 
 /** `bytes` as a stream of chunks of uneven sizes (so slots fill across chunk boundaries). */
 function unevenStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
@@ -18,15 +18,58 @@ function unevenStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
   });
 }
 
+/** `bytes` as a byte stream (as Deno's request bodies are) giving pieces of uneven sizes. */
+function unevenByteStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  let off = 0;
+  let i = 0;
+  return new ReadableStream({
+    type: "bytes",
+    pull(c) {
+      if (off >= bytes.length) {
+        c.close();
+        c.byobRequest?.respond(0);
+        return;
+      }
+      const n = Math.min([1, 65_536, 300_001, 7, 1_048_576, 123_457][i++ % 6], bytes.length - off);
+      const view = c.byobRequest?.view;
+      if (view) {
+        const k = Math.min(n, view.byteLength);
+        new Uint8Array(view.buffer, view.byteOffset, k).set(bytes.subarray(off, off + k));
+        c.byobRequest!.respond(k);
+        off += k;
+      } else {
+        c.enqueue(bytes.slice(off, off + n));
+        off += n;
+      }
+    },
+  });
+}
+
 // Off-thread MD5 is on by default only from four cores up: these tests use it everywhere.
 setMd5Offload(true);
 
-async function writeOne(dir: string, name: string, bytes: Uint8Array, headBytes: number) {
+async function writeOne(
+  dir: string,
+  name: string,
+  bytes: Uint8Array,
+  headBytes: number,
+  byteStream = false,
+) {
   const file = await Deno.open(`${dir}/${name}`, { write: true, createNew: true });
   try {
     const head = [bytes.slice(0, headBytes)];
-    const body = unevenStream(bytes.subarray(headBytes));
-    return await writeBody(file, head, body.getReader(), true);
+    const rest = bytes.subarray(headBytes);
+    let reader: BodyReader;
+    if (byteStream) {
+      // As temp.ts does: a default reader first, then the rest read into the writer's buffers.
+      const body = unevenByteStream(rest);
+      reader = restReader(body, body.getReader());
+      assertEquals(reader instanceof ReadableStreamBYOBReader, true);
+    } else {
+      reader = bodyReader(unevenStream(rest));
+      assertEquals(reader instanceof ReadableStreamBYOBReader, false);
+    }
+    return await writeBody(file, head, reader, true);
   } finally {
     file.close();
   }
@@ -40,8 +83,9 @@ Deno.test("writeBody: bytes in order and the MD5 right, hashed on the worker and
       { length: 12 },
       (_, i) => pseudoRandomBytes(3 * SLOT_BYTES + 4099 * i, i + 1),
     );
+    // Every other one a byte stream, read with a BYOB reader into a scratch buffer.
     const results = await Promise.all(
-      bodies.map((b, i) => writeOne(dir, `f${i}`, b, 1000 * i)),
+      bodies.map((b, i) => writeOne(dir, `f${i}`, b, 1000 * i, i % 2 === 1)),
     );
     for (let i = 0; i < bodies.length; i++) {
       assertEquals(results[i].size, bodies[i].length);
@@ -95,11 +139,39 @@ Deno.test("writeBody: with off-thread MD5 off, the same bytes and MD5", async ()
   try {
     assertEquals(offloadMd5(), null);
     const b = pseudoRandomBytes(2 * SLOT_BYTES + 5, 7);
-    const r = await writeOne(dir, "inline", b, 10);
-    assertEquals(r.md5, new Uint8Array(createHash("md5").update(b).digest()));
-    assertEquals(await Deno.readFile(`${dir}/inline`), b);
+    for (const byteStream of [false, true]) {
+      // A byte stream is read straight into the writer's two buffers.
+      const r = await writeOne(dir, `inline-${byteStream}`, b, 10, byteStream);
+      assertEquals(r.md5, new Uint8Array(createHash("md5").update(b).digest()));
+      assertEquals(await Deno.readFile(`${dir}/inline-${byteStream}`), b);
+    }
   } finally {
     setMd5Offload(true);
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("bodyReader: a Deno.serve request body is a byte stream, read with a BYOB reader", async () => {
+  const ac = new AbortController();
+  let kind = "";
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
+    async (req) => {
+      const reader = bodyReader(req.body!);
+      kind = reader instanceof ReadableStreamBYOBReader ? "byob" : "default";
+      await reader.cancel();
+      return new Response("ok");
+    },
+  );
+  try {
+    const res = await fetch(`http://127.0.0.1:${server.addr.port}/`, {
+      method: "PUT",
+      body: new Uint8Array(100_000),
+    });
+    await res.body?.cancel();
+    assertEquals(kind, "byob");
+  } finally {
+    ac.abort();
+    await server.finished;
   }
 });
