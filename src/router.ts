@@ -15,7 +15,7 @@ import * as bucketCors from "./s3/bucket_cors.ts";
 import { getObjectAttributes } from "./s3/attributes.ts";
 
 /** An operation handler. */
-export type Handler = (ctx: RequestContext) => Promise<Response>;
+export type Handler = (ctx: RequestContext) => Promise<Response> | Response;
 
 /** A routed operation: its S3 name (for logs and metrics) and handler. */
 export interface Route {

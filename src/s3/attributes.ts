@@ -8,7 +8,7 @@ import { checksumElements } from "./object_headers.ts";
 const KNOWN = new Set(["ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize"]);
 
 /** GET /{bucket}/{key}?attributes */
-export async function getObjectAttributes(ctx: RequestContext): Promise<Response> {
+export function getObjectAttributes(ctx: RequestContext): Response {
   const header = ctx.headers.get("x-amz-object-attributes");
   const wanted = new Set((header ?? "").split(",").map((s) => s.trim()).filter((s) => s !== ""));
   if (wanted.size === 0) {
@@ -22,7 +22,7 @@ export async function getObjectAttributes(ctx: RequestContext): Promise<Response
       throw new S3Error("InvalidArgument", `Invalid attribute name specified: ${w}`);
     }
   }
-  const meta = await ctx.storage.headObject(ctx.bucket, ctx.key);
+  const meta = ctx.storage.headObject(ctx.bucket, ctx.key);
   const body: XmlNode = {};
   if (wanted.has("ETag")) body.ETag = meta.etag.replace(/^"|"$/g, "");
   if (wanted.has("Checksum") && meta.checksums && Object.keys(meta.checksums).length > 0) {

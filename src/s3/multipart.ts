@@ -136,7 +136,7 @@ export async function uploadPart(ctx: RequestContext): Promise<Response> {
 export async function uploadPartCopy(ctx: RequestContext): Promise<Response> {
   const partNumber = parsePartNumber(ctx.query.get("partNumber"));
   await ctx.storage.multipart.info(ctx.bucket, ctx.key, uploadIdOf(ctx));
-  const src = await openCopySource(ctx);
+  const src = openCopySource(ctx);
   let start = 0;
   let length = src.meta.size;
   const range = ctx.headers.get("x-amz-copy-source-range");

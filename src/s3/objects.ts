@@ -48,17 +48,17 @@ export async function putObject(ctx: RequestContext): Promise<Response> {
 }
 
 /** GET /{bucket}/{key} */
-export function getObject(ctx: RequestContext): Promise<Response> {
+export function getObject(ctx: RequestContext): Response {
   return readObject(ctx, true);
 }
 
 /** HEAD /{bucket}/{key} */
-export function headObject(ctx: RequestContext): Promise<Response> {
+export function headObject(ctx: RequestContext): Response {
   return readObject(ctx, false);
 }
 
-async function readObject(ctx: RequestContext, withBody: boolean): Promise<Response> {
-  const { file, meta, bytes } = await ctx.storage.openObject(ctx.bucket, ctx.key);
+function readObject(ctx: RequestContext, withBody: boolean): Response {
+  const { file, meta, bytes } = ctx.storage.openObject(ctx.bucket, ctx.key);
   let handedOver = false;
   try {
     checkReadConditions(ctx.headers, meta);
@@ -132,9 +132,9 @@ export function parseCopySource(value: string): { bucket: string; key: string } 
 }
 
 /** Opens the copy source named by the request, with its conditions checked. */
-export async function openCopySource(ctx: RequestContext) {
+export function openCopySource(ctx: RequestContext) {
   const src = parseCopySource(ctx.headers.get("x-amz-copy-source")!);
-  const opened = await ctx.storage.openObject(src.bucket, src.key);
+  const opened = ctx.storage.openObject(src.bucket, src.key);
   try {
     checkCopySourceConditions(ctx.headers, opened.meta);
   } catch (e) {
@@ -152,7 +152,7 @@ export async function copyObject(ctx: RequestContext): Promise<Response> {
   }
   // Validate the request's own headers even when they are not used.
   const replacement = attributesFromHeaders(ctx.headers);
-  const src = await openCopySource(ctx);
+  const src = openCopySource(ctx);
   let meta: ObjectMeta;
   try {
     if (src.bucket === ctx.bucket && src.key === ctx.key && directive !== "REPLACE") {

@@ -71,8 +71,8 @@ export async function putObjectTagging(ctx: RequestContext): Promise<Response> {
 }
 
 /** GET /{bucket}/{key}?tagging */
-export async function getObjectTagging(ctx: RequestContext): Promise<Response> {
-  const meta = await ctx.storage.headObject(ctx.bucket, ctx.key);
+export function getObjectTagging(ctx: RequestContext): Response {
+  const meta = ctx.storage.headObject(ctx.bucket, ctx.key);
   const tags = Object.entries(meta.tags ?? {});
   return xmlResponse(renderXml("Tagging", {
     TagSet: { Tag: tags.map(([Key, Value]) => ({ Key, Value })) },

@@ -265,7 +265,7 @@ export class FsStorage {
    * one version's bytes with that version's metadata (or NoSuchKey if the
    * object was deleted), never a mix.
    */
-  async openObject(bucket: string, key: string): Promise<OpenObject> {
+  openObject(bucket: string, key: string): OpenObject {
     const { segments } = this.#locate(bucket, key);
     for (let attempt = 0;; attempt++) {
       const opened = this.#openData(bucket, segments);
@@ -302,8 +302,8 @@ export class FsStorage {
   }
 
   /** Metadata of an object without keeping it open. */
-  async headObject(bucket: string, key: string): Promise<ObjectMeta> {
-    const { file, meta } = await this.openObject(bucket, key);
+  headObject(bucket: string, key: string): ObjectMeta {
+    const { file, meta } = this.openObject(bucket, key);
     file.close();
     return meta;
   }

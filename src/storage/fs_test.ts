@@ -43,7 +43,7 @@ Deno.test("a sidecar keeps the entry of the bytes still in place, so a crash bet
     assertEquals(after.entries.length, 2);
     // Put v1's very file (same inode, size, mtime) back: the reader must pair it with v1's metadata.
     Deno.renameSync(savedLink, `${dir}/bkt/k`);
-    const { file, meta } = await s.openObject("bkt", "k");
+    const { file, meta } = s.openObject("bkt", "k");
     assertEquals(await readAll(file), new TextDecoder().decode(saved));
     assertEquals([meta.etag, meta.contentType], [v1.etag, "text/one"]);
   });
@@ -54,7 +54,7 @@ Deno.test("bytes with no matching sidecar entry never get another version's ETag
     await s.createBucket("bkt");
     const v1 = await s.putObject("bkt", "k", body("abc"), { attributes: attrs() });
     Deno.writeTextFileSync(`${dir}/bkt/k`, "xyz"); // replaced by hand: same size, new bytes
-    const meta = await s.headObject("bkt", "k");
+    const meta = s.headObject("bkt", "k");
     assert(meta.etag !== v1.etag);
     assertEquals(meta.contentType, "binary/octet-stream");
   });
@@ -83,7 +83,7 @@ Deno.test("a failed body leaves no temp file and the previous version intact", a
       })
     );
     assertEquals((finalizeFail as S3Error).code, "BadDigest");
-    const { file } = await s.openObject("bkt", "k");
+    const { file } = s.openObject("bkt", "k");
     assertEquals(await readAll(file), "original");
     const tmpFiles = [...Deno.readDirSync(s.temp.dir)].map((e) => e.name).filter((n) =>
       n !== "heartbeat.json" && n !== "alive.lock"
@@ -100,11 +100,11 @@ Deno.test("an object that must become a directory keeps its bytes and metadata",
     await s.putObject("bkt", "a/b", body("I am a/b"), { attributes: attrs("text/ab") });
     assert(Deno.statSync(`${dir}/bkt/a`).isDirectory);
     assertEquals(Deno.readTextFileSync(`${dir}/bkt/a/%obj`), "I am a");
-    const meta = await s.headObject("bkt", "a");
+    const meta = s.headObject("bkt", "a");
     assertEquals([meta.etag, meta.contentType], [a.etag, "text/a"]);
     // Overwriting `a` now writes inside the directory.
     await s.putObject("bkt", "a", body("new a"), { attributes: attrs("text/a2") });
-    const { file, meta: m2 } = await s.openObject("bkt", "a");
+    const { file, meta: m2 } = s.openObject("bkt", "a");
     assertEquals([await readAll(file), m2.contentType], ["new a", "text/a2"]);
   });
 });
@@ -129,7 +129,7 @@ Deno.test("start-up finishes a promotion interrupted by a crash and clears dead 
     const s2 = new FsStorage({ dataDir: dir, metadata: true, fsync: false });
     await s2.init();
     try {
-      const { file, meta } = await s2.openObject("bkt", "a");
+      const { file, meta } = s2.openObject("bkt", "a");
       assertEquals([await readAll(file), meta.contentType], ["precious", "text/p"]);
       let exists = true;
       try {
@@ -160,7 +160,7 @@ Deno.test("concurrent writers of one key: the final bytes always match the final
             }),
         ),
       );
-      const { file, meta } = await s.openObject("bkt", "hot");
+      const { file, meta } = s.openObject("bkt", "hot");
       const text = await readAll(file);
       assertEquals(meta.etag, `"${createHash("md5").update(text).digest("hex")}"`);
     }
@@ -183,7 +183,7 @@ Deno.test("writing a key and keys below it at once never deadlocks and keeps eve
         stuck,
       ]).finally(() => clearTimeout(timer));
       for (const k of keys) {
-        const opened = await s.openObject("bkt", k);
+        const opened = s.openObject("bkt", k);
         assertEquals(await readAll(opened.file), k + round);
       }
       for (const k of keys) await s.deleteObject("bkt", k);
