@@ -713,21 +713,45 @@ export class FsStorage {
     else await this.#locks.with(key, run);
   }
 
+  /**
+   * Moves the file at `path` to `path/%obj` by way of a second link at `hold`.
+   * Resumable: run again after a crash at any step, it finishes the move.
+   */
   async #promoteTree(path: string, hold: string): Promise<void> {
-    const info = await lstatOrNull(path);
-    if (!info || info.isDirectory) return;
-    await Deno.link(path, hold);
-    await Deno.remove(path);
-    await Deno.mkdir(path, { recursive: true });
-    await Deno.rename(hold, path + SEP + SELF_OBJECT);
+    let info = await lstatOrNull(path);
+    let held = await lstatOrNull(hold);
+    if (info?.isFile) {
+      // Held bytes of another file: the one in place replaced them after the crash.
+      if (held && held.ino !== info.ino) {
+        await removeQuietly(hold);
+        held = null;
+      }
+      if (!held) await Deno.link(path, hold);
+      await Deno.remove(path);
+      info = null;
+    } else if (!held) {
+      return; // nothing to move: no object here, or already a directory
+    }
+    if (!info) await Deno.mkdir(path, { recursive: true });
+    // A %obj already there was written after the crash: newer than the held bytes.
+    if (await lstatOrNull(path + SEP + SELF_OBJECT)) await removeQuietly(hold);
+    else await Deno.rename(hold, path + SEP + SELF_OBJECT);
     this.#knownDirs.add(path);
   }
 
+  /**
+   * Finishes a promotion a crashed process left, whatever step it stopped at:
+   * both the data file and its sidecar end up in the directory, never one of
+   * them (readers look for the sidecar where the data is). Under the key's
+   * lock, as other processes may be writing meanwhile.
+   */
   async #recoverPromotion(
     job: { bucket: string; segments: string[]; dataHold: string; metaHold: string },
   ) {
-    await finishPromotion(this.dataPath(job.bucket, job.segments), job.dataHold);
-    await finishPromotion(this.metaPath(job.bucket, job.segments), job.metaHold);
+    await this.#locks.with(segmentsLockName(job.bucket, job.segments), async () => {
+      await this.#promoteTree(this.dataPath(job.bucket, job.segments), job.dataHold);
+      await this.#promoteTree(this.metaPath(job.bucket, job.segments), job.metaHold);
+    });
   }
 }
 
@@ -737,20 +761,6 @@ class RetryCommit extends Error {}
 function segmentsLockName(bucket: string, segments: readonly string[]): string {
   // Lock names are bucket + "/" + key; a promoted ancestor's key is its decoded segments.
   return bucket + "/" + (segmentsToKey(segments) ?? segments.join("/"));
-}
-
-/** Completes a promotion interrupted by a crash: the bytes held aside end up at `path/%obj`. */
-async function finishPromotion(path: string, hold: string): Promise<void> {
-  if (!(await lstatOrNull(hold))) return;
-  const info = await lstatOrNull(path);
-  if (info?.isFile) {
-    // Crashed before the original was removed: it is still in place.
-    await removeQuietly(hold);
-    return;
-  }
-  if (!info) await Deno.mkdir(path, { recursive: true });
-  if (await lstatOrNull(path + SEP + SELF_OBJECT)) await removeQuietly(hold);
-  else await Deno.rename(hold, path + SEP + SELF_OBJECT);
 }
 
 async function lstatOrNull(path: string): Promise<Deno.FileInfo | null> {

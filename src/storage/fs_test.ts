@@ -109,40 +109,69 @@ Deno.test("an object that must become a directory keeps its bytes and metadata",
   });
 });
 
-Deno.test("start-up finishes a promotion interrupted by a crash and clears dead temp dirs", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const s1 = new FsStorage({ dataDir: dir, metadata: true, fsync: false });
-    await s1.init();
-    await s1.createBucket("bkt");
-    await s1.putObject("bkt", "a", body("precious"), { attributes: attrs("text/p") });
-    // Crash in the middle of a promotion: the journal and the held link exist, the original is gone.
-    const job = await s1.temp.beginPromotion({ bucket: "bkt", segments: ["a"] });
-    Deno.linkSync(`${dir}/bkt/a`, job.dataHold);
-    Deno.removeSync(`${dir}/bkt/a`);
-    Deno.linkSync(`${dir}/.geckos3/meta/bkt/a`, job.metaHold);
-    Deno.removeSync(`${dir}/.geckos3/meta/bkt/a`);
-    Deno.writeTextFileSync(`${s1.temp.dir}/leftover-temp`, "junk");
-    // The process dies without cleaning up: its liveness lock goes with it.
-    s1.temp.abandon();
-    const deadDir = s1.temp.dir;
-    const s2 = new FsStorage({ dataDir: dir, metadata: true, fsync: false });
-    await s2.init();
+/** The steps of promoting `a` to a directory (data, then sidecar), to stop after any of them. */
+function promotionSteps(dir: string, job: { dataHold: string; metaHold: string }) {
+  const data = `${dir}/bkt/a`;
+  const meta = `${dir}/.geckos3/meta/bkt/a`;
+  return [
+    () => Deno.linkSync(data, job.dataHold),
+    () => Deno.removeSync(data),
+    () => Deno.mkdirSync(data),
+    () => Deno.renameSync(job.dataHold, `${data}/%obj`),
+    () => Deno.linkSync(meta, job.metaHold),
+    () => Deno.removeSync(meta),
+    () => Deno.mkdirSync(meta),
+    () => Deno.renameSync(job.metaHold, `${meta}/%obj`),
+  ];
+}
+
+Deno.test("start-up finishes a promotion stopped by a crash at any step, and clears dead temp dirs", async () => {
+  // Stopped after 0..8 steps; the last case: after the first step, the key was overwritten.
+  for (let done = 0; done <= 9; done++) {
+    const overwritten = done === 9;
+    const dir = await Deno.makeTempDir();
     try {
-      const { file, meta } = s2.openObject("bkt", "a");
-      assertEquals([await readAll(file), meta.contentType], ["precious", "text/p"]);
-      let exists = true;
-      try {
-        Deno.statSync(deadDir);
-      } catch {
-        exists = false;
+      const s1 = new FsStorage({ dataDir: dir, metadata: true, fsync: false });
+      await s1.init();
+      await s1.createBucket("bkt");
+      await s1.putObject("bkt", "a", body("precious"), {
+        attributes: attrs("text/p"),
+      });
+      const job = await s1.temp.beginPromotion({ bucket: "bkt", segments: ["a"] });
+      const steps = promotionSteps(dir, job);
+      for (const step of steps.slice(0, overwritten ? 1 : done)) step();
+      if (overwritten) {
+        await s1.putObject("bkt", "a", body("newer"), { attributes: attrs("text/n") });
       }
-      assertEquals(exists, false);
+      Deno.writeTextFileSync(`${s1.temp.dir}/leftover-temp`, "junk");
+      // The process dies without cleaning up: its liveness lock goes with it.
+      s1.temp.abandon();
+      const deadDir = s1.temp.dir;
+      const s2 = new FsStorage({ dataDir: dir, metadata: true, fsync: false });
+      await s2.init();
+      try {
+        const what = overwritten ? "overwritten after the first step" : `after ${done} steps`;
+        const expected = overwritten ? ["newer", "text/n"] : ["precious", "text/p"];
+        const { file, meta } = s2.openObject("bkt", "a");
+        assertEquals([await readAll(file), meta.contentType], expected, what);
+        // Promoted (or never started) consistently: keys below `a` can be written, `a` stays.
+        await s2.putObject("bkt", "a/b", body("below"), { attributes: attrs("text/b") });
+        const again = s2.openObject("bkt", "a");
+        assertEquals([await readAll(again.file), again.meta.contentType], expected, what);
+        assertEquals(Deno.statSync(`${dir}/bkt/a`).isDirectory, true, what);
+        let exists = true;
+        try {
+          Deno.statSync(deadDir);
+        } catch {
+          exists = false;
+        }
+        assertEquals(exists, false, what);
+      } finally {
+        await s2.close();
+      }
     } finally {
-      await s2.close();
+      await Deno.remove(dir, { recursive: true });
     }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
   }
 });
 
