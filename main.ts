@@ -31,6 +31,12 @@ async function main(): Promise<number> {
   if (command.kind === "healthcheck") return await runHealthcheck(command.config);
 
   const config = command.config;
+  // Signals are taken from the start: one that comes while the workers start stops the server
+  // once they have, instead of killing the process.
+  let stopAsked: string | null = null;
+  let stop = (signal: string) => void (stopAsked ??= signal);
+  Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
   const size = poolSize(config);
   const pool = size > 1 ? primaryMembership(size) : undefined;
   let server;
@@ -57,8 +63,11 @@ async function main(): Promise<number> {
     fsync: config.fsync,
     workers: size,
   });
-  if (config.workers > 1 && size === 1) {
-    logEvent("warn", "several workers need SO_REUSEPORT load balancing (Linux): serving with one");
+  if (config.workers !== "auto" && config.workers > 1 && size === 1) {
+    logEvent(
+      "warn",
+      "several workers need SO_REUSEPORT load balancing (Linux, --unstable-net): serving with one",
+    );
   }
   if (!config.auth) {
     logEvent(
@@ -72,13 +81,12 @@ async function main(): Promise<number> {
     );
   }
   let stopping: Promise<void> | null = null;
-  const stop = (signal: string) => {
+  stop = (signal: string) => {
     if (stopping) return;
     logEvent("info", "shutting down", { signal });
     stopping = Promise.all([workers?.shutdown(), server.shutdown()]).then(() => {});
   };
-  Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
-  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+  if (stopAsked) stop(stopAsked);
   await server.finished;
   await stopping;
   logEvent("info", "stopped");

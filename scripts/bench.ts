@@ -10,8 +10,9 @@
  *                   [--listing-keys 100000] [--listing-fill auto|server|direct]
  *                   [--endpoint URL --name peer] [--json]
  *
- * By default it starts geckos3 (auth off, temp data dir) as a child process;
- * `--workers 1,2` starts one geckos3 per listed `-workers` value instead.
+ * By default it starts geckos3 (auth off, temp data dir, its default
+ * `-workers auto`) as a child process; `--workers 1,2` starts one geckos3 per
+ * listed `-workers` value instead.
  * `--peer s3rver` also installs s3rver from npm into a temp folder and runs
  * it; `--endpoint` adds any running endpoint (unsigned requests, so run it
  * with auth off). Small-object scenarios are driven by `wrk` (Debian `wrk`)
@@ -25,6 +26,7 @@
 import { parseArgs } from "node:util";
 import { runtimeFlags } from "./release.ts";
 import { presign, type Signer } from "./presign.ts";
+import { serverThreads } from "../src/workers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const TICK = 100; // clock ticks per second on Linux
@@ -68,7 +70,7 @@ const { values: args } = parseArgs({
     endpoint: { type: "string", multiple: true, default: [] },
     name: { type: "string", multiple: true, default: [] },
     auth: { type: "boolean", default: false },
-    workers: { type: "string", default: "1" },
+    workers: { type: "string", default: "auto" },
     "listing-keys": { type: "string", default: "100000" },
     "listing-fill": { type: "string", default: "auto" },
     ops: { type: "string", default: "PUT,GET,HEAD,STAT,DELETE,MIXED" },
@@ -171,8 +173,8 @@ async function measured(
 
 // ---------------------------------------------------------------- endpoints
 
-/** Starts geckos3 with `workers` server threads (`-workers`). */
-async function startGeckos3(workers: number): Promise<Endpoint> {
+/** Starts geckos3 with `workers` server threads (`-workers`: a number, or auto). */
+async function startGeckos3(workers: string): Promise<Endpoint> {
   const dataDir = await Deno.makeTempDir({ prefix: "geckos3-bench-" });
   const port = await freePort();
   const perms = runtimeFlags();
@@ -195,7 +197,7 @@ async function startGeckos3(workers: number): Promise<Endpoint> {
   await waitHealthy(url);
   if (args.auth) signers.set(url, BENCH_SIGNER);
   return {
-    name: `geckos3${workers === 1 ? "" : ` x${workers}`}${args.auth ? " (auth on)" : ""}`,
+    name: `geckos3${workers === "auto" ? "" : ` x${workers}`}${args.auth ? " (auth on)" : ""}`,
     url,
     pid: child.pid,
     dataDir,
@@ -879,7 +881,7 @@ function table(results: Result[]): string {
 
 const endpoints: Endpoint[] = [];
 try {
-  for (const w of args.workers!.split(",")) endpoints.push(await startGeckos3(Number(w)));
+  for (const w of args.workers!.split(",")) endpoints.push(await startGeckos3(w.trim()));
   for (const peer of args.peer!) {
     if (peer !== "s3rver") throw new Error(`unknown peer ${peer} (known: s3rver)`);
     endpoints.push(await startS3rver());
@@ -990,7 +992,8 @@ try {
     );
   } else {
     console.log(
-      `\n${CLIENTS} clients, ${DURATION} s per small-object scenario, ${Deno.build.os} ${navigator.hardwareConcurrency} cores`,
+      `\n${CLIENTS} clients, ${DURATION} s per small-object scenario, ${Deno.build.os} ${navigator.hardwareConcurrency} cores` +
+        ` (geckos3 without "xN": -workers auto, ${serverThreads("auto")} server threads here)`,
     );
     console.log(table(results));
     for (const f of failures) console.log(`FAILED: ${f}`);

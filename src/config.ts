@@ -42,8 +42,11 @@ export interface Config {
   readonly metrics: boolean;
   /** Serve the web console at /_console/. */
   readonly console: boolean;
-  /** Server instances sharing the port, one thread each (Linux); 0 = one per CPU core. */
-  readonly workers: number;
+  /**
+   * Server instances sharing the port, one thread each (Linux); 0 = one per
+   * CPU core; "auto" = one per core, at most AUTO_WORKERS.
+   */
+  readonly workers: number | "auto";
 }
 
 /** What a command line asks main.ts to do. */
@@ -63,6 +66,13 @@ export class ConfigError extends Error {
 }
 
 type Kind = "string" | "bool" | "int" | "duration";
+
+/**
+ * Server threads of the default `-workers auto` (fewer on fewer cores): each
+ * adds about 25 MiB at rest, and two took small-object throughput 1.3-1.6x
+ * on two cores (docs/performance.md); more stay one flag away.
+ */
+export const AUTO_WORKERS = 2;
 
 interface OptionSpec {
   flag: string;
@@ -189,9 +199,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     flag: "workers",
     env: "GECKOS3_WORKERS",
-    kind: "int",
-    def: "1",
-    help: "Server threads sharing the port (Linux; 0 = one per CPU core)",
+    kind: "string",
+    def: "auto",
+    help:
+      `Server threads sharing the port (Linux; auto = one per core up to ${AUTO_WORKERS}, 0 = one per core)`,
   },
 ];
 
@@ -331,8 +342,10 @@ function buildConfig(given: Map<string, string>, env: Record<string, string | un
   if ((tlsCert === "") !== (tlsKey === "")) {
     throw new ConfigError("-tls-cert and -tls-key must be given together");
   }
-  const workers = int("workers");
-  if (workers > MAX_WORKERS) throw new ConfigError(`-workers must be at most ${MAX_WORKERS}`);
+  const workers = str("workers") === "auto" ? "auto" : int("workers");
+  if (workers !== "auto" && workers > MAX_WORKERS) {
+    throw new ConfigError(`-workers must be at most ${MAX_WORKERS}`);
+  }
   return Object.freeze({
     dataDir,
     listen,

@@ -1,6 +1,6 @@
 import { assertEquals, assertThrows } from "../tests/support/assert.ts";
-import { ConfigError, parseCommand, parseDuration, parseListen } from "./config.ts";
-import { poolSize } from "./workers.ts";
+import { AUTO_WORKERS, ConfigError, parseCommand, parseDuration, parseListen } from "./config.ts";
+import { poolSize, reusePortAllowed } from "./workers.ts";
 
 const serve = (args: string[], env: Record<string, string> = {}) => {
   const c = parseCommand(args, env);
@@ -116,11 +116,15 @@ Deno.test("durations and listen addresses", () => {
   assertEquals(parseListen("localhost:1"), { hostname: "localhost", port: 1 });
 });
 
-Deno.test("-workers: one by default, 0 means one per core, several only where the kernel balances", () => {
-  assertEquals(serve([]).workers, 1);
+Deno.test("-workers: auto by default (one per core up to two), 0 means one per core, several only where the kernel balances", () => {
+  assertEquals(serve([]).workers, "auto");
   assertEquals(serve([], { GECKOS3_WORKERS: "3" }).workers, 3);
-  const linux = Deno.build.os === "linux";
-  assertEquals(poolSize(serve(["-workers=0"])), linux ? navigator.hardwareConcurrency : 1);
+  // Several only on Linux, and only where Deno allows SO_REUSEPORT (the test task asks for it).
+  const linux = Deno.build.os === "linux" && reusePortAllowed();
+  const cores = navigator.hardwareConcurrency;
+  assertEquals(poolSize(serve(["-workers=0"])), linux ? cores : 1);
   assertEquals(poolSize(serve(["-workers=4"])), linux ? 4 : 1);
-  assertEquals(poolSize(serve([])), 1);
+  assertEquals(poolSize(serve(["-workers=1"])), 1);
+  assertEquals(poolSize(serve([])), linux ? Math.min(cores, AUTO_WORKERS) : 1);
+  assertEquals(poolSize(serve(["-workers=auto"])), poolSize(serve([])));
 });

@@ -6,7 +6,7 @@
  * key locks, per-server temp areas, caches validated against the disk), so
  * the servers share nothing in memory but their metrics.
  */
-import type { Config } from "./config.ts";
+import { AUTO_WORKERS, type Config } from "./config.ts";
 import type { PoolMembership } from "./server.ts";
 import { logEvent } from "./log.ts";
 
@@ -27,10 +27,33 @@ export interface WorkerPool {
   shutdown(): Promise<void>;
 }
 
-/** How many servers `config.workers` asks for here: 0 means one per core; only Linux balances. */
+/**
+ * How many servers `config.workers` asks for here: 0 means one per core,
+ * "auto" one per core up to AUTO_WORKERS; only Linux balances.
+ */
 export function poolSize(config: Config): number {
-  const wanted = config.workers === 0 ? navigator.hardwareConcurrency : config.workers;
-  return Deno.build.os === "linux" ? Math.max(1, wanted) : 1;
+  return serverThreads(config.workers);
+}
+
+/** How many server threads a `-workers` setting means on this machine (see poolSize). */
+export function serverThreads(workers: Config["workers"]): number {
+  const cores = navigator.hardwareConcurrency;
+  const wanted = workers === "auto"
+    ? Math.min(cores, AUTO_WORKERS)
+    : workers === 0
+    ? cores
+    : workers;
+  return Deno.build.os === "linux" && reusePortAllowed() ? Math.max(1, wanted) : 1;
+}
+
+/**
+ * Whether Deno lets this process share a port (SO_REUSEPORT): only under
+ * `--unstable-net`, which the start task, the binary and the image have.
+ * Asking without it ends the process, so ask that flag's own APIs
+ * (`Deno.listenDatagram` exists only with it).
+ */
+export function reusePortAllowed(): boolean {
+  return typeof (Deno as unknown as Record<string, unknown>).listenDatagram === "function";
 }
 
 /** A pool membership for the main thread's server and a fresh pool id. */

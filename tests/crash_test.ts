@@ -109,9 +109,13 @@ Deno.test({
       ]);
       checked += await verify(server.url);
       if (round === 0) await (await fetch(`${server.url}/crash`, { method: "PUT" })).body?.cancel();
-      // No dead temp dirs survive a restart: only this process's instance remains.
+      // No dead temp dirs survive a restart: only this process's own remain (one per server
+      // thread, named <time>-<pid>-<random>).
       const tmp = await Array.fromAsync(Deno.readDir(`${dataDir}/.geckos3/tmp`));
-      assert(tmp.length <= 1, `temp dirs of dead processes remain: ${tmp.map((e) => e.name)}`);
+      assert(
+        tmp.every((e) => e.name.includes(`-${server.child.pid}-`)),
+        `temp dirs of dead processes remain: ${tmp.map((e) => e.name)} (pid ${server.child.pid})`,
+      );
       const work: Promise<void>[] = [];
       for (let c = 0; c < 6; c++) {
         work.push(

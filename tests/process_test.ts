@@ -198,3 +198,36 @@ Deno.test("-healthcheck exits 0 against a live server and 1 against none (the Do
   }
   assertEquals((await runMain(["-healthcheck", `-listen=127.0.0.1:${port}`])).code, 1);
 });
+
+Deno.test({
+  name: "SIGTERM while the server threads are still starting stops cleanly once they have",
+  sanitizeResources: false,
+}, async () => {
+  const dataDir = await Deno.makeTempDir();
+  const port = await freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...START_FLAGS, MAIN, `-data-dir=${dataDir}`, `-listen=127.0.0.1:${port}`],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const output = new Response(child.stdout).text();
+  try {
+    // The first server answers /health before the others are up: signal at once.
+    for (;;) {
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/health`);
+        await r.body?.cancel();
+        if (r.ok) break;
+      } catch {
+        // not up yet
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    child.kill("SIGTERM");
+    assertEquals((await child.status).code, 0);
+    const messages = (await output).trim().split("\n").map((l) => JSON.parse(l).msg);
+    assert(messages.includes("stopped"), messages.join(", "));
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

@@ -6,7 +6,8 @@
  * which worker answers.
  */
 import { assert, assertEquals } from "./support/assert.ts";
-import { freePort, spawnServer } from "./support/process.ts";
+import { freePort, spawnServer, START_FLAGS } from "./support/process.ts";
+import { AUTO_WORKERS } from "../src/config.ts";
 
 /** A client without keep-alive: each request is a new connection. */
 const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
@@ -91,6 +92,62 @@ Deno.test({
       assertEquals(await server.stop("SIGTERM"), 0);
       assert(server.lines().some((l) => l.msg === "stopped"));
       await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "-workers auto (the default): one thread per core up to two; without --unstable-net, one and no crash",
+  sanitizeResources: false,
+  fn: async () => {
+    const linux = Deno.build.os === "linux";
+    const withoutUnstableNet = START_FLAGS.filter((f) => f !== "--unstable-net");
+    assert(
+      withoutUnstableNet.length < START_FLAGS.length,
+      "the start task asks for --unstable-net",
+    );
+    const cases: { flags: string[]; args: string[]; threads: number; warns: boolean }[] = [
+      {
+        flags: START_FLAGS,
+        args: [],
+        threads: linux ? Math.min(navigator.hardwareConcurrency, AUTO_WORKERS) : 1,
+        warns: false,
+      },
+      { flags: withoutUnstableNet, args: [], threads: 1, warns: false },
+      { flags: withoutUnstableNet, args: ["-workers=2"], threads: 1, warns: true },
+    ];
+    for (const c of cases) {
+      const dir = await Deno.makeTempDir();
+      const port = await freePort();
+      const server = await spawnServer(
+        [`-data-dir=${dir}`, `-listen=127.0.0.1:${port}`, "-auth=false", ...c.args],
+        {},
+        c.flags,
+      );
+      const what = `${c.flags.join(" ")} ${c.args.join(" ")}`;
+      try {
+        const started = await server.waitFor((l) => l.msg === "geckos3 started");
+        assertEquals(started.workers, c.threads, what);
+        const base = `${server.url}/auto-bucket`;
+        assertEquals((await call("PUT", base)).status, 200);
+        const body = new TextEncoder().encode("served");
+        assertEquals((await call("PUT", `${base}/k`, body)).status, 200);
+        const workers = new Set<string>();
+        for (let i = 0; i < 20; i++) {
+          const got = await call("GET", `${base}/k`);
+          assertEquals(got.text, "served");
+          workers.add(workerOf(got.headers));
+        }
+        assertEquals(workers.size, c.threads, what);
+        const warned = server.lines().some((l) =>
+          l.level === "warn" && String(l.msg).includes("SO_REUSEPORT")
+        );
+        assertEquals(warned, c.warns, what);
+      } finally {
+        assertEquals(await server.stop("SIGTERM"), 0, what);
+        await Deno.remove(dir, { recursive: true });
+      }
     }
   },
 });

@@ -33,17 +33,19 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `deno run main.ts <args>` and waits until /health answers. `args`
- * must contain `-listen=127.0.0.1:<port>`.
+ * Starts `deno run <runtimeFlags> main.ts <args>` (the start task's flags by
+ * default) and waits until /health answers. `args` must contain
+ * `-listen=127.0.0.1:<port>`.
  */
 export async function spawnServer(
   args: string[],
   env: Record<string, string> = {},
+  runtimeFlags: string[] = START_FLAGS,
 ): Promise<ServerProcess> {
   const listen = args.find((a) => a.startsWith("-listen="))?.slice(8);
   if (!listen) throw new Error("spawnServer needs -listen=host:port");
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...START_FLAGS, MAIN, ...args],
+    args: ["run", ...runtimeFlags, MAIN, ...args],
     env,
     stdout: "piped",
     stderr: "piped",
@@ -85,21 +87,24 @@ export async function spawnServer(
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  // Let the start-up lines flush.
+  const waitFor = async (pred: (l: Record<string, unknown>) => boolean) => {
+    const until = Date.now() + 10_000;
+    for (;;) {
+      const found = seen.find(pred);
+      if (found) return found;
+      if (Date.now() > until) throw new Error("log line not seen");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  // The first server answers /health while the other threads start: up is when it says so.
+  await waitFor((l) => l.msg === "geckos3 started");
+  // Let the start-up warnings that follow flush.
   await new Promise((r) => setTimeout(r, 50));
   return {
     url,
     child,
     lines: () => seen,
-    async waitFor(pred) {
-      const until = Date.now() + 10_000;
-      for (;;) {
-        const found = seen.find(pred);
-        if (found) return found;
-        if (Date.now() > until) throw new Error("log line not seen");
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
+    waitFor,
     async stop(signal: Deno.Signal = "SIGTERM") {
       try {
         child.kill(signal);
