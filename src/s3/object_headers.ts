@@ -96,16 +96,16 @@ export function checksumElements(checksums: Record<string, string> | undefined):
 }
 
 /**
- * The headers GET/HEAD return for an object: type, stored headers, user
- * metadata, ETag, Last-Modified, and checksums when asked for. `response-*`
- * query parameters override the stored values.
+ * Sets the headers GET/HEAD return for an object on `h`: type, stored
+ * headers, user metadata, ETag, Last-Modified, and checksums when asked for.
+ * `response-*` query parameters override the stored values.
  */
-export function objectHeaders(
+export function setObjectHeaders(
+  h: Headers,
   meta: ObjectMeta,
   query: URLSearchParams,
   withChecksums: boolean,
-): Headers {
-  const h = new Headers();
+): void {
   h.set("content-type", meta.contentType);
   h.set("etag", meta.etag);
   h.set("last-modified", meta.lastModified.toUTCString());
@@ -121,9 +121,9 @@ export function objectHeaders(
       h.set(k, v);
     }
   }
+  if (query.size === 0) return;
   for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
     const v = query.get(param);
     if (v !== null) h.set(header, v);
   }
-  return h;
 }

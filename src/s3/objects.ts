@@ -3,7 +3,7 @@ import { requestBody, type RequestContext } from "./context.ts";
 import { S3Error } from "./errors.ts";
 import { emptyResponse, isoDate, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml } from "./xml.ts";
-import { attributesFromHeaders, checksumHeaders, objectHeaders } from "./object_headers.ts";
+import { attributesFromHeaders, checksumHeaders, setObjectHeaders } from "./object_headers.ts";
 import { checkCopySourceConditions, checkReadConditions, writePrecondition } from "./conditions.ts";
 import { parseRange } from "./range.ts";
 import { fileStream } from "../storage/stream.ts";
@@ -63,31 +63,33 @@ function readObject(ctx: RequestContext, withBody: boolean): Response {
   try {
     checkReadConditions(ctx.headers, meta);
     const range = parseRange(ctx.headers.get("range"), meta.size);
-    const headers = objectHeaders(
+    const start = range ? range.start : 0;
+    const length = range ? range.end - range.start + 1 : meta.size;
+    let body: BodyInit | null = null;
+    if (withBody && length > 0) {
+      // A small object whose bytes were read for its ETag is sent from memory. A whole object
+      // is the file's own stream, which Deno sends from native code without a JavaScript buffer
+      // per chunk (no garbage, flat memory); ranges read in budgeted chunks.
+      body = bytes
+        ? bytes.subarray(start, start + length)
+        : start === 0 && length === meta.size
+        ? file.readable
+        : fileStream(file, start, length);
+    }
+    // Headers are set on the response once it is made (see responseWith).
+    const res = new Response(body, { status: range ? 206 : 200 });
+    const h = res.headers;
+    setObjectHeaders(
+      h,
       meta,
       ctx.query,
       range === null && ctx.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED",
     );
-    let status = 200;
-    let start = 0;
-    let length = meta.size;
-    if (range) {
-      status = 206;
-      start = range.start;
-      length = range.end - range.start + 1;
-      headers.set("content-range", `bytes ${range.start}-${range.end}/${meta.size}`);
-    }
-    headers.set("content-length", String(length));
-    if (!withBody || length === 0) return new Response(null, { status, headers });
-    // A small object whose bytes were read for its ETag is sent from memory.
-    if (bytes) return new Response(bytes.subarray(start, start + length), { status, headers });
-    handedOver = true;
-    // A whole object is the file's own stream, which Deno sends from native code without a
-    // JavaScript buffer per chunk (no garbage, flat memory); ranges read in budgeted chunks.
-    const body = start === 0 && length === meta.size
-      ? file.readable
-      : fileStream(file, start, length);
-    return new Response(body, { status, headers });
+    if (range) h.set("content-range", `bytes ${range.start}-${range.end}/${meta.size}`);
+    h.set("content-length", String(length));
+    // From here the body owns the file (a body from memory or none does not need it).
+    handedOver = body !== null && !bytes;
+    return res;
   } finally {
     if (!handedOver) file.close();
   }
