@@ -993,7 +993,9 @@ try {
   } else {
     console.log(
       `\n${CLIENTS} clients, ${DURATION} s per small-object scenario, ${Deno.build.os} ${navigator.hardwareConcurrency} cores` +
-        ` (geckos3 without "xN": -workers auto, ${serverThreads("auto")} server threads here)`,
+        ` (geckos3 without "xN": -workers auto, ${
+          serverThreads("auto", runtimeFlags().includes("--unstable-net"))
+        } server threads here)`,
     );
     console.log(table(results));
     for (const f of failures) console.log(`FAILED: ${f}`);

@@ -35,15 +35,21 @@ export function poolSize(config: Config): number {
   return serverThreads(config.workers);
 }
 
-/** How many server threads a `-workers` setting means on this machine (see poolSize). */
-export function serverThreads(workers: Config["workers"]): number {
+/**
+ * How many server threads a `-workers` setting means on this machine (see
+ * poolSize), for a process with (or, by default, like this one) `--unstable-net`.
+ */
+export function serverThreads(
+  workers: Config["workers"],
+  reusePort: boolean = reusePortAllowed(),
+): number {
   const cores = navigator.hardwareConcurrency;
   const wanted = workers === "auto"
     ? Math.min(cores, AUTO_WORKERS)
     : workers === 0
     ? cores
     : workers;
-  return Deno.build.os === "linux" && reusePortAllowed() ? Math.max(1, wanted) : 1;
+  return Deno.build.os === "linux" && reusePort ? Math.max(1, wanted) : 1;
 }
 
 /**
