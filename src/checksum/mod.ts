@@ -2,13 +2,13 @@
  * Flexible checksums (`x-amz-checksum-*`): incremental hashers for every
  * algorithm S3 accepts, with digests in S3's base64 form.
  * CRC32 comes from `node:zlib`; CRC32C and CRC64NVME from hash-wasm (a
- * maintained WebAssembly implementation, far faster than a JS table loop);
- * SHA-1 and SHA-256 from `node:crypto`.
+ * maintained WebAssembly implementation, far faster than a JS table loop),
+ * loaded with the first request that needs one: importing it took about 55
+ * ms of every start-up; SHA-1 and SHA-256 from `node:crypto`.
  */
 import { crc32 } from "node:zlib";
 import { createHash } from "node:crypto";
 import { Buffer } from "node:buffer";
-import { createCRC32, createCRC64 } from "hash-wasm";
 
 /** The algorithms S3 supports, as they appear in header names. */
 export const CHECKSUM_ALGORITHMS = ["crc32", "crc32c", "crc64nvme", "sha1", "sha256"] as const;
@@ -60,6 +60,7 @@ export async function createChecksum(alg: ChecksumAlgorithm): Promise<Checksum> 
     }
     case "crc32c":
     case "crc64nvme": {
+      const { createCRC32, createCRC64 } = await import("hash-wasm");
       const h = alg === "crc32c"
         ? await createCRC32(CRC32C_POLYNOMIAL)
         : await createCRC64(CRC64NVME_POLYNOMIAL);

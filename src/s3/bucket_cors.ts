@@ -60,7 +60,7 @@ export function rulesFromXml(doc: Record<string, unknown>): CorsRule[] {
 export async function putBucketCors(ctx: RequestContext): Promise<Response> {
   ctx.storage.requireBucket(ctx.bucket);
   const rules = rulesFromXml(
-    parseXml(await readXmlBody(requestBody(ctx).stream), "CORSConfiguration"),
+    await parseXml(await readXmlBody(requestBody(ctx).stream), "CORSConfiguration"),
   );
   await ctx.storage.writeBucketConfig(ctx.bucket, CORS_CONFIG, JSON.stringify(rules));
   return emptyResponse(200);

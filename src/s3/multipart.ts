@@ -260,7 +260,7 @@ async function compositeChecksum(
 /** POST /{bucket}/{key}?uploadId */
 export async function completeMultipartUpload(ctx: RequestContext): Promise<Response> {
   const requested = parseCompleteBody(
-    parseXml(await readXmlBody(requestBody(ctx).stream), "CompleteMultipartUpload"),
+    await parseXml(await readXmlBody(requestBody(ctx).stream), "CompleteMultipartUpload"),
   );
   const claimed = await ctx.storage.multipart.claim(ctx.bucket, ctx.key, uploadIdOf(ctx));
   let parts: PartInfo[];

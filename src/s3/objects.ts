@@ -197,7 +197,7 @@ export const MAX_DELETE_KEYS = 1000;
 
 /** POST /{bucket}?delete */
 export async function deleteObjects(ctx: RequestContext): Promise<Response> {
-  const doc = parseXml(await readXmlBody(requestBody(ctx).stream), "Delete");
+  const doc = await parseXml(await readXmlBody(requestBody(ctx).stream), "Delete");
   const objects = asArray(doc.Object as Record<string, unknown> | Record<string, unknown>[]);
   if (objects.length === 0 || objects.length > MAX_DELETE_KEYS) throw new S3Error("MalformedXML");
   const quiet = String(doc.Quiet ?? "false").trim().toLowerCase() === "true";

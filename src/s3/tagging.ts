@@ -52,7 +52,7 @@ export function tagsFromHeader(value: string): Record<string, string> {
 
 /** PUT /{bucket}/{key}?tagging */
 export async function putObjectTagging(ctx: RequestContext): Promise<Response> {
-  const doc = parseXml(await readXmlBody(requestBody(ctx).stream), "Tagging");
+  const doc = await parseXml(await readXmlBody(requestBody(ctx).stream), "Tagging");
   const set = doc.TagSet;
   if (set === undefined) throw new S3Error("MalformedXML");
   const tagList = typeof set === "object" && set !== null
