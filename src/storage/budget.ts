@@ -9,6 +9,9 @@ const STEP = 64 * 1024;
 /** A memory budget shared by the transfers of one kind in progress. */
 export class TransferBudget {
   #active = 0;
+  /** Buffers given back, by size, for transfers to reuse (at most `total` bytes in all). */
+  readonly #free = new Map<number, Uint8Array<ArrayBuffer>[]>();
+  #freeBytes = 0;
 
   /** `total` bytes shared by all transfers, each buffer between `min` and `max` bytes. */
   constructor(
@@ -40,6 +43,30 @@ export class TransferBudget {
   /** Transfers in progress. */
   get active(): number {
     return this.#active;
+  }
+
+  /**
+   * A buffer of `size` bytes, one given back earlier where there is one (its
+   * contents are then left over: use only what you fill). Reused buffers are
+   * not garbage that V8 frees late: an upload each of a new 1 MiB buffer kept
+   * RSS 60-80 MiB higher under load.
+   */
+  take(size: number): Uint8Array<ArrayBuffer> {
+    const buf = this.#free.get(size)?.pop();
+    if (!buf) return new Uint8Array(size);
+    this.#freeBytes -= size;
+    return buf;
+  }
+
+  /** Gives back a whole buffer from take() that nothing uses any more (kept while there is room). */
+  give(buf: Uint8Array<ArrayBuffer>): void {
+    const size = buf.byteLength;
+    if (size === 0 || buf.byteOffset !== 0 || buf.buffer.byteLength !== size) return;
+    if (this.#freeBytes + size > this.total) return;
+    let list = this.#free.get(size);
+    if (!list) this.#free.set(size, list = []);
+    list.push(buf);
+    this.#freeBytes += size;
   }
 }
 

@@ -21,3 +21,22 @@ Deno.test("transfer buffers are large while few transfers run and share the budg
   }
   assertEquals([budget.active, budget.bufferSize()], [0, 1 * MiB]);
 });
+
+Deno.test("buffers given back are taken again, whole ones only, up to the budget's total", () => {
+  const budget = new TransferBudget(2 * MiB, 128 * KiB, 1 * MiB);
+  const a = budget.take(1 * MiB);
+  const b = budget.take(1 * MiB);
+  const c = budget.take(1 * MiB);
+  budget.give(a);
+  budget.give(b);
+  budget.give(c); // over the 2 MiB total: dropped
+  budget.give(a.subarray(0, 64 * KiB)); // part of a buffer: never pooled
+  const detached = budget.take(512 * KiB);
+  structuredClone(detached.buffer, { transfer: [detached.buffer] });
+  budget.give(detached); // moved away (as a failed BYOB read leaves it): empty, not pooled
+  const again = [budget.take(1 * MiB), budget.take(1 * MiB), budget.take(1 * MiB)];
+  assertEquals(again[0] === b || again[0] === a, true);
+  assertEquals(again[1] === a || again[1] === b, true);
+  assertEquals(again[2] !== a && again[2] !== b && again[2] !== c, true);
+  assertEquals(budget.take(512 * KiB).byteLength, 512 * KiB);
+});

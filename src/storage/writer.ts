@@ -102,10 +102,10 @@ async function writeHashedHere(
 ): Promise<number> {
   const budget = WRITE_BUDGET.open();
   let size = 0;
+  // Two buffers alternate; their size is chosen once, from how many uploads are in progress.
+  const buffers = [new Uint8Array(0), new Uint8Array(0)];
   try {
-    // Two buffers alternate; their size is chosen once, from how many uploads are in progress.
     const capacity = budget.bufferSize();
-    const buffers = [new Uint8Array(0), new Uint8Array(0)];
     let current = 0;
     let fill = 0;
     const writer = new OverlappedWriter(file);
@@ -127,7 +127,7 @@ async function writeHashedHere(
       if (fill + chunk.byteLength > buffers[current].byteLength) {
         await flush();
         // After a write() call, `current` is the buffer whose write that call already awaited.
-        if (buffers[current].byteLength === 0) buffers[current] = new Uint8Array(capacity);
+        if (buffers[current].byteLength === 0) buffers[current] = WRITE_BUDGET.take(capacity);
       }
       buffers[current].set(chunk, fill);
       fill += chunk.byteLength;
@@ -136,7 +136,7 @@ async function writeHashedHere(
       for (const chunk of head) await add(chunk);
       if (reader instanceof ReadableStreamBYOBReader) {
         for (;;) {
-          if (buffers[current].byteLength === 0) buffers[current] = new Uint8Array(capacity);
+          if (buffers[current].byteLength === 0) buffers[current] = WRITE_BUDGET.take(capacity);
           if (fill === capacity) {
             await flush();
             continue;
@@ -159,6 +159,8 @@ async function writeHashedHere(
     return size;
   } finally {
     budget.close();
+    // No write is in flight any more (see above); a buffer a failed read moved is empty here.
+    for (const b of buffers) WRITE_BUDGET.give(b);
   }
 }
 

@@ -138,12 +138,18 @@ Deno.test("writeBody: with off-thread MD5 off, the same bytes and MD5", async ()
   setMd5Offload(false);
   try {
     assertEquals(offloadMd5(), null);
-    const b = pseudoRandomBytes(2 * SLOT_BYTES + 5, 7);
-    for (const byteStream of [false, true]) {
-      // A byte stream is read straight into the writer's two buffers.
-      const r = await writeOne(dir, `inline-${byteStream}`, b, 10, byteStream);
-      assertEquals(r.md5, new Uint8Array(createHash("md5").update(b).digest()));
-      assertEquals(await Deno.readFile(`${dir}/inline-${byteStream}`), b);
+    // One after another, longest first: each reuses the buffers the one before gave back, whose
+    // leftover bytes must never reach the file.
+    const sizes = [2 * SLOT_BYTES + 5, SLOT_BYTES + 77_777, 300_001, 5_000];
+    for (const [i, n] of sizes.entries()) {
+      const b = pseudoRandomBytes(n, 7 + i);
+      for (const byteStream of [false, true]) {
+        // A byte stream is read straight into the writer's two buffers.
+        const name = `inline-${i}-${byteStream}`;
+        const r = await writeOne(dir, name, b, 10, byteStream);
+        assertEquals(r.md5, new Uint8Array(createHash("md5").update(b).digest()), name);
+        assertEquals(await Deno.readFile(`${dir}/${name}`), b, name);
+      }
     }
   } finally {
     setMd5Offload(true);
