@@ -10,7 +10,14 @@ import { createHash, type Hash } from "node:crypto";
 import { SEP } from "./paths.ts";
 import { type FileIdentity, identityOf } from "./types.ts";
 import { isNotFound, removeQuietly, writeAll } from "./fsutil.ts";
-import { type BodyReader, OverlappedWriter, restReader, writeBody } from "./writer.ts";
+import {
+  type BodyReader,
+  bodyReader,
+  MIN_READ_VIEW,
+  OverlappedWriter,
+  writeBody,
+} from "./writer.ts";
+import { WRITE_BUDGET } from "./budget.ts";
 
 /** A body fully written to a temp file. */
 export interface TempFile {
@@ -255,7 +262,10 @@ export class TempArea {
    * thread doing them in turn is faster here (see docs/performance.md).
    */
   async write(body: ReadableStream<Uint8Array> | null, computeMd5 = true): Promise<TempFile> {
-    const reader = body?.getReader();
+    const reader = body ? bodyReader(body) : undefined;
+    if (reader instanceof ReadableStreamBYOBReader) {
+      return await this.#writeRead(reader, computeMd5);
+    }
     const head: Uint8Array[] = [];
     let size = 0;
     let done = reader === undefined;
@@ -273,7 +283,38 @@ export class TempArea {
       throw e;
     }
     if (done && !this.fsync) return this.#writeSmall(head, size, computeMd5);
-    return await this.#writeStream(head, done ? undefined : restReader(body!, reader!), computeMd5);
+    return await this.#writeStream(head, done ? undefined : reader, computeMd5);
+  }
+
+  /**
+   * write() for a byte stream (Deno's request bodies): its head is read into
+   * a reused buffer, the rest into the writer's own (see writer.ts), so no
+   * buffer is made per network chunk.
+   */
+  async #writeRead(reader: ReadableStreamBYOBReader, computeMd5: boolean): Promise<TempFile> {
+    // Room for a whole read view past SMALL_BODY (see MIN_READ_VIEW).
+    let head = WRITE_BUDGET.take(SMALL_BODY + MIN_READ_VIEW);
+    try {
+      let size = 0;
+      let done = false;
+      try {
+        while (!done && size <= SMALL_BODY) {
+          const r = await reader.read(head.subarray(size));
+          if (r.value) head = new Uint8Array(r.value.buffer); // the read moved the buffer
+          if (r.done) done = true;
+          else size += r.value.byteLength;
+        }
+      } catch (e) {
+        reader.releaseLock();
+        throw e;
+      }
+      const filled = [head.subarray(0, size)];
+      if (done && !this.fsync) return this.#writeSmall(filled, size, computeMd5);
+      return await this.#writeStream(filled, done ? undefined : reader, computeMd5);
+    } finally {
+      // Written (or failed) by now: nothing holds it. One a failed read moved is empty.
+      WRITE_BUDGET.give(head);
+    }
   }
 
   /** Writes a body already in memory with synchronous calls. */

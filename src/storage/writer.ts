@@ -32,17 +32,16 @@ export function bodyReader(stream: ReadableStream<Uint8Array>): BodyReader {
   }
 }
 
-/** The reader for the rest of `stream` after `reader` read its head (see BodyReader). */
-export function restReader(
-  stream: ReadableStream<Uint8Array>,
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-): BodyReader {
-  reader.releaseLock();
-  return bodyReader(stream);
-}
-
 /** What a BYOB reader reads into where the bytes are then copied elsewhere. */
 const SCRATCH_BYTES = 256 * 1024;
+
+/**
+ * The smallest view a BYOB read of a request body is given. Deno 2.9's
+ * request body can wait forever on a read into a tiny view (one byte, at a
+ * 256 KiB boundary, reproduced): a buffer with less room left than this is
+ * written out first.
+ */
+export const MIN_READ_VIEW = 64 * 1024;
 
 /**
  * The rest of a body, piece by piece. A BYOB reader's pieces share one
@@ -137,7 +136,7 @@ async function writeHashedHere(
       if (reader instanceof ReadableStreamBYOBReader) {
         for (;;) {
           if (buffers[current].byteLength === 0) buffers[current] = WRITE_BUDGET.take(capacity);
-          if (fill === capacity) {
+          if (capacity - fill < MIN_READ_VIEW) {
             await flush();
             continue;
           }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { assertEquals } from "../../tests/support/assert.ts";
 import { pseudoRandomBytes } from "../../tests/support/bytes.ts";
 import { closeMd5Offload, offloadMd5, setMd5Offload, SLOT_BYTES } from "../checksum/md5_offload.ts";
-import { type BodyReader, bodyReader, restReader, writeBody } from "./writer.ts";
+import { type BodyReader, bodyReader, MIN_READ_VIEW, writeBody } from "./writer.ts";
 
 /** `bytes` as a stream of chunks of uneven sizes (so slots fill across chunk boundaries). */
 function unevenStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
@@ -18,19 +18,26 @@ function unevenStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
   });
 }
 
+/** The smallest view a BYOB read asked unevenByteStream for. */
+let smallestView = Infinity;
+
 /** `bytes` as a byte stream (as Deno's request bodies are) giving pieces of uneven sizes. */
-function unevenByteStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
+function unevenByteStream(
+  bytes: Uint8Array,
+  sizes = [1, 65_536, 300_001, 7, 1_048_576, 123_457],
+): ReadableStream<Uint8Array> {
   let off = 0;
   let i = 0;
   return new ReadableStream({
     type: "bytes",
     pull(c) {
+      if (c.byobRequest?.view) smallestView = Math.min(smallestView, c.byobRequest.view.byteLength);
       if (off >= bytes.length) {
         c.close();
         c.byobRequest?.respond(0);
         return;
       }
-      const n = Math.min([1, 65_536, 300_001, 7, 1_048_576, 123_457][i++ % 6], bytes.length - off);
+      const n = Math.min(sizes[i++ % sizes.length], bytes.length - off);
       const view = c.byobRequest?.view;
       if (view) {
         const k = Math.min(n, view.byteLength);
@@ -61,9 +68,8 @@ async function writeOne(
     const rest = bytes.subarray(headBytes);
     let reader: BodyReader;
     if (byteStream) {
-      // As temp.ts does: a default reader first, then the rest read into the writer's buffers.
-      const body = unevenByteStream(rest);
-      reader = restReader(body, body.getReader());
+      // Read into the writer's own buffers.
+      reader = bodyReader(unevenByteStream(rest));
       assertEquals(reader instanceof ReadableStreamBYOBReader, true);
     } else {
       reader = bodyReader(unevenStream(rest));
@@ -138,6 +144,7 @@ Deno.test("writeBody: with off-thread MD5 off, the same bytes and MD5", async ()
   setMd5Offload(false);
   try {
     assertEquals(offloadMd5(), null);
+    smallestView = Infinity;
     // One after another, longest first: each reuses the buffers the one before gave back, whose
     // leftover bytes must never reach the file.
     const sizes = [2 * SLOT_BYTES + 5, SLOT_BYTES + 77_777, 300_001, 5_000];
@@ -151,6 +158,8 @@ Deno.test("writeBody: with off-thread MD5 off, the same bytes and MD5", async ()
         assertEquals(await Deno.readFile(`${dir}/${name}`), b, name);
       }
     }
+    // Never a tiny view: Deno's request bodies can hang on one (see MIN_READ_VIEW).
+    assertEquals(smallestView >= MIN_READ_VIEW, true, `a read into ${smallestView} bytes`);
   } finally {
     setMd5Offload(true);
     await Deno.remove(dir, { recursive: true });
@@ -179,5 +188,24 @@ Deno.test("bodyReader: a Deno.serve request body is a byte stream, read with a B
   } finally {
     ac.abort();
     await server.finished;
+  }
+});
+
+Deno.test("writeBody: a buffer with little room left is written out before the next read", async () => {
+  const dir = await Deno.makeTempDir();
+  setMd5Offload(false);
+  try {
+    // The first piece leaves 5 bytes of a 1 MiB buffer: reading into those could hang Deno.
+    const b = pseudoRandomBytes(SLOT_BYTES + 100_000, 11);
+    smallestView = Infinity;
+    const file = await Deno.open(`${dir}/tail`, { write: true, createNew: true });
+    const r = await writeBody(file, [], bodyReader(unevenByteStream(b, [SLOT_BYTES - 5])), true);
+    file.close();
+    assertEquals(r.md5, new Uint8Array(createHash("md5").update(b).digest()));
+    assertEquals(await Deno.readFile(`${dir}/tail`), b);
+    assertEquals(smallestView >= MIN_READ_VIEW, true, `a read into ${smallestView} bytes`);
+  } finally {
+    setMd5Offload(true);
+    await Deno.remove(dir, { recursive: true });
   }
 });
