@@ -9,7 +9,7 @@ import { CONSOLE_HTML } from "./console/page.ts";
 import { FsStorage } from "./storage/fs.ts";
 import type { RequestContext } from "./s3/context.ts";
 import { isS3Error, S3Error } from "./s3/errors.ts";
-import { errorCodeOf, errorResponse } from "./s3/response.ts";
+import { errorCodeOf, errorResponse, responseWith } from "./s3/response.ts";
 import { route } from "./router.ts";
 import { logEvent, logLine, redactUri, setQuiet } from "./log.ts";
 import { CorsPolicy } from "./cors.ts";
@@ -350,10 +350,7 @@ function textResponse(
   status = 200,
   type = "text/plain; charset=utf-8",
 ) {
-  return new Response(method === "HEAD" ? null : text, {
-    status,
-    headers: { "content-type": type },
-  });
+  return responseWith(method === "HEAD" ? null : text, status, { "content-type": type });
 }
 
 function queryPart(url: string): string {

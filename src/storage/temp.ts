@@ -15,6 +15,7 @@ import {
   bodyReader,
   MIN_READ_VIEW,
   OverlappedWriter,
+  readInto,
   writeBody,
 } from "./writer.ts";
 import { WRITE_BUDGET } from "./budget.ts";
@@ -299,10 +300,10 @@ export class TempArea {
       let done = false;
       try {
         while (!done && size <= SMALL_BODY) {
-          const r = await reader.read(head.subarray(size));
-          if (r.value) head = new Uint8Array(r.value.buffer); // the read moved the buffer
-          if (r.done) done = true;
-          else size += r.value.byteLength;
+          const r = await readInto(reader, head, size);
+          head = r.buffer;
+          if (r.read === null) done = true;
+          else size += r.read;
         }
       } catch (e) {
         reader.releaseLock();

@@ -44,6 +44,24 @@ const SCRATCH_BYTES = 256 * 1024;
 export const MIN_READ_VIEW = 64 * 1024;
 
 /**
+ * One BYOB read into `buffer` from `offset` on (give it at least
+ * MIN_READ_VIEW bytes of room). The read moves the buffer's memory into a new
+ * ArrayBuffer: the buffer to go on with is returned with the bytes read, null
+ * at the end of the body. (After a cancel the memory is gone: an empty buffer.)
+ */
+export async function readInto(
+  reader: ReadableStreamBYOBReader,
+  buffer: Uint8Array<ArrayBuffer>,
+  offset: number,
+): Promise<{ buffer: Uint8Array<ArrayBuffer>; read: number | null }> {
+  const { done, value } = await reader.read(buffer.subarray(offset));
+  return {
+    buffer: value ? new Uint8Array(value.buffer) : new Uint8Array(0),
+    read: done ? null : value.byteLength,
+  };
+}
+
+/**
  * The rest of a body, piece by piece. A BYOB reader's pieces share one
  * buffer: each is valid only until the next one is asked for.
  */
@@ -52,12 +70,16 @@ async function* pieces(reader: BodyReader): AsyncGenerator<Uint8Array> {
     for (let r = await reader.read(); !r.done; r = await reader.read()) yield r.value;
     return;
   }
-  let scratch = new Uint8Array(SCRATCH_BYTES);
-  for (;;) {
-    const { done, value } = await reader.read(scratch);
-    if (done) return;
-    yield value;
-    scratch = new Uint8Array(value.buffer); // the read moved the buffer: this is the same memory
+  let scratch = WRITE_BUDGET.take(SCRATCH_BYTES);
+  try {
+    for (;;) {
+      const r = await readInto(reader, scratch, 0);
+      scratch = r.buffer;
+      if (r.read === null) return;
+      yield scratch.subarray(0, r.read);
+    }
+  } finally {
+    WRITE_BUDGET.give(scratch); // the consumer is done with the last piece when it stops asking
   }
 }
 
@@ -140,12 +162,12 @@ async function writeHashedHere(
             await flush();
             continue;
           }
-          const { done, value } = await reader.read(buffers[current].subarray(fill));
-          if (value) buffers[current] = new Uint8Array(value.buffer); // moved by the read
-          if (done) break;
-          hash?.update(value);
-          size += value.byteLength;
-          fill += value.byteLength;
+          const r = await readInto(reader, buffers[current], fill);
+          buffers[current] = r.buffer;
+          if (r.read === null) break;
+          hash?.update(r.buffer.subarray(fill, fill + r.read));
+          size += r.read;
+          fill += r.read;
         }
       } else if (reader) {
         for await (const chunk of pieces(reader)) await add(chunk);
@@ -207,7 +229,9 @@ async function writeHashedElsewhere(
   try {
     for (const chunk of head) await add(chunk);
     // add() has copied a piece before the next one is read: BYOB pieces may share a buffer.
-    if (reader) { for await (const chunk of pieces(reader)) await add(chunk); }
+    if (reader) {
+      for await (const chunk of pieces(reader)) await add(chunk);
+    }
     if (fill > 0) submit();
   } finally {
     await Promise.allSettled(busy); // no write or hash may outlive this call
