@@ -11,7 +11,7 @@ ARG COMMIT=none
 ARG BUILD_DATE=unknown
 RUN deno run --allow-read --allow-write scripts/stamp_version.ts "$VERSION" "$COMMIT" "$BUILD_DATE" \
  && deno compile --allow-all --unstable-net --v8-flags=--max-semi-space-size=2 \
-      --include src/worker.ts --include src/checksum/md5_worker.ts \
+      --include src/worker.ts \
       --output /out/geckos3 main.ts \
  && mkdir -p /out/data
 

@@ -7,6 +7,7 @@ import { startServer } from "./src/server.ts";
 import { versionLine } from "./src/version.ts";
 import { flushLog, logEvent } from "./src/log.ts";
 import { runHealthcheck } from "./src/healthcheck.ts";
+import { md5Implementation } from "./src/checksum/md5.ts";
 import { poolSize, primaryMembership, startWorkers, type WorkerPool } from "./src/workers.ts";
 
 async function main(): Promise<number> {
@@ -62,6 +63,7 @@ async function main(): Promise<number> {
     metadata: config.metadata,
     fsync: config.fsync,
     workers: size,
+    md5: md5Implementation(),
   });
   if (config.workers !== "auto" && config.workers > 1 && size === 1) {
     logEvent(

@@ -46,10 +46,10 @@ export function archiveName(version: string, target: Target): string {
 
 /**
  * Modules a compiled binary needs beyond what main.ts imports: the server
- * and MD5 workers, which are loaded with `new Worker(...)` (deno.json's
+ * threads, which are loaded with `new Worker(...)` (deno.json's
  * compile task and the Dockerfile name them too).
  */
-export const COMPILE_INCLUDES: readonly string[] = ["src/worker.ts", "src/checksum/md5_worker.ts"];
+export const COMPILE_INCLUDES: readonly string[] = ["src/worker.ts"];
 
 /** The runtime flags (permissions and V8 flags): exactly those of the `start` task in deno.json. */
 export function runtimeFlags(): string[] {

@@ -4,8 +4,7 @@
  * `<data-dir>/.geckos3/meta`, temp files under `<data-dir>/.geckos3/tmp`.
  * See DESIGN.md ("Storage format") for the invariants kept here.
  */
-import { createHash } from "node:crypto";
-import { closeMd5Offload } from "../checksum/md5_offload.ts";
+import { md5Hex } from "../checksum/md5.ts";
 import { resolve, SEP } from "./paths.ts";
 import { S3Error } from "../s3/errors.ts";
 import {
@@ -137,7 +136,6 @@ export class FsStorage {
     await this.background.idle();
     this.temp.close();
     this.#locks.close();
-    closeMd5Offload();
   }
 
   /** Whether sidecars are in use. */
@@ -403,7 +401,7 @@ export class FsStorage {
     if (bytes === null) {
       return { meta: metaFromEntry(undefined, info, id), matched: !small && !replaced };
     }
-    const md5 = createHash("md5").update(bytes).digest("hex");
+    const md5 = md5Hex(bytes);
     return { meta: metaFromEntry(undefined, info, id, undefined, md5), matched: true, bytes };
   }
 

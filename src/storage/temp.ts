@@ -6,7 +6,7 @@
  * periodically, so crash leftovers never accumulate and a live process
  * sharing the data dir is never disturbed.
  */
-import { createHash, type Hash } from "node:crypto";
+import { createMd5, type Md5 } from "../checksum/md5.ts";
 import { SEP } from "./paths.ts";
 import { type FileIdentity, identityOf } from "./types.ts";
 import { isNotFound, removeQuietly, writeAll } from "./fsutil.ts";
@@ -320,7 +320,7 @@ export class TempArea {
 
   /** Writes a body already in memory with synchronous calls. */
   #writeSmall(chunks: Uint8Array[], size: number, computeMd5: boolean): TempFile {
-    const hash = computeMd5 ? createHash("md5") : null;
+    const hash = computeMd5 ? createMd5() : null;
     for (const c of chunks) hash?.update(c);
     const path = this.newPath();
     const file = Deno.openSync(path, { write: true, createNew: true });
@@ -414,8 +414,8 @@ export class TempArea {
 }
 
 /** The digest of `hash`, or no bytes when it was not computed. */
-function digestOf(hash: Hash | null): Uint8Array {
-  return hash ? new Uint8Array(hash.digest()) : new Uint8Array(0);
+function digestOf(hash: Md5 | null): Uint8Array {
+  return hash ? hash.digest() : new Uint8Array(0);
 }
 
 /** Without a lock file: a directory whose heartbeat (or, lacking one, mtime) is older than STALE_MS. */

@@ -1,12 +1,10 @@
 /**
  * Writing request bodies to files: network chunks are coalesced into large
- * buffers and one disk write stays in flight while the next buffer is
- * received; the MD5 is computed on a worker thread where one is free.
+ * buffers, and one buffer is written and hashed while the next is received.
  */
-import { createHash, type Hash } from "node:crypto";
 import { WRITE_BUDGET } from "./budget.ts";
 import { writeAll } from "./fsutil.ts";
-import { type OffloadedMd5, offloadMd5 } from "../checksum/md5_offload.ts";
+import { createMd5, type Md5 } from "../checksum/md5.ts";
 
 /** What writeBody wrote: its length, and its MD5 when asked for. */
 export interface WrittenBody {
@@ -85,9 +83,13 @@ async function* pieces(reader: BodyReader): AsyncGenerator<Uint8Array> {
 
 /**
  * Writes `head`, then the rest of `reader`, to `file` at its current
- * position; returns the bytes written and, when `md5` is set, their MD5
- * (hashed on a worker thread where one is free, else on this one). On error
- * the reader is cancelled; the file is left to the caller.
+ * position; returns the bytes written and, when `md5` is set, their MD5. On
+ * error the reader is cancelled; the file is left to the caller.
+ *
+ * Two buffers alternate: one is filled (a BYOB reader reads into it, other
+ * chunks are copied in, or written as they are when large) while the other
+ * is written to disk and hashed, both off this thread where libcrypto's MD5
+ * is loaded (src/checksum/md5.ts).
  */
 export async function writeBody(
   file: Deno.FsFile,
@@ -95,32 +97,7 @@ export async function writeBody(
   reader: BodyReader | undefined,
   md5: boolean,
 ): Promise<WrittenBody> {
-  const offloaded = md5 ? offloadMd5() : null;
-  try {
-    if (offloaded) {
-      const size = await writeHashedElsewhere(file, head, reader, offloaded);
-      return { size, md5: await offloaded.digest() };
-    }
-    const hash = md5 ? createHash("md5") : null;
-    const size = await writeHashedHere(file, head, reader, hash);
-    return { size, md5: hash ? new Uint8Array(hash.digest()) : null };
-  } catch (e) {
-    offloaded?.release();
-    await reader?.cancel(e).catch(() => {});
-    throw e;
-  }
-}
-
-/**
- * Fills two alternating buffers, hashing each piece here: a BYOB reader reads
- * into them, other chunks are copied in (or, when large, written as they are).
- */
-async function writeHashedHere(
-  file: Deno.FsFile,
-  head: readonly Uint8Array[],
-  reader: BodyReader | undefined,
-  hash: Hash | null,
-): Promise<number> {
+  const hash = md5 ? createMd5() : null;
   const budget = WRITE_BUDGET.open();
   let size = 0;
   // Two buffers alternate; their size is chosen once, from how many uploads are in progress.
@@ -129,8 +106,8 @@ async function writeHashedHere(
     const capacity = budget.bufferSize();
     let current = 0;
     let fill = 0;
-    const writer = new OverlappedWriter(file);
-    /** Starts writing the current buffer (if it holds anything) and switches to the other one. */
+    const writer = new OverlappedWriter(file, hash);
+    /** Starts writing and hashing the current buffer (if it holds anything); switches to the other. */
     const flush = async () => {
       if (fill === 0) return;
       await writer.write(buffers[current].subarray(0, fill));
@@ -138,7 +115,6 @@ async function writeHashedHere(
       fill = 0;
     };
     const add = async (chunk: Uint8Array) => {
-      hash?.update(chunk);
       size += chunk.byteLength;
       if (chunk.byteLength >= capacity / 2) {
         await flush();
@@ -165,7 +141,6 @@ async function writeHashedHere(
           const r = await readInto(reader, buffers[current], fill);
           buffers[current] = r.buffer;
           if (r.read === null) break;
-          hash?.update(r.buffer.subarray(fill, fill + r.read));
           size += r.read;
           fill += r.read;
         }
@@ -174,93 +149,43 @@ async function writeHashedHere(
       }
       await flush();
     } finally {
-      await writer.finish().catch(() => {}); // no write may outlive this call
+      await writer.finish().catch(() => {}); // no write or hash may outlive this call
     }
     await writer.finish(); // ...and a failed one fails it
-    return size;
+    return { size, md5: hash?.digest() ?? null };
+  } catch (e) {
+    await reader?.cancel(e).catch(() => {});
+    throw e;
   } finally {
     budget.close();
-    // No write is in flight any more (see above); a buffer a failed read moved is empty here.
+    // Nothing is in flight any more (see above); a buffer a failed read moved is empty here.
     for (const b of buffers) WRITE_BUDGET.give(b);
   }
 }
 
 /**
- * Copies chunks into the upload's shared slots in turn; a full slot is
- * written (one write at a time, in order) and hashed by the MD5 worker at
- * once, and is filled again only when both are done.
- */
-async function writeHashedElsewhere(
-  file: Deno.FsFile,
-  head: readonly Uint8Array[],
-  reader: BodyReader | undefined,
-  md5: OffloadedMd5,
-): Promise<number> {
-  const slots = md5.slots;
-  const busy: (Promise<unknown> | null)[] = slots.map(() => null);
-  let writes: Promise<void> = Promise.resolve();
-  let current = 0;
-  let fill = 0;
-  let size = 0;
-  const submit = () => {
-    const slot = current;
-    const data = slots[slot].subarray(0, fill);
-    writes = writes.then(() => writeAll(file, data));
-    const done = Promise.all([writes, md5.update(slot, fill)]);
-    done.catch(() => {}); // surfaces when awaited below
-    busy[slot] = done;
-    current = (current + 1) % slots.length;
-    fill = 0;
-  };
-  const add = async (chunk: Uint8Array) => {
-    size += chunk.byteLength;
-    while (chunk.byteLength > 0) {
-      if (fill === 0 && busy[current]) {
-        await busy[current];
-        busy[current] = null;
-      }
-      const n = Math.min(slots[current].byteLength - fill, chunk.byteLength);
-      slots[current].set(n === chunk.byteLength ? chunk : chunk.subarray(0, n), fill);
-      fill += n;
-      chunk = chunk.subarray(n);
-      if (fill === slots[current].byteLength) submit();
-    }
-  };
-  try {
-    for (const chunk of head) await add(chunk);
-    // add() has copied a piece before the next one is read: BYOB pieces may share a buffer.
-    if (reader) {
-      for await (const chunk of pieces(reader)) await add(chunk);
-    }
-    if (fill > 0) submit();
-  } finally {
-    await Promise.allSettled(busy); // no write or hash may outlive this call
-  }
-  await Promise.all(busy); // ...and a failed one fails it
-  return size;
-}
-
-/**
- * Writes buffers to a file with at most one write in flight, so the caller
- * can fill the next buffer meanwhile. A buffer passed to write() must stay
- * untouched until the following write() call has returned.
+ * Writes buffers to a file, and hashes them, with at most one buffer in
+ * flight (its write and its hash side by side: both only read it), so the
+ * caller can fill the next buffer meanwhile. A buffer passed to write() must
+ * stay untouched until the following write() call has returned.
  */
 export class OverlappedWriter {
-  #inFlight: Promise<void> = Promise.resolve();
+  #inFlight: Promise<unknown> = Promise.resolve();
 
-  /** Writes to `file` at its current position. */
-  constructor(private readonly file: Deno.FsFile) {}
+  /** Writes to `file` at its current position, feeding `hash` (if any) the same bytes in order. */
+  constructor(private readonly file: Deno.FsFile, private readonly hash: Md5 | null = null) {}
 
-  /** Waits for the previous write to finish, then starts writing `data`. */
+  /** Waits for the previous buffer to be written and hashed, then starts on `data`. */
   async write(data: Uint8Array): Promise<void> {
     await this.#inFlight;
-    this.#inFlight = writeAll(this.file, data);
+    const written = writeAll(this.file, data);
+    this.#inFlight = this.hash ? Promise.all([written, this.hash.updateOffThread(data)]) : written;
     // A failure surfaces at the next write() or finish(), not as an unhandled rejection.
     this.#inFlight.catch(() => {});
   }
 
-  /** Waits for the last write. */
-  finish(): Promise<void> {
-    return this.#inFlight;
+  /** Waits for the last write and hash. */
+  async finish(): Promise<void> {
+    await this.#inFlight;
   }
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
+import { WRITE_BUDGET } from "./budget.ts";
 import { assertEquals } from "../../tests/support/assert.ts";
 import { pseudoRandomBytes } from "../../tests/support/bytes.ts";
-import { closeMd5Offload, offloadMd5, setMd5Offload, SLOT_BYTES } from "../checksum/md5_offload.ts";
 import { type BodyReader, bodyReader, MIN_READ_VIEW, writeBody } from "./writer.ts";
 
 /** `bytes` as a stream of chunks of uneven sizes (so slots fill across chunk boundaries). */
@@ -52,8 +52,7 @@ function unevenByteStream(
   });
 }
 
-// Off-thread MD5 is on by default only from four cores up: these tests use it everywhere.
-setMd5Offload(true);
+const MiB = 1024 * 1024;
 
 async function writeOne(
   dir: string,
@@ -81,15 +80,14 @@ async function writeOne(
   }
 }
 
-Deno.test("writeBody: bytes in order and the MD5 right, hashed on the worker and, when its slots are taken, here", async () => {
+Deno.test("writeBody: bytes in order and the MD5 right, twelve bodies at once", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    // Twelve bodies at once: more than the worker has slots for, so both ways run.
     const bodies = Array.from(
       { length: 12 },
-      (_, i) => pseudoRandomBytes(3 * SLOT_BYTES + 4099 * i, i + 1),
+      (_, i) => pseudoRandomBytes(3 * MiB + 4099 * i, i + 1),
     );
-    // Every other one a byte stream, read with a BYOB reader into a scratch buffer.
+    // Every other one a byte stream, read with a BYOB reader into the writer's buffers.
     const results = await Promise.all(
       bodies.map((b, i) => writeOne(dir, `f${i}`, b, 1000 * i, i % 2 === 1)),
     );
@@ -98,11 +96,7 @@ Deno.test("writeBody: bytes in order and the MD5 right, hashed on the worker and
       assertEquals(results[i].md5, new Uint8Array(createHash("md5").update(bodies[i]).digest()));
       assertEquals(await Deno.readFile(`${dir}/f${i}`), bodies[i], `file ${i}`);
     }
-    // Every slot came back: an upload can take them again.
-    const again = offloadMd5();
-    assertEquals(again !== null, true);
-    again!.release();
-    // An empty body and one smaller than a slot.
+    // An empty body and one smaller than a buffer.
     for (const size of [0, 1000]) {
       const b = pseudoRandomBytes(size, 99);
       const r = await writeOne(dir, `s${size}`, b, 0);
@@ -110,44 +104,39 @@ Deno.test("writeBody: bytes in order and the MD5 right, hashed on the worker and
       assertEquals(await Deno.readFile(`${dir}/s${size}`), b);
     }
   } finally {
-    closeMd5Offload();
     await Deno.remove(dir, { recursive: true });
   }
 });
 
-Deno.test("writeBody: a body that fails midway gives its slots back", async () => {
+Deno.test("writeBody: a body that fails midway no longer counts against the write budget", async () => {
   const dir = await Deno.makeTempDir();
   try {
     const file = await Deno.open(`${dir}/broken`, { write: true, createNew: true });
     let sent = 0;
     const body = new ReadableStream<Uint8Array>({
       pull(c) {
-        if (sent++ < 5) c.enqueue(new Uint8Array(SLOT_BYTES / 2));
+        if (sent++ < 5) c.enqueue(new Uint8Array(MiB / 2));
         else c.error(new Error("connection reset"));
       },
     });
+    const activeBefore = WRITE_BUDGET.active;
     const error = await writeBody(file, [], body.getReader(), true).catch((e) => e);
     file.close();
     assertEquals((error as Error).message, "connection reset");
-    // All slots free again: as many uploads as there are slots can take theirs.
-    const taken = Array.from({ length: 4 }, () => offloadMd5());
-    assertEquals(taken.every((t) => t !== null), true);
-    for (const t of taken) t!.release();
+    // The failed upload no longer counts against the budget.
+    assertEquals(WRITE_BUDGET.active, activeBefore);
   } finally {
-    closeMd5Offload();
     await Deno.remove(dir, { recursive: true });
   }
 });
 
-Deno.test("writeBody: with off-thread MD5 off, the same bytes and MD5", async () => {
+Deno.test("writeBody: bodies one after another reuse buffers, never their leftover bytes", async () => {
   const dir = await Deno.makeTempDir();
-  setMd5Offload(false);
   try {
-    assertEquals(offloadMd5(), null);
     smallestView = Infinity;
     // One after another, longest first: each reuses the buffers the one before gave back, whose
     // leftover bytes must never reach the file.
-    const sizes = [2 * SLOT_BYTES + 5, SLOT_BYTES + 77_777, 300_001, 5_000];
+    const sizes = [2 * MiB + 5, MiB + 77_777, 300_001, 5_000];
     for (const [i, n] of sizes.entries()) {
       const b = pseudoRandomBytes(n, 7 + i);
       for (const byteStream of [false, true]) {
@@ -161,7 +150,6 @@ Deno.test("writeBody: with off-thread MD5 off, the same bytes and MD5", async ()
     // Never a tiny view: Deno's request bodies can hang on one (see MIN_READ_VIEW).
     assertEquals(smallestView >= MIN_READ_VIEW, true, `a read into ${smallestView} bytes`);
   } finally {
-    setMd5Offload(true);
     await Deno.remove(dir, { recursive: true });
   }
 });
@@ -193,19 +181,17 @@ Deno.test("bodyReader: a Deno.serve request body is a byte stream, read with a B
 
 Deno.test("writeBody: a buffer with little room left is written out before the next read", async () => {
   const dir = await Deno.makeTempDir();
-  setMd5Offload(false);
   try {
     // The first piece leaves 5 bytes of a 1 MiB buffer: reading into those could hang Deno.
-    const b = pseudoRandomBytes(SLOT_BYTES + 100_000, 11);
+    const b = pseudoRandomBytes(MiB + 100_000, 11);
     smallestView = Infinity;
     const file = await Deno.open(`${dir}/tail`, { write: true, createNew: true });
-    const r = await writeBody(file, [], bodyReader(unevenByteStream(b, [SLOT_BYTES - 5])), true);
+    const r = await writeBody(file, [], bodyReader(unevenByteStream(b, [MiB - 5])), true);
     file.close();
     assertEquals(r.md5, new Uint8Array(createHash("md5").update(b).digest()));
     assertEquals(await Deno.readFile(`${dir}/tail`), b);
     assertEquals(smallestView >= MIN_READ_VIEW, true, `a read into ${smallestView} bytes`);
   } finally {
-    setMd5Offload(true);
     await Deno.remove(dir, { recursive: true });
   }
 });
