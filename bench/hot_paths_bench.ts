@@ -3,6 +3,7 @@
  * verification, key mapping, listing XML rendering, aws-chunked decoding,
  * and the hashes computed on every upload.
  */
+import { createMd5, md5Implementation } from "../src/checksum/md5.ts";
 import { createHash, createHmac } from "node:crypto";
 import { createAuthenticator } from "../src/auth/mod.ts";
 import { makeConfig } from "../src/config.ts";
@@ -99,6 +100,11 @@ for (const alg of ["md5", "sha256", "sha1"] as const) {
     createHash(alg).update(MiB).digest();
   });
 }
+Deno.bench(`hash 1 MiB: md5 (${md5Implementation()}, as uploads use it)`, { group: "hash" }, () => {
+  const h = createMd5();
+  h.update(MiB);
+  h.digest();
+});
 for (const alg of ["crc32", "crc32c", "crc64nvme"] as const) {
   const h = await createChecksum(alg);
   Deno.bench(`hash 1 MiB: ${alg} (${alg === "crc32" ? "node:zlib" : "hash-wasm"})`, {
