@@ -50,7 +50,7 @@ const ALIVE_LOCK = "alive.lock";
 const HEARTBEAT_MS = 30_000;
 const STALE_MS = 120_000;
 /** Bodies that end within this many bytes are written in one go, synchronously (see write()). */
-const SMALL_BODY = 256 * 1024;
+export const SMALL_BODY = 256 * 1024;
 /** Buffer size for multipart assembly (two are used). */
 const CONCAT_BUFFER = 8 * 1024 * 1024;
 
@@ -293,14 +293,17 @@ export class TempArea {
    * buffer is made per network chunk.
    */
   async #writeRead(reader: ReadableStreamBYOBReader, computeMd5: boolean): Promise<TempFile> {
-    // Room for a whole read view past SMALL_BODY (see MIN_READ_VIEW).
+    // Room for a whole read view past SMALL_BODY (see MIN_READ_VIEW). Each read asks for at most
+    // MIN_READ_VIEW: with the whole buffer as the first view, Deno kept far more of the body in
+    // native memory while it was written (64 uploads of 64 MiB at once: 345 MiB peak against 234;
+    // with 128 KiB transfer buffers, 2.5 GiB against 128 MiB).
     let head = WRITE_BUDGET.take(SMALL_BODY + MIN_READ_VIEW);
     try {
       let size = 0;
       let done = false;
       try {
         while (!done && size <= SMALL_BODY) {
-          const r = await readInto(reader, head, size);
+          const r = await readInto(reader, head, size, MIN_READ_VIEW);
           head = r.buffer;
           if (r.read === null) done = true;
           else size += r.read;

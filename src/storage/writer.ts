@@ -42,17 +42,19 @@ const SCRATCH_BYTES = 256 * 1024;
 export const MIN_READ_VIEW = 64 * 1024;
 
 /**
- * One BYOB read into `buffer` from `offset` on (give it at least
- * MIN_READ_VIEW bytes of room). The read moves the buffer's memory into a new
- * ArrayBuffer: the buffer to go on with is returned with the bytes read, null
- * at the end of the body. (After a cancel the memory is gone: an empty buffer.)
+ * One BYOB read into `buffer` from `offset` on, at most `limit` bytes (give it
+ * at least MIN_READ_VIEW bytes of room). The read moves the buffer's memory
+ * into a new ArrayBuffer: the buffer to go on with is returned with the bytes
+ * read, null at the end of the body. (After a cancel the memory is gone: an
+ * empty buffer.)
  */
 export async function readInto(
   reader: ReadableStreamBYOBReader,
   buffer: Uint8Array<ArrayBuffer>,
   offset: number,
+  limit = buffer.byteLength - offset,
 ): Promise<{ buffer: Uint8Array<ArrayBuffer>; read: number | null }> {
-  const { done, value } = await reader.read(buffer.subarray(offset));
+  const { done, value } = await reader.read(buffer.subarray(offset, offset + limit));
   return {
     buffer: value ? new Uint8Array(value.buffer) : new Uint8Array(0),
     read: done ? null : value.byteLength,
