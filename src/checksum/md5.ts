@@ -7,6 +7,7 @@
  * FFI permission) `node:crypto`, on this thread.
  */
 import { createHash, type Hash } from "node:crypto";
+import { toHex } from "./mod.ts";
 
 /** An incremental MD5. */
 export interface Md5 {
@@ -132,12 +133,5 @@ export function md5Implementation(): Md5Implementation {
 export function md5Hex(bytes: Uint8Array): string {
   const hash = createMd5();
   hash.update(bytes);
-  return hex(hash.digest());
-}
-
-/** Lowercase hex of bytes. */
-function hex(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += b.toString(16).padStart(2, "0");
-  return s;
+  return toHex(hash.digest());
 }

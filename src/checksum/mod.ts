@@ -75,6 +75,13 @@ export async function createChecksum(alg: ChecksumAlgorithm): Promise<Checksum> 
   }
 }
 
+/** Lower-case hex of bytes (ETags). */
+export function toHex(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += (b < 16 ? "0" : "") + b.toString(16);
+  return s;
+}
+
 /** Base64 of bytes, as S3 writes checksums. */
 export function toBase64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");

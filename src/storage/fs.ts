@@ -5,6 +5,7 @@
  * See DESIGN.md ("Storage format") for the invariants kept here.
  */
 import { md5Hex } from "../checksum/md5.ts";
+import { toHex } from "../checksum/mod.ts";
 import { resolve, SEP } from "./paths.ts";
 import { S3Error } from "../s3/errors.ts";
 import {
@@ -444,7 +445,7 @@ export class FsStorage {
     precondition?: Precondition,
     loc: Located = this.#locate(bucket, key),
   ): Promise<ObjectMeta> {
-    const etag = attributes.etag ?? `"${hex(tmp.md5)}"`;
+    const etag = attributes.etag ?? `"${toHex(tmp.md5)}"`;
     // Nothing but bytes, and few of them: no sidecar (see PLAIN_MAX_BYTES).
     const sidecar = this.#opts.metadata &&
       !(tmp.size <= PLAIN_MAX_BYTES && tmp.md5.length > 0 && isPlain(attributes));
@@ -834,11 +835,4 @@ async function containsFile(dir: string): Promise<boolean> {
     if (await containsFile(dir + SEP + e.name)) return true;
   }
   return false;
-}
-
-/** Lower-case hex of bytes. */
-export function hex(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += (b < 16 ? "0" : "") + b.toString(16);
-  return s;
 }
