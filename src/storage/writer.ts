@@ -181,7 +181,13 @@ export class OverlappedWriter {
   async write(data: Uint8Array): Promise<void> {
     await this.#inFlight;
     const written = writeAll(this.file, data);
-    this.#inFlight = this.hash ? Promise.all([written, this.hash.updateOffThread(data)]) : written;
+    // Settled only once both are: a failed write must not hand the buffer back while the hash
+    // still reads it on another thread.
+    this.#inFlight = this.hash
+      ? Promise.allSettled([written, this.hash.updateOffThread(data)]).then((results) => {
+        for (const r of results) if (r.status === "rejected") throw r.reason;
+      })
+      : written;
     // A failure surfaces at the next write() or finish(), not as an unhandled rejection.
     this.#inFlight.catch(() => {});
   }

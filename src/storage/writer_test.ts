@@ -2,7 +2,13 @@ import { createHash } from "node:crypto";
 import { WRITE_BUDGET } from "./budget.ts";
 import { assertEquals } from "../../tests/support/assert.ts";
 import { pseudoRandomBytes } from "../../tests/support/bytes.ts";
-import { type BodyReader, bodyReader, MIN_READ_VIEW, writeBody } from "./writer.ts";
+import {
+  type BodyReader,
+  bodyReader,
+  MIN_READ_VIEW,
+  OverlappedWriter,
+  writeBody,
+} from "./writer.ts";
 
 /** `bytes` as a stream of chunks of uneven sizes (so slots fill across chunk boundaries). */
 function unevenStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
@@ -191,6 +197,33 @@ Deno.test("writeBody: a buffer with little room left is written out before the n
     assertEquals(r.md5, new Uint8Array(createHash("md5").update(b).digest()));
     assertEquals(await Deno.readFile(`${dir}/tail`), b);
     assertEquals(smallestView >= MIN_READ_VIEW, true, `a read into ${smallestView} bytes`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("OverlappedWriter: a failed write is reported only once the buffer's hash is done too", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Opened for reading only: every write fails at once.
+    await Deno.writeFile(`${dir}/ro`, new Uint8Array(0));
+    const file = await Deno.open(`${dir}/ro`, { read: true });
+    let hashDone = false;
+    const slowHash = {
+      update() {},
+      async updateOffThread() {
+        await new Promise((r) => setTimeout(r, 50));
+        hashDone = true;
+      },
+      digest: () => new Uint8Array(16),
+    };
+    const writer = new OverlappedWriter(file, slowHash);
+    await writer.write(new Uint8Array(1000));
+    const error = await writer.finish().catch((e) => e);
+    file.close();
+    assertEquals(error instanceof Error, true);
+    // The caller may reuse the buffer now: nothing may still be reading it.
+    assertEquals(hashDone, true);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
