@@ -7,6 +7,7 @@ import { attributesFromHeaders, checksumHeaders, setObjectHeaders } from "./obje
 import { checkCopySourceConditions, checkReadConditions, writePrecondition } from "./conditions.ts";
 import { parseRange } from "./range.ts";
 import { fileStream } from "../storage/stream.ts";
+import { SMALL_BODY } from "../storage/temp.ts";
 import type { ObjectAttributes, ObjectMeta } from "../storage/types.ts";
 
 /** BadDigest when the client's Content-MD5 differs from the MD5 of the bytes received. */
@@ -25,7 +26,10 @@ export async function storeBody(
   attributes: ObjectAttributes,
 ): Promise<ObjectMeta> {
   const body = requestBody(ctx);
-  return await ctx.storage.putObject(bucket, key, body.stream, {
+  // A small body of known length is read whole (see DecodedBody.readAll).
+  const small = body.readAll !== null && body.length !== null && body.length <= SMALL_BODY;
+  const payload = small ? await body.readAll!() : body.stream;
+  return await ctx.storage.putObject(bucket, key, payload, {
     attributes,
     precondition: writePrecondition(ctx.headers) ?? undefined,
     needMd5: body.contentMd5 !== null,

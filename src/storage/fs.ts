@@ -407,14 +407,14 @@ export class FsStorage {
   }
 
   /**
-   * Writes an object: streams the body to a temp file (MD5 computed on the
-   * way), then commits it atomically under the key's lock. Returns the new
-   * object's metadata.
+   * Writes an object: streams the body (or writes the bytes) to a temp file
+   * (MD5 computed on the way), then commits it atomically under the key's
+   * lock. Returns the new object's metadata.
    */
   async putObject(
     bucket: string,
     key: string,
-    body: ReadableStream<Uint8Array> | null,
+    body: ReadableStream<Uint8Array> | Uint8Array | null,
     opts: PutOptions,
   ): Promise<ObjectMeta> {
     const loc = this.#locate(bucket, key);

@@ -261,8 +261,16 @@ export class TempArea {
    * calls (without -fsync): creating files in one directory from many
    * threads at once makes the kernel spin on the directory's lock, and one
    * thread doing them in turn is faster here (see docs/performance.md).
+   * A body already in memory (bytes) is one of those.
    */
-  async write(body: ReadableStream<Uint8Array> | null, computeMd5 = true): Promise<TempFile> {
+  async write(
+    body: ReadableStream<Uint8Array> | Uint8Array | null,
+    computeMd5 = true,
+  ): Promise<TempFile> {
+    if (body instanceof Uint8Array) {
+      if (!this.fsync) return this.#writeSmall([body], body.byteLength, computeMd5);
+      return await this.#writeStream([body], undefined, computeMd5);
+    }
     const reader = body ? bodyReader(body) : undefined;
     if (reader instanceof ReadableStreamBYOBReader) {
       return await this.#writeRead(reader, computeMd5);
