@@ -11,7 +11,7 @@ import type { RequestContext } from "./s3/context.ts";
 import { isS3Error, S3Error } from "./s3/errors.ts";
 import { errorCodeOf, errorResponse, responseWith } from "./s3/response.ts";
 import { route } from "./router.ts";
-import { logEvent, logLine, redactUri, setQuiet } from "./log.ts";
+import { isoNow, logEvent, logLine, redactUri, setQuiet } from "./log.ts";
 import { CorsPolicy } from "./cors.ts";
 import { Metrics, MetricsPeers } from "./metrics.ts";
 import { resolveAddress } from "./addressing.ts";
@@ -151,8 +151,12 @@ export async function startServer(
     return null;
   }
 
-  async function dispatch(req: Request, requestId: string, where: Where): Promise<Response> {
-    const { rawPath, rawQuery } = splitTarget(req.url);
+  async function dispatch(
+    req: Request,
+    { rawPath, rawQuery }: { rawPath: string; rawQuery: string },
+    requestId: string,
+    where: Where,
+  ): Promise<Response> {
     const method = req.method;
     if (rawQuery === "") {
       const special = await serviceEndpoint(method, rawPath, where);
@@ -192,6 +196,7 @@ export async function startServer(
     const started = performance.now();
     const requestId = nextRequestId();
     const where: Where = { op: "", resource: "/", bucket: "" };
+    const target = splitTarget(req.url);
     let res: Response;
     let error: string | undefined;
     metrics.inflight++;
@@ -199,7 +204,7 @@ export async function startServer(
       if (maxRequests > 0 && metrics.inflight > maxRequests) {
         throw new S3Error("SlowDown");
       }
-      res = await dispatch(req, requestId, where);
+      res = await dispatch(req, target, requestId, where);
     } catch (e) {
       const err = toS3Error(e);
       if (!isS3Error(e)) {
@@ -232,10 +237,12 @@ export async function startServer(
     );
     const addr = info.remoteAddr as Deno.NetAddr;
     const line: Record<string, unknown> = {
-      timestamp: new Date().toISOString(),
+      timestamp: isoNow(),
       request_id: requestId,
       method: req.method,
-      uri: redactUri(splitTarget(req.url).rawPath + queryPart(req.url)),
+      uri: redactUri(
+        target.rawQuery === "" ? target.rawPath : `${target.rawPath}?${target.rawQuery}`,
+      ),
       status: res.status,
       duration_ms: Math.round(seconds * 1000),
       bytes: bytesOut,
@@ -351,9 +358,4 @@ function textResponse(
   type = "text/plain; charset=utf-8",
 ) {
   return responseWith(method === "HEAD" ? null : text, status, { "content-type": type });
-}
-
-function queryPart(url: string): string {
-  const q = url.indexOf("?", url.indexOf("://") + 3);
-  return q < 0 ? "" : url.slice(q);
 }
