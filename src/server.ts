@@ -74,12 +74,22 @@ export function splitTarget(url: string): { rawPath: string; rawQuery: string } 
 /** Maps an unexpected error to the S3 error a client should see. */
 function toS3Error(e: unknown): S3Error {
   if (isS3Error(e)) return e;
+  if (isBodyCutShort(e)) return new S3Error("IncompleteBody");
   const code = (e as { code?: string })?.code;
   if (code === "ENOSPC" || code === "EDQUOT") return new S3Error("InsufficientStorage");
   if (e instanceof Deno.errors.PermissionDenied || code === "EACCES" || code === "EPERM") {
     return new S3Error("AccessDenied");
   }
   return new S3Error("InternalError");
+}
+
+/**
+ * A request body that ended before its Content-Length (the client closed the
+ * connection): Deno's read of it fails with BadResource. The client's doing,
+ * as S3 sees it, not a failure of the server.
+ */
+function isBodyCutShort(e: unknown): boolean {
+  return e instanceof Deno.errors.BadResource && /read (request )?body/i.test(e.message);
 }
 
 /** Starts geckos3 on the configured address. */
@@ -207,7 +217,7 @@ export async function startServer(
       res = await dispatch(req, target, requestId, where);
     } catch (e) {
       const err = toS3Error(e);
-      if (!isS3Error(e)) {
+      if (!isS3Error(e) && !isBodyCutShort(e)) {
         error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
         logEvent("error", "request failed", {
           request_id: requestId,

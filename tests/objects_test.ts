@@ -112,6 +112,41 @@ serverTest(
   },
 );
 
+serverTest(
+  "a body cut short by its client is IncompleteBody: nothing written or replaced, no temp file left",
+  async (t) => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+    await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "cut", Body: "kept" }));
+    // Read whole in one step (Content-Length known and small), and as a stream (past 256 KiB).
+    for (const [declared, sent] of [[4096, 1000], [300 * 1024, 200 * 1024]]) {
+      for (const key of ["cut", "new"]) {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.server.port });
+        await conn.write(
+          text(`PUT /${B}/${key} HTTP/1.1\r\nHost: x\r\nContent-Length: ${declared}\r\n\r\n`),
+        );
+        await conn.write(new Uint8Array(sent).fill(120));
+        await conn.closeWrite();
+        const answer = new Uint8Array(4096);
+        const n = await conn.read(answer);
+        conn.close();
+        const reply = decode(answer.subarray(0, n ?? 0));
+        assertEquals(
+          [reply.split(" ")[1], /<Code>(\w+)<\/Code>/.exec(reply)?.[1]],
+          ["400", "IncompleteBody"],
+          `${declared} declared, ${sent} sent`,
+        );
+      }
+    }
+    const got = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "cut" }));
+    assertEquals(decode(await bytesOf(got.Body)), "kept");
+    await assertS3Error(
+      () => t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "new" })),
+      "NotFound",
+    );
+    assertEquals(await leftoverTempFiles(t.dataDir), []);
+  },
+);
+
 serverTest("content type defaults to binary/octet-stream; streamed bodies work", async (t) => {
   await t.s3.send(new CreateBucketCommand({ Bucket: B }));
   const res = await raw(`${t.url}/${B}/untyped`, { method: "PUT", body: text("x") });
