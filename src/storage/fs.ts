@@ -16,7 +16,7 @@ import {
   validateBucketName,
 } from "./keys.ts";
 import { SharedLocks } from "./locks.ts";
-import { surelyMissing } from "./libc.ts";
+import { surelyAbsent, surelyMissing } from "./libc.ts";
 import { MultipartStore } from "./multipart.ts";
 import {
   findEntry,
@@ -332,7 +332,10 @@ export class FsStorage {
     for (let attempt = 0; attempt < 2; attempt++) {
       let file: Deno.FsFile;
       try {
-        // Page-cache metadata: synchronous calls cost a tenth of two thread-pool round trips.
+        // Page-cache metadata: synchronous calls cost a tenth of two thread-pool round trips. A
+        // missing key (a client's HEAD before its upload) is asked of libc first: the thrown
+        // NotFound cost 30-40 µs a miss, a third of the request.
+        if (surelyAbsent(path)) return null;
         file = Deno.openSync(path);
       } catch (e) {
         if (isNotFound(e)) return null;

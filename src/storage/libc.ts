@@ -60,6 +60,21 @@ export function surelyMissing(path: string): boolean {
   return c !== null && !path.includes("\0") && c.access(scratchCString(path), 0) !== 0;
 }
 
+const X_OK = 1;
+
+/**
+ * True when nothing is at `path` although its directory is there to be
+ * searched: where opening `path` would throw NotFound, answered without the
+ * exception. False in every other case (a parent missing or not a directory,
+ * a directory that cannot be searched, libc not loaded), which opening then
+ * tells apart. Like surelyMissing, but never hides an unreadable path.
+ */
+export function surelyAbsent(path: string): boolean {
+  if (!surelyMissing(path)) return false;
+  const parent = path.slice(0, path.lastIndexOf("/"));
+  return parent !== "" && libc()!.access(scratchCString(parent), X_OK) === 0;
+}
+
 /** Reused by scratchCString: FFI calls are synchronous, so one buffer serves every call. */
 const scratch = new Uint8Array(16 * 1024);
 
