@@ -268,8 +268,7 @@ export class TempArea {
     computeMd5 = true,
   ): Promise<TempFile> {
     if (body instanceof Uint8Array) {
-      if (!this.fsync) return this.#writeSmall([body], body.byteLength, computeMd5);
-      return await this.#writeStream([body], undefined, computeMd5);
+      return await this.#writeHead([body], body.byteLength, undefined, computeMd5);
     }
     const reader = body ? bodyReader(body) : undefined;
     if (reader instanceof ReadableStreamBYOBReader) {
@@ -291,8 +290,22 @@ export class TempArea {
       reader?.releaseLock();
       throw e;
     }
-    if (done && !this.fsync) return this.#writeSmall(head, size, computeMd5);
-    return await this.#writeStream(head, done ? undefined : reader, computeMd5);
+    return await this.#writeHead(head, size, done ? undefined : reader, computeMd5);
+  }
+
+  /**
+   * Writes a body's head (`size` bytes), then `rest` of it: undefined when
+   * the body ended within the head, which is then written synchronously
+   * (unless -fsync, see write()); anything else is streamed.
+   */
+  async #writeHead(
+    head: Uint8Array[],
+    size: number,
+    rest: BodyReader | undefined,
+    computeMd5: boolean,
+  ): Promise<TempFile> {
+    if (rest === undefined && !this.fsync) return this.#writeSmall(head, size, computeMd5);
+    return await this.#writeStream(head, rest, computeMd5);
   }
 
   /**
@@ -321,8 +334,7 @@ export class TempArea {
         throw e;
       }
       const filled = [head.subarray(0, size)];
-      if (done && !this.fsync) return this.#writeSmall(filled, size, computeMd5);
-      return await this.#writeStream(filled, done ? undefined : reader, computeMd5);
+      return await this.#writeHead(filled, size, done ? undefined : reader, computeMd5);
     } finally {
       // Written (or failed) by now: nothing holds it. One a failed read moved is empty.
       WRITE_BUDGET.give(head);
