@@ -27,8 +27,9 @@ export async function storeBody(
 ): Promise<ObjectMeta> {
   const body = requestBody(ctx);
   // A small body of known length is read whole (see DecodedBody.readAll).
-  const small = body.readAll !== null && body.length !== null && body.length <= SMALL_BODY;
-  const payload = small ? await body.readAll!() : body.stream;
+  const payload = body.readAll && body.length !== null && body.length <= SMALL_BODY
+    ? await body.readAll()
+    : body.stream;
   return await ctx.storage.putObject(bucket, key, payload, {
     attributes,
     precondition: writePrecondition(ctx.headers) ?? undefined,
