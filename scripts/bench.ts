@@ -22,11 +22,15 @@
  * `--auth` runs geckos3 with auth on and drives it with presigned URLs.
  * `--ops` picks small-object operations; `--repeat N` runs each of them N
  * times, alternating the endpoints, for ratios measured more than once.
+ * Under the table, every geckos3 is compared with every other endpoint that
+ * ran the same scenario: its ops/s over theirs, round by round, and the
+ * median (scripts/ratios.ts; `ratios` in the `--json` output).
  */
 import { parseArgs } from "node:util";
 import { runtimeFlags } from "./release.ts";
 import { presign, type Signer } from "./presign.ts";
 import { serverThreads } from "../src/workers.ts";
+import { formatRatios, ratios } from "./ratios.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const TICK = 100; // clock ticks per second on Linux
@@ -1005,10 +1009,15 @@ try {
   }
   if (largeFile) await Deno.remove(largeFile);
   progress("");
+  // Memory rows time a fixed transfer to read its peak RSS: their rates are not what is compared.
+  const sideBySide = ratios(
+    results.filter((r) => !r.scenario.startsWith("MEMORY")),
+    (name) => name.startsWith("geckos3"),
+  );
   if (args.json) {
     console.log(
       JSON.stringify(
-        { clients: CLIENTS, durationSec: DURATION, results, failures, notes },
+        { clients: CLIENTS, durationSec: DURATION, results, ratios: sideBySide, failures, notes },
         null,
         2,
       ),
@@ -1021,6 +1030,10 @@ try {
         } server threads here)`,
     );
     console.log(table(results));
+    if (sideBySide.length > 0) {
+      console.log("\nops/s of geckos3 over each other endpoint, round by round:");
+      console.log(formatRatios(sideBySide));
+    }
     for (const f of failures) console.log(`FAILED: ${f}`);
     for (const n of notes) console.log(`NOTE: ${n}`);
   }

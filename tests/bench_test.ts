@@ -4,6 +4,7 @@
  * `--repeat 2`, one second each, and its `--help`. Needs `wrk` (Debian package `wrk`).
  */
 import { assert, assertEquals } from "./support/assert.ts";
+import { startTestServer } from "./support/server.ts";
 
 const BENCH = new URL("../scripts/bench.ts", import.meta.url).pathname;
 
@@ -38,9 +39,11 @@ Deno.test("bench: every small-object operation runs, signed, in each --repeat ro
   assert(out.success, stderr);
   const report = JSON.parse(new TextDecoder().decode(out.stdout)) as {
     results: Row[];
+    ratios: unknown[];
     failures: string[];
   };
   assertEquals(report.failures, []);
+  assertEquals(report.ratios, [], "geckos3 alone: nothing to compare with");
   const scenarios = report.results.map((r) => r.scenario);
   for (const op of ["PUT", "GET", "HEAD", "STAT", "DELETE", "MIXED"]) {
     for (const round of [1, 2]) assert(scenarios.includes(`${op} 4 KiB #${round}`), op);
@@ -72,5 +75,43 @@ Deno.test("bench: a bad --repeat or --ops entry stops it before anything runs", 
     }).output();
     assert(!out.success, flag);
     assert(new TextDecoder().decode(out.stderr).includes(message), flag);
+  }
+});
+
+Deno.test("bench: another endpoint runs side by side, and the summary gives round-by-round ratios", async () => {
+  const peer = await startTestServer({ auth: false });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        BENCH,
+        "--scenarios=small",
+        "--sizes=4KiB",
+        "--ops=GET",
+        "--repeat=2",
+        "--duration=1",
+        "--clients=4",
+        `--endpoint=${peer.url}`,
+        "--name=peer",
+        "--json",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert(out.success, new TextDecoder().decode(out.stderr));
+    const report = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+      results: (Row & { opsPerSec: number })[];
+      ratios: { scenario: string; endpoint: string; versus: string; rounds: number[] }[];
+    };
+    const rate = (endpoint: string, round: number) =>
+      report.results.find((r) => r.endpoint === endpoint && r.scenario === `GET 4 KiB #${round}`)!
+        .opsPerSec;
+    assertEquals(report.ratios.length, 1);
+    const [ratio] = report.ratios;
+    assertEquals([ratio.scenario, ratio.endpoint, ratio.versus], ["GET 4 KiB", "geckos3", "peer"]);
+    assertEquals(ratio.rounds, [1, 2].map((n) => rate("geckos3", n) / rate("peer", n)));
+  } finally {
+    await peer.close();
   }
 });
