@@ -20,8 +20,10 @@
  * For every scenario it reports ops/s, MB/s, p50/p99 latency, the server's
  * CPU seconds per operation and peak RSS, and the load generator's CPU time.
  * `--auth` runs geckos3 with auth on and drives it with presigned URLs.
- * `--ops` picks small-object operations; `--repeat N` runs each of them N
- * times, alternating the endpoints, for ratios measured more than once.
+ * `--ops` picks small-object operations; `--repeat N` runs each of them, and
+ * the large transfers (against the ceilings too), N times, alternating the
+ * endpoints, for ratios measured more than once (each large round keeps its
+ * objects until the end: 5 GiB of disk per endpoint and round).
  * Under the table, every geckos3 is compared with every other endpoint that
  * ran the same scenario: its ops/s over theirs, round by round, and the
  * median (scripts/ratios.ts; `ratios` in the `--json` output).
@@ -555,7 +557,8 @@ async function largeObjects(
   for (const streams of [1, 4]) {
     const keys = Array.from(
       { length: streams },
-      (_, i) => `${ep.url}/${bucket}/big-${streams}-${i}`,
+      // A key per round: no round pays for freeing the blocks of the one before.
+      (_, i) => `${ep.url}/${bucket}/big-${streams}-${i}-r${round}`,
     );
     for (const op of ops) {
       if (op === "PUT") await warmPageCache(streams * size);
@@ -654,24 +657,27 @@ async function memory(ep: Endpoint, largeSize: number): Promise<Result[]> {
 
 /**
  * The ceiling: a minimal Deno.serve that streams a file out, and a body into
- * a file; with `md5` it also hashes the body with node:crypto, the work every
- * PUT needs for its ETag.
+ * a file. With `md5` it also hashes the body as it passes, the work every PUT
+ * needs for its ETag, with the fastest MD5 geckos3 has (src/checksum/md5.ts:
+ * OpenSSL's where it loads), called inline as a plain handler would.
  */
 async function startCeiling(dir: string, md5 = false): Promise<Endpoint> {
   const port = await freePort();
+  const md5Module = new URL("../src/checksum/md5.ts", import.meta.url).href;
   const code = `
-    import { createHash } from "node:crypto";
+    import { createMd5 } from ${JSON.stringify(md5Module)};
     Deno.serve({ hostname: "127.0.0.1", port: ${port}, onListen() {} }, async (req) => {
       const path = ${JSON.stringify(dir)} + "/" + new URL(req.url).pathname.replaceAll("/", "_");
       if (req.method === "PUT") {
         const f = await Deno.open(path, { write: true, create: true, truncate: true });
         if (!req.body) f.close();
         else if (${md5}) {
-          const h = createHash("md5");
+          const h = createMd5();
           await req.body.pipeThrough(new TransformStream({
             transform(chunk, c) { h.update(chunk); c.enqueue(chunk); },
           })).pipeTo(f.writable);
-          return new Response(null, { headers: { etag: h.digest("hex") } });
+          const etag = Array.from(h.digest(), (b) => b.toString(16).padStart(2, "0")).join("");
+          return new Response(null, { headers: { etag } });
         } else await req.body.pipeTo(f.writable);
         return new Response(null);
       }
@@ -968,11 +974,35 @@ try {
       for (const setup of ready.values()) await Deno.remove(setup.bodyFile);
     }
   }
+  if (scenarios.has("large")) {
+    // The ceilings run beside the endpoints, round by round (the MD5 one only differs in its
+    // uploads), so each round's figures are measured minutes apart at most.
+    const ceilings: { ep: Endpoint; dir: string; ops?: ("PUT" | "GET")[] }[] = [];
+    try {
+      for (const md5 of [false, true]) {
+        const dir = await Deno.makeTempDir();
+        ceilings.push({ ep: await startCeiling(dir, md5), dir, ops: md5 ? ["PUT"] : undefined });
+      }
+      for (round = 1; round <= REPEAT; round++) {
+        for (
+          const { ep, ops } of [...endpoints.map((ep) => ({ ep, ops: undefined })), ...ceilings]
+        ) {
+          await attempt(ep, "large", async () => {
+            const rows = await largeObjects(ep, largeFile!, largeSize, ops);
+            if (REPEAT > 1) { for (const r of rows) r.scenario += ` #${round}`; }
+            return rows;
+          });
+        }
+      }
+    } finally {
+      for (const { ep, dir } of ceilings) {
+        await ep.stop();
+        await Deno.remove(dir, { recursive: true });
+      }
+    }
+  }
   for (let i = 0; i < endpoints.length; i++) {
     let ep = endpoints[i];
-    if (scenarios.has("large")) {
-      await attempt(ep, "large", () => largeObjects(ep, largeFile!, largeSize));
-    }
     if (scenarios.has("listing")) {
       await attempt(ep, "listing", () => listing(ep, Number(args["listing-keys"])));
     }
@@ -990,21 +1020,6 @@ try {
     if (scenarios.has("memory")) {
       const server = await fresh();
       await attempt(server, "memory", () => memory(server, parseSize(args["memory-large"]!)));
-    }
-  }
-  if (scenarios.has("large")) {
-    for (const md5 of [false, true]) {
-      const dir = await Deno.makeTempDir();
-      const ceiling = await startCeiling(dir, md5);
-      try {
-        // The MD5 variant only differs in its uploads.
-        results.push(
-          ...await largeObjects(ceiling, largeFile!, largeSize, md5 ? ["PUT"] : undefined),
-        );
-      } finally {
-        await ceiling.stop();
-        await Deno.remove(dir, { recursive: true });
-      }
     }
   }
   if (largeFile) await Deno.remove(largeFile);
