@@ -18,7 +18,8 @@
  * with auth off). Small-object scenarios are driven by `wrk` (Debian `wrk`)
  * with keep-alive connections in its own process; large transfers by `curl`.
  * For every scenario it reports ops/s, MB/s, p50/p99 latency, the server's
- * CPU seconds per operation and peak RSS, and the load generator's CPU time.
+ * CPU seconds per operation and peak RSS, the load generator's CPU time, and
+ * the share of the machine's CPU its hypervisor took meanwhile (steal).
  * `--auth` runs geckos3 with auth on and drives it with presigned URLs.
  * `--ops` picks small-object operations; `--repeat N` runs each of them, and
  * the large transfers (against the ceilings too), N times, alternating the
@@ -61,6 +62,8 @@ interface Result {
   serverCpuUsPerOp: number | null;
   serverPeakRssMiB: number | null;
   loadCpuSec: number | null;
+  /** Share of the machine's CPU time the hypervisor took meanwhile (a noisy neighbour shows here). */
+  stealPercent: number | null;
 }
 
 const { values: args } = parseArgs({
@@ -142,6 +145,20 @@ function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]); // utime + stime
 }
 
+/**
+ * The machine's CPU ticks so far, all cores: the total, and those the
+ * hypervisor took (steal, /proc/stat's eighth field); null off Linux.
+ */
+function machineTicks(): { total: number; steal: number } | null {
+  try {
+    const cpu = Deno.readTextFileSync("/proc/stat").split("\n", 1)[0].split(/\s+/).slice(1, 9)
+      .map(Number);
+    return { total: cpu.reduce((a, b) => a + b, 0), steal: cpu[7] };
+  } catch {
+    return null;
+  }
+}
+
 function resetPeakRss(pid: number): void {
   try {
     Deno.writeTextFileSync(`/proc/${pid}/clear_refs`, "5");
@@ -159,21 +176,30 @@ function peakRssMiB(pid: number): number {
 async function measured(
   ep: Endpoint,
   fn: () => Promise<
-    Omit<Result, "endpoint" | "serverCpuUsPerOp" | "serverPeakRssMiB" | "scenario">
+    Omit<
+      Result,
+      "endpoint" | "serverCpuUsPerOp" | "serverPeakRssMiB" | "scenario" | "stealPercent"
+    >
   >,
   scenario: string,
 ): Promise<Result> {
   progress(`${ep.name}: ${scenario} ...`);
   if (ep.pid) resetPeakRss(ep.pid);
   const before = ep.pid ? cpuTicks(ep.pid) : 0;
+  const machineBefore = machineTicks();
   const r = await fn();
   const cpu = ep.pid ? (cpuTicks(ep.pid) - before) / TICK : null;
+  const machineAfter = machineTicks();
+  const elapsed = machineBefore && machineAfter ? machineAfter.total - machineBefore.total : 0;
   return {
     endpoint: ep.name,
     scenario,
     ...r,
     serverCpuUsPerOp: cpu !== null && r.ops > 0 ? (cpu / r.ops) * 1e6 : null,
     serverPeakRssMiB: ep.pid ? peakRssMiB(ep.pid) : null,
+    stealPercent: elapsed > 0
+      ? (100 * (machineAfter!.steal - machineBefore!.steal)) / elapsed
+      : null,
   };
 }
 
@@ -890,6 +916,7 @@ function table(results: Result[]): string {
     "srv CPU µs/op",
     "srv peak RSS MiB",
     "loadgen CPU s",
+    "steal %",
   ];
   const f = (n: number | null, d = 1) => (n === null || Number.isNaN(n) ? "-" : n.toFixed(d));
   const rows = results.map((r) => [
@@ -903,6 +930,7 @@ function table(results: Result[]): string {
     f(r.serverCpuUsPerOp, 0),
     f(r.serverPeakRssMiB, 0),
     f(r.loadCpuSec, 2),
+    f(r.stealPercent),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>

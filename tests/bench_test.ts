@@ -15,6 +15,7 @@ interface Row {
   errors: number;
   serverCpuUsPerOp: number | null;
   loadCpuSec: number | null;
+  stealPercent: number | null;
 }
 
 Deno.test("bench: every small-object operation runs, signed, in each --repeat round", async () => {
@@ -53,6 +54,8 @@ Deno.test("bench: every small-object operation runs, signed, in each --repeat ro
     assert(r.ops > 0, `${r.scenario}: no operations`);
     assertEquals(r.errors, 0, `${r.scenario}: errors (a signature the server refused?)`);
     assert((r.serverCpuUsPerOp ?? 0) > 0 && (r.loadCpuSec ?? -1) >= 0, r.scenario);
+    const steal = r.stealPercent ?? -1;
+    assert(steal >= 0 && steal <= 100, `${r.scenario}: steal ${r.stealPercent}`);
   }
 });
 
