@@ -1,5 +1,5 @@
 import { assertEquals } from "../../tests/support/assert.ts";
-import { TransferBudget } from "./budget.ts";
+import { TransferBudget, WRITE_BUDGET } from "./budget.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -39,4 +39,29 @@ Deno.test("buffers given back are taken again, whole ones only, up to the budget
   assertEquals(again[1] === a || again[1] === b, true);
   assertEquals(again[2] !== a && again[2] !== b && again[2] !== c, true);
   assertEquals(budget.take(512 * KiB).byteLength, 512 * KiB);
+});
+
+Deno.test("request bodies: 4 MiB buffers for a lone upload, 1 MiB for up to 16, less beyond", () => {
+  const open = [WRITE_BUDGET.open()];
+  try {
+    const sizeWith = (n: number) => {
+      while (open.length < n) open.push(WRITE_BUDGET.open());
+      return WRITE_BUDGET.bufferSize();
+    };
+    assertEquals([1, 2, 16, 64].map(sizeWith), [4 * MiB, 1 * MiB, 1 * MiB, 256 * KiB]);
+  } finally {
+    for (const t of open) t.close();
+  }
+});
+
+Deno.test("a budget's size for a transfer alone can differ from the shared maximum", () => {
+  const budget = new TransferBudget(16 * MiB, 128 * KiB, 1 * MiB, 4 * MiB);
+  assertEquals(budget.bufferSize(), 4 * MiB, "none open yet: the next one runs alone");
+  const first = budget.open();
+  assertEquals(budget.bufferSize(), 4 * MiB);
+  const second = budget.open();
+  assertEquals(budget.bufferSize(), 1 * MiB);
+  second.close();
+  assertEquals(budget.bufferSize(), 4 * MiB);
+  first.close();
 });
