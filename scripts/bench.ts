@@ -5,22 +5,27 @@
  *   deno task bench [--duration 10] [--clients 32]
  *                   [--scenarios small,large,listing,multipart,memory]
  *                   [--sizes 4KiB,1MiB] [--ops PUT,GET,HEAD,STAT,DELETE,MIXED]
- *                   [--repeat 1] [--large 1GiB] [--peer s3rver] [--auth]
+ *                   [--repeat 1] [--large 1GiB] [--peer s3rver] [--auth[=false]]
  *                   [--workers 1,2]
  *                   [--listing-keys 100000] [--listing-fill auto|server|direct]
- *                   [--endpoint URL --name peer] [--json]
+ *                   [--endpoint URL --name peer] [--access-key K --secret-key S]
+ *                   [--region us-east-1] [--json]
  *
  * By default it starts geckos3 (auth off, temp data dir, its default
  * `-workers auto`) as a child process; `--workers 1,2` starts one geckos3 per
  * listed `-workers` value instead.
  * `--peer s3rver` also installs s3rver from npm into a temp folder and runs
- * it; `--endpoint` adds any running endpoint (unsigned requests, so run it
- * with auth off). Small-object scenarios are driven by `wrk` (Debian `wrk`)
- * with keep-alive connections in its own process; large transfers by `curl`.
+ * it; `--endpoint` adds any running endpoint, sent unsigned requests unless
+ * `--access-key` and `--secret-key` are given: then every request to it is
+ * presigned (SigV4, `--region`) with them, and the geckos3 started here runs
+ * with the same credentials. Small-object scenarios are driven by `wrk`
+ * (Debian `wrk`) with keep-alive connections in its own process; large
+ * transfers by `curl`.
  * For every scenario it reports ops/s, MB/s, p50/p99 latency, the server's
  * CPU seconds per operation and peak RSS, the load generator's CPU time, and
  * the share of the machine's CPU its hypervisor took meanwhile (steal).
- * `--auth` runs geckos3 with auth on and drives it with presigned URLs.
+ * `--auth` (or `--auth=true`) runs geckos3 with auth on and drives it with
+ * presigned URLs; `--auth=false`, the default, with auth off.
  * `--ops` picks small-object operations; `--repeat N` runs each of them, and
  * the large transfers (against the ceilings too), N times, alternating the
  * endpoints, for ratios measured more than once (each large round keeps its
@@ -66,8 +71,18 @@ interface Result {
   stealPercent: number | null;
 }
 
+/**
+ * The arguments, with `--auth=true` and `--auth=false` read as `--auth` and
+ * `--no-auth` (parseArgs takes no value for a flag); the last one given wins.
+ */
+const argv = Deno.args.map((a) => {
+  const m = /^--auth=(true|false)$/i.exec(a);
+  return m ? (m[1].toLowerCase() === "true" ? "--auth" : "--no-auth") : a;
+});
+
 const { values: args } = parseArgs({
-  args: Deno.args,
+  args: argv,
+  allowNegative: true,
   options: {
     duration: { type: "string", default: "10" },
     clients: { type: "string", default: "32" },
@@ -79,6 +94,9 @@ const { values: args } = parseArgs({
     endpoint: { type: "string", multiple: true, default: [] },
     name: { type: "string", multiple: true, default: [] },
     auth: { type: "boolean", default: false },
+    "access-key": { type: "string" },
+    "secret-key": { type: "string" },
+    region: { type: "string", default: "us-east-1" },
     workers: { type: "string", default: "auto" },
     "listing-keys": { type: "string", default: "100000" },
     "listing-fill": { type: "string", default: "auto" },
@@ -285,12 +303,21 @@ async function startS3rver(): Promise<Endpoint> {
 
 // ------------------------------------------------------------ plain requests
 
-/** The credentials geckos3 runs with here, and signs with under --auth. */
+/**
+ * The credentials of the run: geckos3 started here runs with them (and its
+ * requests are signed with them under --auth), and with --access-key and
+ * --secret-key every --endpoint's requests are signed with them too.
+ */
 const BENCH_SIGNER: Signer = {
-  accessKey: "bench-access",
-  secretKey: "bench-secret",
-  region: "us-east-1",
+  accessKey: args["access-key"] ?? "bench-access",
+  secretKey: args["secret-key"] ?? "bench-secret",
+  region: args.region!,
 };
+/** Whether requests to --endpoint URLs are signed (both keys given). */
+const SIGN_ENDPOINTS = args["access-key"] !== undefined && args["secret-key"] !== undefined;
+if ((args["access-key"] === undefined) !== (args["secret-key"] === undefined)) {
+  throw new Error("--access-key and --secret-key go together");
+}
 /** Signers of the endpoints that require signed requests, by origin. */
 const signers = new Map<string, Signer>();
 /** What the run could not measure, printed under the table. */
@@ -947,9 +974,10 @@ try {
     if (peer !== "s3rver") throw new Error(`unknown peer ${peer} (known: s3rver)`);
     endpoints.push(await startS3rver());
   }
-  args.endpoint!.forEach((url, i) =>
-    endpoints.push({ name: args.name![i] ?? url, url, pid: null, stop: () => Promise.resolve() })
-  );
+  args.endpoint!.forEach((url, i) => {
+    if (SIGN_ENDPOINTS) signers.set(new URL(url).origin, BENCH_SIGNER);
+    endpoints.push({ name: args.name![i] ?? url, url, pid: null, stop: () => Promise.resolve() });
+  });
   const results: Result[] = [];
   const failures: string[] = [];
   const largeSize = parseSize(args.large!);

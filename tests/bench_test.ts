@@ -4,7 +4,7 @@
  * `--repeat 2`, one second each, and its `--help`. Needs `wrk` (Debian package `wrk`).
  */
 import { assert, assertEquals } from "./support/assert.ts";
-import { startTestServer } from "./support/server.ts";
+import { ACCESS_KEY, SECRET_KEY, startTestServer } from "./support/server.ts";
 
 const BENCH = new URL("../scripts/bench.ts", import.meta.url).pathname;
 
@@ -69,8 +69,14 @@ Deno.test("bench: --help prints the usage and exits 0", async () => {
   assert(text.includes("--repeat") && text.includes("--peer s3rver"), text);
 });
 
-Deno.test("bench: a bad --repeat or --ops entry stops it before anything runs", async () => {
-  for (const [flag, message] of [["--repeat=0", "--repeat"], ["--ops=PUT,GTE", "GTE"]]) {
+Deno.test("bench: a bad --repeat, a bad --ops entry or a lone --access-key stops it before anything runs", async () => {
+  for (
+    const [flag, message] of [
+      ["--repeat=0", "--repeat"],
+      ["--ops=PUT,GTE", "GTE"],
+      ["--access-key=alone", "--secret-key"],
+    ]
+  ) {
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "--allow-all", BENCH, flag],
       stdout: "piped",
@@ -81,39 +87,75 @@ Deno.test("bench: a bad --repeat or --ops entry stops it before anything runs", 
   }
 });
 
-Deno.test("bench: another endpoint runs side by side, and the summary gives round-by-round ratios", async () => {
-  const peer = await startTestServer({ auth: false });
+/** Runs the bench with `flags` (small 4 KiB objects, one second, four clients) and its JSON report. */
+async function benchJson(flags: string[]): Promise<{
+  ok: boolean;
+  stderr: string;
+  report: {
+    results: (Row & { opsPerSec: number })[];
+    ratios: { scenario: string; endpoint: string; versus: string; rounds: number[] }[];
+    failures: string[];
+  };
+}> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      BENCH,
+      "--scenarios=small",
+      "--sizes=4KiB",
+      "--duration=1",
+      "--clients=4",
+      "--json",
+      ...flags,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  return {
+    ok: out.success,
+    stderr: new TextDecoder().decode(out.stderr),
+    report: out.success ? JSON.parse(stdout) : { results: [], ratios: [], failures: [] },
+  };
+}
+
+Deno.test("bench: another endpoint runs side by side, signed with --access-key/--secret-key, and the summary gives round-by-round ratios", async () => {
+  const peer = await startTestServer(); // auth on
   try {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-all",
-        BENCH,
-        "--scenarios=small",
-        "--sizes=4KiB",
-        "--ops=GET",
-        "--repeat=2",
-        "--duration=1",
-        "--clients=4",
-        `--endpoint=${peer.url}`,
-        "--name=peer",
-        "--json",
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert(out.success, new TextDecoder().decode(out.stderr));
-    const report = JSON.parse(new TextDecoder().decode(out.stdout)) as {
-      results: (Row & { opsPerSec: number })[];
-      ratios: { scenario: string; endpoint: string; versus: string; rounds: number[] }[];
-    };
+    const endpoint = [`--endpoint=${peer.url}`, "--name=peer"];
+    const { ok, stderr, report } = await benchJson([
+      "--ops=GET,PUT,HEAD",
+      "--repeat=2",
+      "--auth=false",
+      ...endpoint,
+      `--access-key=${ACCESS_KEY}`,
+      `--secret-key=${SECRET_KEY}`,
+    ]);
+    assert(ok, stderr);
+    assertEquals(report.failures, []);
+    for (const r of report.results) {
+      assert(
+        r.ops > 0 && r.errors === 0,
+        `${r.endpoint} ${r.scenario}: ${r.ops} ops, ${r.errors} errors`,
+      );
+    }
+    assertEquals(report.results.filter((r) => r.endpoint === "peer").length, 6);
     const rate = (endpoint: string, round: number) =>
       report.results.find((r) => r.endpoint === endpoint && r.scenario === `GET 4 KiB #${round}`)!
         .opsPerSec;
-    assertEquals(report.ratios.length, 1);
-    const [ratio] = report.ratios;
-    assertEquals([ratio.scenario, ratio.endpoint, ratio.versus], ["GET 4 KiB", "geckos3", "peer"]);
-    assertEquals(ratio.rounds, [1, 2].map((n) => rate("geckos3", n) / rate("peer", n)));
+    const get = report.ratios.find((r) => r.scenario === "GET 4 KiB")!;
+    assertEquals([get.endpoint, get.versus], ["geckos3", "peer"]);
+    assertEquals(get.rounds, [1, 2].map((n) => rate("geckos3", n) / rate("peer", n)));
+    assertEquals(report.ratios.map((r) => r.scenario), ["PUT 4 KiB", "GET 4 KiB", "HEAD 4 KiB"]);
+
+    // Without the keys the same endpoint refuses the bench's requests: the signing is what worked.
+    const unsigned = await benchJson(["--ops=GET", ...endpoint]);
+    assert(unsigned.ok, unsigned.stderr);
+    assert(
+      unsigned.report.failures.some((f) => f.startsWith("peer") && f.includes("403")),
+      JSON.stringify(unsigned.report.failures),
+    );
   } finally {
     await peer.close();
   }
