@@ -313,11 +313,11 @@ const BENCH_SIGNER: Signer = {
   secretKey: args["secret-key"] ?? "bench-secret",
   region: args.region!,
 };
-/** Whether requests to --endpoint URLs are signed (both keys given). */
-const SIGN_ENDPOINTS = args["access-key"] !== undefined && args["secret-key"] !== undefined;
 if ((args["access-key"] === undefined) !== (args["secret-key"] === undefined)) {
   throw new Error("--access-key and --secret-key go together");
 }
+/** Whether requests to --endpoint URLs are signed (both keys given, as checked above). */
+const SIGN_ENDPOINTS = args["access-key"] !== undefined;
 /** Signers of the endpoints that require signed requests, by origin. */
 const signers = new Map<string, Signer>();
 /** What the run could not measure, printed under the table. */
@@ -329,6 +329,12 @@ const notes: string[] = [];
 const SIGNED_FRESH_KEYS = Math.min(25_000, Math.ceil(Number(args.duration) * 4_000));
 /** Which `--repeat` round runs: PUT and DELETE of round r write and remove keys `w<r>x<thread>-<n>`. */
 let round = 1;
+
+/** `rows` named for the `--repeat` round that measured them (` #<round>`, when there are several). */
+function inRound(rows: Result[]): Result[] {
+  if (REPEAT > 1) { for (const r of rows) r.scenario += ` #${round}`; }
+  return rows;
+}
 
 /** `url` as its endpoint wants it: presigned for `method` when the endpoint requires auth. */
 function authorized(method: string, url: string): string {
@@ -717,8 +723,10 @@ async function memory(ep: Endpoint, largeSize: number): Promise<Result[]> {
 async function startCeiling(dir: string, md5 = false): Promise<Endpoint> {
   const port = await freePort();
   const md5Module = new URL("../src/checksum/md5.ts", import.meta.url).href;
+  const hexModule = new URL("../src/checksum/mod.ts", import.meta.url).href;
   const code = `
     import { createMd5 } from ${JSON.stringify(md5Module)};
+    import { toHex } from ${JSON.stringify(hexModule)};
     Deno.serve({ hostname: "127.0.0.1", port: ${port}, onListen() {} }, async (req) => {
       const path = ${JSON.stringify(dir)} + "/" + new URL(req.url).pathname.replaceAll("/", "_");
       if (req.method === "PUT") {
@@ -729,8 +737,7 @@ async function startCeiling(dir: string, md5 = false): Promise<Endpoint> {
           await req.body.pipeThrough(new TransformStream({
             transform(chunk, c) { h.update(chunk); c.enqueue(chunk); },
           })).pipeTo(f.writable);
-          const etag = Array.from(h.digest(), (b) => b.toString(16).padStart(2, "0")).join("");
-          return new Response(null, { headers: { etag } });
+          return new Response(null, { headers: { etag: toHex(h.digest()) } });
         } else await req.body.pipeTo(f.writable);
         return new Response(null);
       }
@@ -1021,8 +1028,7 @@ try {
           for (const [ep, setup] of ready) {
             await attempt(ep, `${op} ${s}`, async () => {
               const r = await smallOp(ep, setup, op, size);
-              if (r && REPEAT > 1) r.scenario += ` #${round}`;
-              return r ? [r] : [];
+              return inRound(r ? [r] : []);
             });
           }
         }
@@ -1044,9 +1050,7 @@ try {
           const { ep, ops } of [...endpoints.map((ep) => ({ ep, ops: undefined })), ...ceilings]
         ) {
           await attempt(ep, "large", async () => {
-            const rows = await largeObjects(ep, largeFile!, largeSize, ops);
-            if (REPEAT > 1) { for (const r of rows) r.scenario += ` #${round}`; }
-            return rows;
+            return inRound(await largeObjects(ep, largeFile!, largeSize, ops));
           });
         }
       }

@@ -19,30 +19,12 @@ interface Row {
 }
 
 Deno.test("bench: every small-object operation runs, signed, in each --repeat round", async () => {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      BENCH,
-      "--scenarios=small",
-      "--sizes=4KiB",
-      "--ops=PUT,GET,HEAD,STAT,DELETE,MIXED",
-      "--repeat=2",
-      "--duration=1",
-      "--clients=4",
-      "--auth",
-      "--json",
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert(out.success, stderr);
-  const report = JSON.parse(new TextDecoder().decode(out.stdout)) as {
-    results: Row[];
-    ratios: unknown[];
-    failures: string[];
-  };
+  const { ok, stderr, report } = await benchJson([
+    "--ops=PUT,GET,HEAD,STAT,DELETE,MIXED",
+    "--repeat=2",
+    "--auth",
+  ]);
+  assert(ok, stderr);
   assertEquals(report.failures, []);
   assertEquals(report.ratios, [], "geckos3 alone: nothing to compare with");
   const scenarios = report.results.map((r) => r.scenario);
