@@ -64,7 +64,8 @@ export const SUBRESOURCES: ReadonlySet<string> = new Set([
   "website",
 ]);
 
-type Level = "service" | "bucket" | "object";
+/** Which level of the address a route serves. */
+export type Level = "service" | "bucket" | "object";
 
 const r = (name: string, handler: Handler): Route => ({ name, handler });
 
@@ -95,6 +96,19 @@ const TABLE: Record<string, Route> = {
   "bucket GET cors": r("GetBucketCors", bucketCors.getBucketCors),
   "bucket DELETE cors": r("DeleteBucketCors", bucketCors.deleteBucketCors),
 };
+
+/** Every routed `(level, method, sub-resource)` with its operation name: what the router serves. */
+export function routeTable(): {
+  level: Level;
+  method: string;
+  subresource: string;
+  name: string;
+}[] {
+  return Object.entries(TABLE).map(([k, route]) => {
+    const [level, method, subresource] = k.split(" ");
+    return { level: level as Level, method, subresource, name: route.name };
+  });
+}
 
 const V2 = r("ListObjectsV2", list.listObjectsV2);
 const COPY = r("CopyObject", objects.copyObject);

@@ -7,6 +7,7 @@ import { attributesFromHeaders, checksumHeaders, setObjectHeaders } from "./obje
 import { checkCopySourceConditions, checkReadConditions, writePrecondition } from "./conditions.ts";
 import { parseRange } from "./range.ts";
 import { fileStream } from "../storage/stream.ts";
+import { resolveCopySource } from "../addressing.ts";
 import { SMALL_BODY } from "../storage/temp.ts";
 import type { ObjectAttributes, ObjectMeta } from "../storage/types.ts";
 
@@ -106,41 +107,9 @@ export async function deleteObject(ctx: RequestContext): Promise<Response> {
   return emptyResponse(204);
 }
 
-/** Parses `x-amz-copy-source` (`bucket/key` or `/bucket/key`, URL-encoded, optional `?versionId=`). */
-export function parseCopySource(value: string): { bucket: string; key: string } {
-  let v = value;
-  const q = v.indexOf("?");
-  if (q >= 0) {
-    const params = new URLSearchParams(v.slice(q + 1));
-    const version = params.get("versionId");
-    if (version !== null && version !== "null") {
-      throw new S3Error(
-        "InvalidArgument",
-        "Versioning is not supported: versionId must be absent or null.",
-      );
-    }
-    v = v.slice(0, q);
-  }
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(v);
-  } catch {
-    throw new S3Error("InvalidArgument", "Invalid copy source encoding.");
-  }
-  if (decoded.startsWith("/")) decoded = decoded.slice(1);
-  const slash = decoded.indexOf("/");
-  if (slash <= 0 || slash === decoded.length - 1) {
-    throw new S3Error(
-      "InvalidArgument",
-      "Copy Source must mention the source bucket and key: sourcebucket/sourcekey.",
-    );
-  }
-  return { bucket: decoded.slice(0, slash), key: decoded.slice(slash + 1) };
-}
-
 /** Opens the copy source named by the request, with its conditions checked. */
 export function openCopySource(ctx: RequestContext) {
-  const src = parseCopySource(ctx.headers.get("x-amz-copy-source")!);
+  const src = resolveCopySource(ctx.headers.get("x-amz-copy-source")!);
   const opened = ctx.storage.openObject(src.bucket, src.key);
   try {
     checkCopySourceConditions(ctx.headers, opened.meta);

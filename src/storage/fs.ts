@@ -6,7 +6,7 @@
  */
 import { md5Hex } from "../checksum/md5.ts";
 import { toHex } from "../checksum/mod.ts";
-import { resolve, SEP } from "./paths.ts";
+import { bucketSegment, joinInside, resolve, SEP } from "./paths.ts";
 import { S3Error } from "../s3/errors.ts";
 import {
   isValidBucketName,
@@ -148,12 +148,22 @@ export class FsStorage {
 
   /** Directory of a bucket. */
   bucketDir(bucket: string): string {
-    return this.root + SEP + bucket;
+    return this.root + SEP + bucketSegment(bucket);
+  }
+
+  /** A bucket's directory in the sidecar tree. */
+  #metaDir(bucket: string): string {
+    return this.metaRoot + SEP + bucketSegment(bucket);
+  }
+
+  /** A bucket's directory of configuration files. */
+  #configDir(bucket: string): string {
+    return this.systemRoot + SEP + "buckets" + SEP + bucketSegment(bucket);
   }
 
   /** Path of a per-bucket configuration file (CORS rules, ...) under `.geckos3/buckets/<bucket>/`. */
   bucketConfigPath(bucket: string, name: string): string {
-    return this.systemRoot + SEP + "buckets" + SEP + bucket + SEP + name;
+    return joinInside(this.#configDir(bucket), [name]);
   }
 
   /** Reads a bucket configuration file as text; null when absent. */
@@ -232,11 +242,11 @@ export class FsStorage {
     const dir = this.bucketDir(bucket);
     if (await containsFile(dir)) throw new S3Error("BucketNotEmpty");
     await Deno.remove(dir, { recursive: true });
-    await removeQuietly(this.metaRoot + SEP + bucket, true);
-    await removeQuietly(this.systemRoot + SEP + "buckets" + SEP + bucket, true);
+    await removeQuietly(this.#metaDir(bucket), true);
+    await removeQuietly(this.#configDir(bucket), true);
     await this.multipart.removeBucket(bucket);
     this.#forgetDirs(dir);
-    this.#forgetDirs(this.metaRoot + SEP + bucket);
+    this.#forgetDirs(this.#metaDir(bucket));
   }
 
   // ---------------------------------------------------------------- objects
@@ -248,12 +258,12 @@ export class FsStorage {
 
   /** Path of a data file from its segments. */
   dataPath(bucket: string, segments: readonly string[]): string {
-    return this.root + SEP + bucket + SEP + segments.join(SEP);
+    return joinInside(this.bucketDir(bucket), segments);
   }
 
   /** Path of a sidecar from its data file's segments. */
   metaPath(bucket: string, segments: readonly string[]): string {
-    return this.metaRoot + SEP + bucket + SEP + segments.join(SEP);
+    return joinInside(this.#metaDir(bucket), segments);
   }
 
   /**
@@ -456,9 +466,9 @@ export class FsStorage {
       try {
         // Parent directories first, outside the key's lock: turning an ancestor object into a
         // directory takes that ancestor's lock, and locks are never nested.
-        await this.#ensureParent(bucket, loc.segments, this.root + SEP + bucket);
+        await this.#ensureParent(bucket, loc.segments, this.bucketDir(bucket));
         if (sidecar) {
-          await this.#ensureParent(bucket, loc.segments, this.metaRoot + SEP + bucket, true);
+          await this.#ensureParent(bucket, loc.segments, this.#metaDir(bucket), true);
         }
         return await this.#locks.with(
           loc.lockName,
@@ -498,7 +508,7 @@ export class FsStorage {
       precondition(current ? this.#readMeta(bucket, segments, current) : null);
     }
     const dataPath = this.dataPath(bucket, segments);
-    await this.#ensureParent(bucket, segments, this.root + SEP + bucket, false, loc.lockName);
+    await this.#ensureParent(bucket, segments, this.bucketDir(bucket), false, loc.lockName);
     if (withSidecar) {
       const entry: SidecarEntry = { ...attributes, id: tmp.identity };
       // With no current bytes there is no entry to keep: skip reading a sidecar.
@@ -508,7 +518,7 @@ export class FsStorage {
         entry,
       );
       const metaPath = this.metaPath(bucket, segments);
-      await this.#ensureParent(bucket, segments, this.metaRoot + SEP + bucket, true, loc.lockName);
+      await this.#ensureParent(bucket, segments, this.#metaDir(bucket), true, loc.lockName);
       const metaTmp = await this.temp.writeText(JSON.stringify(sidecar));
       try {
         Deno.renameSync(metaTmp, metaPath);
@@ -555,7 +565,12 @@ export class FsStorage {
         "Object attributes cannot be changed with -metadata=false.",
       );
     }
-    await this.#ensureParent(bucket, loc.segments, this.metaRoot + SEP + bucket, true);
+    // Nothing is created for a key that is not there (checked again under the lock).
+    this.requireBucket(bucket);
+    if (lstatSyncOrNull(this.dataPath(bucket, loc.segments), true) === null) {
+      throw new S3Error("NoSuchKey");
+    }
+    await this.#ensureParent(bucket, loc.segments, this.#metaDir(bucket), true);
     return await this.#locks.with(loc.lockName, async () => {
       const opened = this.#openData(bucket, loc.segments);
       if (!opened) {
@@ -572,7 +587,7 @@ export class FsStorage {
         await this.#ensureParent(
           bucket,
           opened.segments,
-          this.metaRoot + SEP + bucket,
+          this.#metaDir(bucket),
           true,
           loc.lockName,
         );
@@ -601,10 +616,10 @@ export class FsStorage {
       }
       await this.#removeSidecar(bucket, segments);
       if (this.#opts.fsync) await this.temp.syncDir(parentOf(this.dataPath(bucket, segments)));
-      await this.#prune(this.root + SEP + bucket, segments);
+      await this.#prune(this.bucketDir(bucket), segments);
       // Plain objects often have no directory in the metadata tree either.
       if (!surelyMissing(parentOf(this.metaPath(bucket, segments)))) {
-        await this.#prune(this.metaRoot + SEP + bucket, segments);
+        await this.#prune(this.#metaDir(bucket), segments);
       }
     });
   }

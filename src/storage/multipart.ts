@@ -26,13 +26,16 @@ import type { FsStorage } from "./fs.ts";
 import type { TempFile } from "./temp.ts";
 import { identityOf, type ObjectAttributes } from "./types.ts";
 import { isNotFound, removeQuietly } from "./fsutil.ts";
-import { SEP } from "./paths.ts";
+import { bucketSegment, joinInside, SEP } from "./paths.ts";
 import { bodyReader, writeBody } from "./writer.ts";
 
 /** Upload ids: 32 base64url characters (24 random bytes). */
 const UPLOAD_ID = /^[A-Za-z0-9_-]{32}$/;
 /** Highest part number S3 allows. */
 export const MAX_PART_NUMBER = 10000;
+/** Name of a part's own data file: its number, a dash and a UUID (see storePart). */
+const PART_FILE = /^\d{1,5}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** The sparse file holding the parts written in place. */
 const ASSEMBLY = "assembly.bin";
 /** The part size of the in-place layout, fixed by the first part to arrive. */
@@ -105,7 +108,7 @@ export class MultipartStore {
 
   #dir(bucket: string, uploadId: string): string {
     if (!UPLOAD_ID.test(uploadId)) throw new S3Error("NoSuchUpload");
-    return this.root + SEP + bucket + SEP + uploadId;
+    return this.root + SEP + bucketSegment(bucket) + SEP + uploadId;
   }
 
   /** Starts an upload and returns its id. */
@@ -261,11 +264,16 @@ export class MultipartStore {
   }
 
   async #readPart(dir: string, n: number): Promise<PartInfo | null> {
+    let part: PartInfo;
     try {
-      return JSON.parse(await Deno.readTextFile(dir + SEP + `${n}.json`)) as PartInfo;
+      part = JSON.parse(await Deno.readTextFile(dir + SEP + `${n}.json`)) as PartInfo;
     } catch {
       return null;
     }
+    // A record names only a part file of its own upload, as storePart names them: one that
+    // says anything else was not written here, and is no part.
+    if (part.file !== undefined && !PART_FILE.test(part.file)) return null;
+    return part;
   }
 
   /** All parts of an upload, by number. */
@@ -320,7 +328,7 @@ export class MultipartStore {
       partSource: (p) =>
         p.file === undefined
           ? { path: claimed + SEP + ASSEMBLY, offset: p.offset ?? 0, size: p.size }
-          : { path: claimed + SEP + p.file, offset: 0, size: p.size },
+          : { path: joinInside(claimed, [p.file]), offset: 0, size: p.size },
       assembled: (wanted) => assembledInPlace(claimed, parts, wanted),
     };
   }
@@ -333,7 +341,7 @@ export class MultipartStore {
 
   /** Every upload in a bucket (unordered). */
   async uploads(bucket: string): Promise<UploadInfo[]> {
-    const base = this.root + SEP + bucket;
+    const base = this.root + SEP + bucketSegment(bucket);
     const out: UploadInfo[] = [];
     try {
       for await (const e of Deno.readDir(base)) {
@@ -349,7 +357,7 @@ export class MultipartStore {
 
   /** Removes every upload of a bucket (when the bucket is deleted). */
   async removeBucket(bucket: string): Promise<void> {
-    await removeQuietly(this.root + SEP + bucket, true);
+    await removeQuietly(this.root + SEP + bucketSegment(bucket), true);
   }
 
   /**
