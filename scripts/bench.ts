@@ -238,6 +238,7 @@ async function startGeckos3(workers: string): Promise<Endpoint> {
       `-auth=${args.auth}`,
       `-access-key=${BENCH_SIGNER.accessKey}`,
       `-secret-key=${BENCH_SIGNER.secretKey}`,
+      `-region=${BENCH_SIGNER.region}`,
       `-workers=${workers}`,
     ],
     stdout: "null",

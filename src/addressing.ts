@@ -11,6 +11,8 @@ export interface Address {
   bucket: string;
   /** Object key ("" for bucket and service requests). */
   key: string;
+  /** True when the Host header named the bucket (virtual-hosted style). */
+  hosted: boolean;
 }
 
 function decode(raw: string): string {
@@ -58,12 +60,16 @@ export function resolveAddress(
   const path = rawPath.startsWith("/") ? rawPath.slice(1) : rawPath;
   const hosted = bucketFromHost(host, domains);
   if (hosted !== null) {
-    return { bucket: checkedBucket(hosted), key: path === "" ? "" : decode(path) };
+    return { bucket: checkedBucket(hosted), key: path === "" ? "" : decode(path), hosted: true };
   }
   const slash = path.indexOf("/");
   const rawBucket = slash < 0 ? path : path.slice(0, slash);
   const rawKey = slash < 0 ? "" : path.slice(slash + 1);
-  return { bucket: checkedBucket(decode(rawBucket)), key: rawKey === "" ? "" : decode(rawKey) };
+  return {
+    bucket: checkedBucket(decode(rawBucket)),
+    key: rawKey === "" ? "" : decode(rawKey),
+    hosted: false,
+  };
 }
 
 /**

@@ -18,6 +18,8 @@ export interface Config {
   readonly accessKey: string;
   /** Secret key of the main credential. */
   readonly secretKey: string;
+  /** Region this server answers for: signatures must be scoped to it (default us-east-1). */
+  readonly region: string;
   /** Whether SigV4 authentication is enforced. */
   readonly auth: boolean;
   /** Whether metadata sidecars are written and read. */
@@ -40,6 +42,14 @@ export interface Config {
   readonly cors: boolean;
   /** Serve /metrics. */
   readonly metrics: boolean;
+  /** Bearer token that also shows per-bucket metrics ("" = only signed scrapes do). */
+  readonly metricsToken: string;
+  /** Seconds a connection has to send a whole request head once it starts one (0 = no limit). */
+  readonly headerTimeoutSeconds: number;
+  /** Seconds a connection may sit idle between requests (0 = no limit). */
+  readonly idleTimeoutSeconds: number;
+  /** Connections held open at once; the idlest beyond it are closed (0 = no cap). */
+  readonly maxConnections: number;
   /** Serve the web console at /_console/. */
   readonly console: boolean;
   /**
@@ -111,6 +121,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "string",
     def: "geckoadmin",
     help: "AWS secret access key",
+  },
+  {
+    flag: "region",
+    env: "GECKOS3_REGION",
+    kind: "string",
+    def: "us-east-1",
+    help: "Region of this server: signatures must name it, GetBucketLocation answers it",
   },
   {
     flag: "auth",
@@ -187,7 +204,37 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: "GECKOS3_METRICS",
     kind: "bool",
     def: "true",
-    help: "Serve Prometheus metrics at /metrics (no authentication)",
+    help: "Serve Prometheus metrics at /metrics (totals for anyone, per bucket for signed scrapes)",
+  },
+  {
+    flag: "metrics-token",
+    env: "GECKOS3_METRICS_TOKEN",
+    kind: "string",
+    def: "",
+    help:
+      "Bearer token for /metrics with per-bucket series (signed requests get them too; others get totals)",
+  },
+  {
+    flag: "header-timeout",
+    env: "GECKOS3_HEADER_TIMEOUT",
+    kind: "duration",
+    def: "20s",
+    help: "Time a connection has to send a whole request head (0 = no limit)",
+  },
+  {
+    flag: "idle-timeout",
+    env: "GECKOS3_IDLE_TIMEOUT",
+    kind: "duration",
+    def: "60s",
+    help: "Time a connection may stay idle between requests before it is closed (0 = no limit)",
+  },
+  {
+    flag: "max-connections",
+    env: "GECKOS3_MAX_CONNECTIONS",
+    kind: "int",
+    def: "4096",
+    help:
+      "Connections held open at once; beyond it the idlest are closed (0 = no cap; lowered to fit the open-file limit)",
   },
   {
     flag: "console",
@@ -342,6 +389,10 @@ function buildConfig(given: Map<string, string>, env: Record<string, string | un
   if ((tlsCert === "") !== (tlsKey === "")) {
     throw new ConfigError("-tls-cert and -tls-key must be given together");
   }
+  const region = str("region");
+  if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(region)) {
+    throw new ConfigError(`invalid region "${region}" (want a name like us-east-1)`);
+  }
   const workers = str("workers") === "auto" ? "auto" : int("workers");
   if (workers !== "auto" && workers > MAX_WORKERS) {
     throw new ConfigError(`-workers must be at most ${MAX_WORKERS}`);
@@ -353,6 +404,7 @@ function buildConfig(given: Map<string, string>, env: Record<string, string | un
     port,
     accessKey,
     secretKey,
+    region,
     auth: bool("auth"),
     metadata: bool("metadata"),
     fsync: bool("fsync"),
@@ -369,6 +421,10 @@ function buildConfig(given: Map<string, string>, env: Record<string, string | un
     cors: bool("cors"),
     console: bool("console"),
     metrics: bool("metrics"),
+    metricsToken: str("metrics-token"),
+    headerTimeoutSeconds: duration("header-timeout"),
+    idleTimeoutSeconds: duration("idle-timeout"),
+    maxConnections: int("max-connections"),
     workers,
   });
 }

@@ -5,7 +5,7 @@
  */
 import type { Config } from "./config.ts";
 import { createAuthenticator } from "./auth/mod.ts";
-import { CONSOLE_HTML } from "./console/page.ts";
+import { consoleHtml } from "./console/page.ts";
 import { FsStorage } from "./storage/fs.ts";
 import type { RequestContext } from "./s3/context.ts";
 import { isS3Error, S3Error } from "./s3/errors.ts";
@@ -115,6 +115,7 @@ export async function startServer(
   const metrics = new Metrics();
   const peers = pool && pool.size > 1 ? new MetricsPeers(pool.id, metrics, pool.size - 1) : null;
   const cors = new CorsPolicy(storage, config.cors);
+  const consolePage = consoleHtml(config.region);
 
   /** Endpoints outside the S3 API, answered before authentication; null for S3 requests. */
   async function serviceEndpoint(method: string, rawPath: string, where: Where) {
@@ -137,7 +138,7 @@ export async function startServer(
       if (rawPath === "/_console") {
         return new Response(null, { status: 308, headers: { location: "/_console/" } });
       }
-      return new Response(method === "HEAD" ? null : CONSOLE_HTML, {
+      return new Response(method === "HEAD" ? null : consolePage, {
         headers: {
           "content-type": "text/html; charset=utf-8",
           "cache-control": "no-cache",
@@ -173,7 +174,7 @@ export async function startServer(
       if (special) return special;
     }
     const headers = req.headers;
-    const { bucket, key } = resolveAddress(rawPath, headers.get("host"), config.domains);
+    const { bucket, key, hosted } = resolveAddress(rawPath, headers.get("host"), config.domains);
     where.bucket = bucket;
     where.resource = key ? `/${bucket}/${key}` : `/${bucket}`;
     if (method === "OPTIONS") {
@@ -181,7 +182,14 @@ export async function startServer(
       return await cors.preflight(req, bucket, requestId);
     }
     const query = new URLSearchParams(rawQuery);
-    const auth = await authenticator.authenticate({ method, rawPath, rawQuery, headers, query });
+    const auth = await authenticator.authenticate({
+      method,
+      rawPath,
+      rawQuery,
+      headers,
+      query,
+      hostBucket: hosted ? bucket : undefined,
+    });
     const op = route(method, bucket, key, query, headers);
     where.op = op.name;
     const ctx: RequestContext = {

@@ -27,6 +27,8 @@ export interface AuthInput {
   query?: URLSearchParams;
   /** Clock for skew and expiry checks (tests pass their own). */
   now?: Date;
+  /** The bucket named by the Host header (virtual-hosted style); SigV2 signs it. */
+  hostBucket?: string;
 }
 
 /** The outcome of a successful authentication. */
@@ -77,7 +79,7 @@ export async function createAuthenticator(config: Config): Promise<Authenticator
     : new Map<string, string>();
   secrets.set(config.accessKey, config.secretKey);
   const secretOf = secretLookup(secrets);
-  const verifier = new SigV4Verifier(secretOf);
+  const verifier = new SigV4Verifier(secretOf, config.region);
   return {
     authenticate(input) {
       if (!config.auth) return Promise.resolve({ accessKey: null });

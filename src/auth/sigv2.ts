@@ -2,12 +2,20 @@
  * AWS Signature Version 2, header (`Authorization: AWS key:signature`) and
  * query (`AWSAccessKeyId`, `Expires`, `Signature`) forms. boto3 still
  * presigns with it by default, and older s3cmd setups sign with it.
- * Path-style requests only (the resource is the raw request path).
+ * The signed resource is the bucket and key: the raw request path, behind
+ * the Host header's bucket for a virtual-hosted-style request
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/RESTAuthentication.html#ConstructingTheCanonicalizedResourceElement).
  */
 import { createHmac } from "node:crypto";
 import { S3Error } from "../s3/errors.ts";
 import { signaturesEqual } from "./sigv4.ts";
-import { MAX_SKEW_MS, type SecretLookup, type SignedRequest, type Verified } from "./verify.ts";
+import {
+  MAX_EXPIRES,
+  MAX_SKEW_MS,
+  type SecretLookup,
+  type SignedRequest,
+  type Verified,
+} from "./verify.ts";
 
 /** Sub-resources and overrides that are part of the signed resource. */
 const SIGNED_SUBRESOURCES = new Set([
@@ -60,6 +68,11 @@ function canonicalResource(rawPath: string, rawQuery: string): string {
   return rawPath + "?" + pairs.map(([k, v]) => (v === null ? k : `${k}=${v}`)).join("&");
 }
 
+/** The path the signature covers: the bucket a Host header named comes first. */
+function resourcePath(req: SignedRequest): string {
+  return req.hostBucket === undefined ? req.rawPath : `/${req.hostBucket}${req.rawPath}`;
+}
+
 /** The x-amz-* headers, lower-cased, sorted, one `name:value\n` each. */
 function canonicalAmzHeaders(headers: Headers): string {
   const names: string[] = [];
@@ -74,7 +87,7 @@ function stringToSign(req: SignedRequest, dateField: string): string {
   return `${req.method}\n${h.get("content-md5") ?? ""}\n${
     h.get("content-type") ?? ""
   }\n${dateField}\n` +
-    canonicalAmzHeaders(h) + canonicalResource(req.rawPath, req.rawQuery);
+    canonicalAmzHeaders(h) + canonicalResource(resourcePath(req), req.rawQuery);
 }
 
 function check(secret: string, toSign: string, signature: string, accessKey: string): void {
@@ -132,6 +145,13 @@ export function verifyV2Query(
   const secret = secretOf(accessKey);
   if (req.now.getTime() > Number(expires) * 1000) {
     throw new S3Error("AccessDenied", "Request has expired");
+  }
+  // A URL valid for ever cannot be revoked but by changing the key: bounded as SigV4's are.
+  if (Number(expires) * 1000 - req.now.getTime() > MAX_EXPIRES * 1000 + MAX_SKEW_MS) {
+    throw new S3Error(
+      "AccessDenied",
+      `Expires must be within a week (${MAX_EXPIRES} seconds) of the request's time`,
+    );
   }
   check(secret, stringToSign(req, expires), signature, accessKey);
   return { accessKey, signer: null };

@@ -29,6 +29,8 @@ export interface SignedRequest {
   rawQuery: string;
   headers: Headers;
   now: Date;
+  /** The bucket the Host header named (virtual-hosted style), else undefined. */
+  hostBucket?: string;
 }
 
 /** The state a streaming (aws-chunked) body's chunk signatures chain from. */
@@ -118,9 +120,41 @@ function checkScopeDate(
   }
 }
 
+/**
+ * The credential scope must name this server's region, as S3 requires of a
+ * regional endpoint; the error names the region expected, which SDKs read to
+ * re-sign (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-auth-using-authorization-header.html).
+ */
+function checkRegion(cred: Credential, region: string, malformed: (why: string) => S3Error): void {
+  if (cred.region === region) return;
+  const e = malformed(`the region '${cred.region}' is wrong; expecting '${region}'`);
+  throw new S3Error(e.code, e.message, { extra: { Region: region } });
+}
+
+/**
+ * Refuses a request whose signature leaves out `host` or an `x-amz-*` header it
+ * carries: such a header could have been added by anyone holding a presigned
+ * URL, or on the way, and would change the operation (a PUT turned into a
+ * copy, metadata or tags added). S3 answers AccessDenied naming them.
+ */
+export function checkAllSigned(headers: Headers, signed: readonly string[]): void {
+  const names = new Set(signed);
+  const unsigned: string[] = names.has("host") ? [] : ["host"];
+  headers.forEach((_value, name) => {
+    if (name.startsWith("x-amz-") && !names.has(name)) unsigned.push(name);
+  });
+  if (unsigned.length === 0) return;
+  throw new S3Error(
+    "AccessDenied",
+    "There were headers present in the request which were not signed",
+    { extra: { HeadersNotSigned: unsigned.join(", ") } },
+  );
+}
+
 /** Verifies requests against a lookup of secrets by access key. */
 export class SigV4Verifier {
-  constructor(private readonly secretOf: SecretLookup) {}
+  /** Verifies with `secretOf`, for signatures scoped to `region`. */
+  constructor(private readonly secretOf: SecretLookup, private readonly region = "us-east-1") {}
 
   /** Verifies an `Authorization: AWS4-HMAC-SHA256 ...` request. */
   verifyHeader(req: SignedRequest, authorization: string): Verified {
@@ -139,6 +173,7 @@ export class SigV4Verifier {
       throw malformed("it must contain Credential, SignedHeaders and Signature.");
     }
     const cred = parseCredential(credential, malformed);
+    checkRegion(cred, this.region, malformed);
     const secret = this.secretOf(cred.accessKey);
     const { headers } = req;
     const amzDateHeader = headers.get("x-amz-date");
@@ -175,6 +210,7 @@ export class SigV4Verifier {
       );
     }
     const signed = signedList.toLowerCase().split(";");
+    checkAllSigned(headers, signed);
     const key = signingKey(secret, cred.date, cred.region, cred.service);
     this.#check(req, key, cred, amzDate, signed, payload, signature, req.rawQuery, undefined);
     return {
@@ -227,6 +263,7 @@ export class SigV4Verifier {
         `Error parsing the X-Amz-Credential parameter; ${why}`,
       );
     const cred = parseCredential(get("X-Amz-Credential")!, malformed);
+    checkRegion(cred, this.region, malformed);
     const secret = this.secretOf(cred.accessKey);
     const amzDate = get("X-Amz-Date")!;
     const when = parseAmzDate(amzDate);
@@ -245,6 +282,7 @@ export class SigV4Verifier {
     checkScopeDate(cred, amzDate, malformed);
     const signature = get("X-Amz-Signature")!;
     const signed = get("X-Amz-SignedHeaders")!.toLowerCase().split(";");
+    checkAllSigned(req.headers, signed);
     const payload = get("X-Amz-Content-Sha256") ?? "UNSIGNED-PAYLOAD";
     const key = signingKey(secret, cred.date, cred.region, cred.service);
     this.#check(

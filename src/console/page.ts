@@ -41,11 +41,13 @@ const uriEncode = (s, keepSlash) => [...enc.encode(s)].map((b) => {
   return /[A-Za-z0-9\\-._~]/.test(c) || (keepSlash && c === "/") ? c : "%" + b.toString(16).toUpperCase().padStart(2, "0");
 }).join("");
 const creds = () => JSON.parse(sessionStorage.getItem("geckos3-console") || "null");
+/** The server's region (-region), which every signature's scope names. */
+const REGION = document.documentElement.dataset.region || "us-east-1";
 
 /** SigV4 pieces shared by header signing and presigning. */
 async function signingKey(secret, day) {
   let k = await hmac("AWS4" + secret, day);
-  for (const part of ["us-east-1", "s3", "aws4_request"]) k = await hmac(k, part);
+  for (const part of [REGION, "s3", "aws4_request"]) k = await hmac(k, part);
   return k;
 }
 function canonicalQuery(params) {
@@ -69,7 +71,7 @@ async function s3(method, path, params = {}, body = null, extraHeaders = {}) {
 /** The request time in SigV4's two forms: \`amzDate\` (YYYYMMDDTHHMMSSZ) and the credential scope. */
 function signingTime() {
   const amzDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\\.\\d{3}/, "");
-  return { amzDate, scope: amzDate.slice(0, 8) + "/us-east-1/s3/aws4_request" };
+  return { amzDate, scope: amzDate.slice(0, 8) + "/" + REGION + "/s3/aws4_request" };
 }
 
 /** The hex SigV4 signature of a canonical request, with the logged-in secret. */
@@ -349,9 +351,13 @@ function start() {
 }
 `;
 
-/** The console's HTML document. */
-export const CONSOLE_HTML = `<!doctype html>
-<html lang="en">
+/** The console's HTML document for a server in `region`. */
+export function consoleHtml(region: string): string {
+  return CONSOLE_HTML.replace("__REGION__", region);
+}
+
+const CONSOLE_HTML = `<!doctype html>
+<html lang="en" data-region="__REGION__">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

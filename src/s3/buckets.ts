@@ -3,9 +3,6 @@ import { requestBody, type RequestContext } from "./context.ts";
 import { emptyResponse, isoDate, OWNER, xmlResponse } from "./response.ts";
 import { readXmlBody, renderXml } from "./xml.ts";
 
-/** Region every bucket reports. */
-export const REGION = "us-east-1";
-
 /** GET / */
 export async function listBuckets(ctx: RequestContext): Promise<Response> {
   const buckets = await ctx.storage.listBuckets();
@@ -34,11 +31,14 @@ export async function deleteBucket(ctx: RequestContext): Promise<Response> {
 /** HEAD /{bucket} */
 export function headBucket(ctx: RequestContext): Promise<Response> {
   ctx.storage.requireBucket(ctx.bucket);
-  return Promise.resolve(emptyResponse(200, { "x-amz-bucket-region": REGION }));
+  return Promise.resolve(emptyResponse(200, { "x-amz-bucket-region": ctx.config.region }));
 }
 
-/** GET /{bucket}?location — an empty constraint means us-east-1, as S3 answers. */
+/** GET /{bucket}?location — the server's region; an empty constraint means us-east-1, as S3 answers. */
 export function getBucketLocation(ctx: RequestContext): Promise<Response> {
   ctx.storage.requireBucket(ctx.bucket);
-  return Promise.resolve(xmlResponse(renderXml("LocationConstraint", {})));
+  const region = ctx.config.region;
+  return Promise.resolve(
+    xmlResponse(renderXml("LocationConstraint", region === "us-east-1" ? {} : region)),
+  );
 }

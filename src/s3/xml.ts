@@ -62,9 +62,10 @@ function renderElement(name: string, value: XmlValue, out: string[]): void {
 }
 
 /** Renders a whole S3 XML document with the declaration and the S3 namespace on the root. */
-export function renderXml(root: string, body: XmlNode, ns: string | null = S3_NS): string {
+export function renderXml(root: string, body: XmlNode | string, ns: string | null = S3_NS): string {
   const out: string[] = [XML_DECL, ns ? `<${root} xmlns="${ns}">` : `<${root}>`];
-  renderChildren(body, out);
+  if (typeof body === "string") out.push(escapeXml(body));
+  else renderChildren(body, out);
   out.push(`</${root}>`);
   return out.join("");
 }
@@ -80,7 +81,10 @@ function xmlParser(): Promise<XMLParser> {
       parseTagValue: false,
       trimValues: false,
       processEntities: true,
-      htmlEntities: false,
+      // Decodes numeric character references (`&#13;`, `&#x41;`) as XML requires: SDKs and
+      // rclone send keys and ETags that way. HTML's named entities, which this also decodes,
+      // are refused before parsing (checkReferences).
+      htmlEntities: true,
       ignoreDeclaration: true,
       ignorePiTags: true,
     })
@@ -126,6 +130,7 @@ export async function readXmlBody(
 export async function parseXml(text: string, root: string): Promise<Record<string, unknown>> {
   if (text.trim() === "") throw new S3Error("MalformedXML");
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new S3Error("MalformedXML");
+  checkReferences(text);
   const xml = await xmlParser();
   let doc: Record<string, unknown>;
   try {
@@ -138,6 +143,33 @@ export async function parseXml(text: string, root: string): Promise<Record<strin
   if (top === undefined) throw new S3Error("MalformedXML");
   if (typeof top !== "object" || top === null) return {};
   return top as Record<string, unknown>;
+}
+
+const REFERENCE_RE = /&(?:#(\d+)|#x([0-9a-fA-F]+)|([A-Za-z][\w.-]*))?;?/g;
+const XML_ENTITIES = new Set(["amp", "lt", "gt", "quot", "apos"]);
+
+/**
+ * Refuses, as MalformedXML, every reference XML 1.0 does not define: named
+ * entities other than its five, and numeric references to code points that
+ * are not XML characters (https://www.w3.org/TR/xml/#NT-Char).
+ */
+function checkReferences(text: string): void {
+  if (!text.includes("&")) return;
+  // Character data in CDATA sections holds no references.
+  const outsideCdata = text.includes("<![CDATA[")
+    ? text.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, "")
+    : text;
+  for (const m of outsideCdata.matchAll(REFERENCE_RE)) {
+    if (!m[0].endsWith(";")) throw new S3Error("MalformedXML");
+    if (m[3] !== undefined) {
+      if (!XML_ENTITIES.has(m[3])) throw new S3Error("MalformedXML");
+      continue;
+    }
+    const cp = m[1] !== undefined ? Number(m[1]) : parseInt(m[2], 16);
+    const isChar = cp === 0x9 || cp === 0xa || cp === 0xd || (cp >= 0x20 && cp <= 0xd7ff) ||
+      (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+    if (!isChar) throw new S3Error("MalformedXML");
+  }
 }
 
 /** Returns `value` as an array: undefined -> [], single -> [value]. */
