@@ -143,7 +143,8 @@ export async function startServer(
           "content-type": "text/html; charset=utf-8",
           "cache-control": "no-cache",
           "content-security-policy":
-            "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self'",
+            "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self'; frame-ancestors 'none'",
+          "x-frame-options": "DENY",
           "x-content-type-options": "nosniff",
           "referrer-policy": "no-referrer",
         },

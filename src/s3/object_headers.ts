@@ -121,9 +121,25 @@ export function setObjectHeaders(
       h.set(k, v);
     }
   }
-  if (query.size === 0) return;
-  for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
-    const v = query.get(param);
-    if (v !== null) h.set(header, v);
+  if (query.size > 0) {
+    for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
+      const v = query.get(param);
+      if (v !== null) h.set(header, v);
+    }
   }
+  isolateContent(h);
+}
+
+/**
+ * Keeps an object from running script on the server's origin, where the
+ * console keeps its secret: stored HTML or SVG (Content-Type is not signed in
+ * a presigned PUT, so anyone with an upload URL can plant it) opens in an
+ * opaque origin with scripts off (CSP `sandbox`), and no browser sniffs a
+ * type it was not given. PDFs are left out: Chromium's viewer will not open
+ * a sandboxed document, and runs in an origin of its own.
+ */
+function isolateContent(h: Headers): void {
+  h.set("x-content-type-options", "nosniff");
+  const type = h.get("content-type") ?? "";
+  if (!/^application\/pdf\s*(;|$)/i.test(type)) h.set("content-security-policy", "sandbox");
 }
