@@ -15,6 +15,8 @@ import { isoNow, logEvent, logLine, redactUri, setQuiet } from "./log.ts";
 import { CorsPolicy } from "./cors.ts";
 import { Metrics, MetricsPeers } from "./metrics.ts";
 import { resolveAddress } from "./addressing.ts";
+import { ConnectionGuard, RequestActivity } from "./front/connection_guard.ts";
+import { socketApi } from "./front/sockets.ts";
 
 /** A started server. */
 export interface RunningServer {
@@ -48,8 +50,10 @@ export interface PoolMembership {
   readonly id: string;
   /** Servers in the pool, this one included. */
   readonly size: number;
-  /** The primary runs the pool's periodic background work (the multipart sweep). */
+  /** The primary runs the pool's periodic background work (the multipart sweep, the connection guard). */
   readonly primary: boolean;
+  /** Requests per peer port, shared by the pool's servers (RequestActivity.newBuffer()). */
+  readonly activity?: SharedArrayBuffer;
 }
 
 const ID_PREFIX = crypto.randomUUID().replaceAll("-", "").slice(0, 8).toUpperCase();
@@ -211,7 +215,19 @@ export async function startServer(
     return await op.handler(ctx);
   }
 
+  const activity = new RequestActivity(pool?.activity);
+
   async function handle(req: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
+    const peerPort = (info.remoteAddr as Deno.NetAddr).port;
+    activity.begin(peerPort);
+    try {
+      return await handleCounted(req, info);
+    } finally {
+      activity.end(peerPort);
+    }
+  }
+
+  async function handleCounted(req: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
     const started = performance.now();
     const requestId = nextRequestId();
     const where: Where = { op: "", resource: "/", bucket: "" };
@@ -283,11 +299,11 @@ export async function startServer(
   const tls = config.tlsCert
     ? { cert: await Deno.readTextFile(config.tlsCert), key: await Deno.readTextFile(config.tlsKey) }
     : {};
-  const serveOn = (hostname: string) =>
+  const serveOn = (hostname: string, port: number) =>
     Deno.serve({
       ...tls,
       hostname,
-      port: config.port,
+      port,
       reusePort: (pool?.size ?? 1) > 1,
       signal: ac.signal,
       onListen: (addr) => resolveListen(addr as Deno.NetAddr),
@@ -301,12 +317,12 @@ export async function startServer(
   let server: Deno.HttpServer<Deno.NetAddr>;
   if (config.listen.startsWith(":")) {
     try {
-      server = serveOn("::");
+      server = serveOn("::", config.port);
     } catch {
-      server = serveOn("0.0.0.0");
+      server = serveOn("0.0.0.0", config.port);
     }
   } else {
-    server = serveOn(config.hostname);
+    server = serveOn(config.hostname, config.port);
   }
   const addr = await listening;
   const host = addr.hostname === "0.0.0.0" || addr.hostname === "::"
@@ -314,16 +330,45 @@ export async function startServer(
     : addr.hostname.includes(":")
     ? `[${addr.hostname}]`
     : addr.hostname;
+  const guard = startConnectionGuard(config, activity, addr.port, pool);
   let stopped = false;
+  const { promise: finished, resolve: finish } = Promise.withResolvers<void>();
+  // Deno ends its accept loop on the first accept error (EMFILE when descriptors run out):
+  // serve again on the same address after a pause, as Go's http.Server retries Accept.
+  let pause = 0;
+  const keepServing = (current: Deno.HttpServer<Deno.NetAddr>) => {
+    current.finished.then(() => finish(), (e) => {
+      if (stopped) return finish();
+      pause = Math.min(Math.max(pause * 2, 50), 2000);
+      logEvent("error", "accepting connections failed; serving again shortly", {
+        error: String(e),
+        retry_ms: pause,
+      });
+      const retry = () => {
+        if (stopped) return finish();
+        try {
+          server = serveOn(addr.hostname, addr.port);
+          keepServing(server);
+        } catch (again) {
+          pause = Math.min(pause * 2, 2000);
+          logEvent("error", "cannot listen yet", { error: String(again), retry_ms: pause });
+          setTimeout(retry, pause);
+        }
+      };
+      setTimeout(retry, pause);
+    });
+  };
+  keepServing(server);
   return {
     hostname: addr.hostname,
     port: addr.port,
     url: `${config.tlsCert ? "https" : "http"}://${host}:${addr.port}`,
     storage,
-    finished: server.finished,
+    finished,
     async shutdown() {
-      if (stopped) return server.finished;
+      if (stopped) return finished;
       stopped = true;
+      guard?.stop();
       const timeout = options.shutdownTimeoutMs ?? 10_000;
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
@@ -341,6 +386,35 @@ export async function startServer(
       await storage.close();
     },
   };
+}
+
+/**
+ * The process's connection guard, run by one server of a pool: header and
+ * idle timeouts, and a connection cap that leaves room in the open-file
+ * limit for the files requests open. Null where the OS offers no way to
+ * watch connections (then a warning says the limits are not enforced).
+ */
+function startConnectionGuard(
+  config: Config,
+  activity: RequestActivity,
+  port: number,
+  pool: PoolMembership | undefined,
+): ConnectionGuard | null {
+  if (pool && !pool.primary) return null;
+  const { headerTimeoutSeconds, idleTimeoutSeconds, maxConnections } = config;
+  if (headerTimeoutSeconds === 0 && idleTimeoutSeconds === 0 && maxConnections === 0) return null;
+  const sockets = socketApi();
+  if (!sockets) {
+    logEvent("warn", "connection timeouts and -max-connections need Linux and FFI: not enforced");
+    return null;
+  }
+  const files = sockets.raiseFileLimit();
+  const room = Number.isFinite(files) ? Math.max(16, files - Math.max(64, files >> 2)) : Infinity;
+  return new ConnectionGuard(sockets, activity, port, {
+    headerTimeoutMs: headerTimeoutSeconds * 1000,
+    idleTimeoutMs: idleTimeoutSeconds * 1000,
+    maxConnections: Math.min(maxConnections > 0 ? maxConnections : Infinity, room),
+  });
 }
 
 /**

@@ -9,6 +9,7 @@
 import { AUTO_WORKERS, type Config } from "./config.ts";
 import type { PoolMembership } from "./server.ts";
 import { logEvent } from "./log.ts";
+import { RequestActivity } from "./front/connection_guard.ts";
 
 /** What the main thread tells a worker. */
 export type ToWorker =
@@ -64,7 +65,7 @@ export function reusePortAllowed(): boolean {
 
 /** A pool membership for the main thread's server and a fresh pool id. */
 export function primaryMembership(size: number): PoolMembership {
-  return { id: crypto.randomUUID(), size, primary: true };
+  return { id: crypto.randomUUID(), size, primary: true, activity: RequestActivity.newBuffer() };
 }
 
 /**

@@ -35,17 +35,20 @@ export interface ServerProcess {
 /**
  * Starts `deno run <runtimeFlags> main.ts <args>` (the start task's flags by
  * default) and waits until /health answers. `args` must contain
- * `-listen=127.0.0.1:<port>`.
+ * `-listen=127.0.0.1:<port>`. `launcher` is a command to start it through.
  */
 export async function spawnServer(
   args: string[],
   env: Record<string, string> = {},
   runtimeFlags: string[] = START_FLAGS,
+  launcher: string[] = [],
 ): Promise<ServerProcess> {
   const listen = args.find((a) => a.startsWith("-listen="))?.slice(8);
   if (!listen) throw new Error("spawnServer needs -listen=host:port");
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...runtimeFlags, MAIN, ...args],
+  // A launcher (e.g. `prlimit --nofile=256`) runs the server as its last arguments.
+  const command = [...launcher, Deno.execPath(), "run", ...runtimeFlags, MAIN, ...args];
+  const child = new Deno.Command(command[0], {
+    args: command.slice(1),
     env,
     stdout: "piped",
     stderr: "piped",
