@@ -84,10 +84,36 @@ export function setQuiet(value: boolean): void {
   quiet = value;
 }
 
-const SECRET_PARAMS =
-  /([?&](?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|AWSAccessKeyId)=)[^&]*/gi;
+const SECRET_PARAMS = new Set([
+  "x-amz-signature",
+  "x-amz-credential",
+  "x-amz-security-token",
+  "signature",
+  "awsaccesskeyid",
+]);
 
-/** A request URI with presigned signatures and credentials replaced by `REDACTED`. */
+/**
+ * A request URI with presigned signatures and credentials replaced by
+ * `REDACTED`. Parameter names are compared decoded, as the server reads them:
+ * `X-Amz-Signatur%65=` is the signature too.
+ */
 export function redactUri(uri: string): string {
-  return uri.includes("=") ? uri.replace(SECRET_PARAMS, "$1REDACTED") : uri;
+  const q = uri.indexOf("?");
+  if (q < 0 || !uri.includes("=", q)) return uri;
+  const pairs = uri.slice(q + 1).split("&").map((pair) => {
+    const eq = pair.indexOf("=");
+    if (eq < 0) return pair;
+    return SECRET_PARAMS.has(decodedName(pair.slice(0, eq)).toLowerCase())
+      ? `${pair.slice(0, eq)}=REDACTED`
+      : pair;
+  });
+  return uri.slice(0, q + 1) + pairs.join("&");
+}
+
+function decodedName(name: string): string {
+  try {
+    return decodeURIComponent(name.replaceAll("+", " "));
+  } catch {
+    return name;
+  }
 }

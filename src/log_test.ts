@@ -1,5 +1,5 @@
 import { assertEquals } from "../tests/support/assert.ts";
-import { isoNow } from "./log.ts";
+import { isoNow, redactUri } from "./log.ts";
 
 Deno.test("isoNow formats as Date.toISOString, across milliseconds, seconds and years", () => {
   const base = Date.UTC(2026, 11, 2, 3, 4, 5);
@@ -11,4 +11,19 @@ Deno.test("isoNow formats as Date.toISOString, across milliseconds, seconds and 
   }
   const now = isoNow();
   assertEquals(now, new Date(Date.parse(now)).toISOString());
+});
+
+Deno.test("redactUri hides signatures and credentials however their names are encoded", () => {
+  assertEquals(
+    redactUri("/b/k?X-Amz-Signature=abc&X-Amz-Credential=AKID%2F2026&x=1"),
+    "/b/k?X-Amz-Signature=REDACTED&X-Amz-Credential=REDACTED&x=1",
+  );
+  assertEquals(redactUri("/b/k?X-Amz-Signatur%65=abc"), "/b/k?X-Amz-Signatur%65=REDACTED");
+  assertEquals(
+    redactUri("/b/k?%53ignature=abc&AWSAccessKeyId=K"),
+    "/b/k?%53ignature=REDACTED&AWSAccessKeyId=REDACTED",
+  );
+  assertEquals(redactUri("/b/k?x-amz-security-token=t"), "/b/k?x-amz-security-token=REDACTED");
+  assertEquals(redactUri("/b/a=b/k?list-type=2"), "/b/a=b/k?list-type=2");
+  assertEquals(redactUri("/b/k?%zz=1"), "/b/k?%zz=1");
 });

@@ -92,3 +92,46 @@ Deno.test({
     await t.close();
   }
 });
+
+Deno.test({
+  name: "disk full between the bytes and their metadata: 507, and no temp file left",
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const mountPoint = await Deno.makeTempDir({ prefix: "geckos3-full-meta-" });
+  const mount = await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mountPoint],
+  }).output();
+  if (!mount.success) throw new Error("cannot mount a small tmpfs (run the suite as root)");
+  try {
+    const t = await startTestServer({ auth: false, dataDir: `${mountPoint}/data` });
+    try {
+      assertEquals((await raw(`${t.url}/meta-bucket`, { method: "PUT" })).status, 200);
+      // Fill the disk, then free exactly one page: room for the object's bytes, none for its
+      // sidecar (the Content-Type makes one necessary).
+      const filler = await Deno.open(`${mountPoint}/filler`, { write: true, create: true });
+      const page = new Uint8Array(4096);
+      try {
+        for (;;) await filler.write(page);
+      } catch {
+        // full
+      }
+      const size = (await filler.stat()).size;
+      await filler.truncate(size - (size % 4096) - 4096);
+      filler.close();
+      const r = await raw(`${t.url}/meta-bucket/obj`, {
+        method: "PUT",
+        headers: { "content-type": "text/x-needs-sidecar" },
+        body: new Uint8Array(4096).fill(1),
+      });
+      assertEquals([r.status, errorCode(r.text)], [507, "InsufficientStorage"]);
+      assertEquals(await leftoverTempFiles(t.dataDir), []);
+      assertEquals((await raw(`${t.url}/meta-bucket/obj`)).status, 404);
+    } finally {
+      await t.close();
+    }
+  } finally {
+    await new Deno.Command("umount", { args: [mountPoint] }).output();
+    await Deno.remove(mountPoint, { recursive: true });
+  }
+});

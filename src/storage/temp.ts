@@ -399,18 +399,24 @@ export class TempArea {
   /** Writes a small text file (a sidecar) into the temp area and returns its path. */
   async writeText(text: string): Promise<string> {
     const path = this.newPath(".json");
-    if (!this.fsync) {
-      Deno.writeTextFileSync(path, text, { createNew: true }); // see write(): one thread creates
-      return path;
-    }
-    const file = await Deno.open(path, { write: true, createNew: true });
     try {
-      await writeAll(file, new TextEncoder().encode(text));
-      await file.syncData();
-    } finally {
-      file.close();
+      if (!this.fsync) {
+        Deno.writeTextFileSync(path, text, { createNew: true }); // see write(): one thread creates
+        return path;
+      }
+      const file = await Deno.open(path, { write: true, createNew: true });
+      try {
+        await writeAll(file, new TextEncoder().encode(text));
+        await file.syncData();
+      } finally {
+        file.close();
+      }
+      return path;
+    } catch (e) {
+      // A write cut short (disk full) leaves nothing behind: the file was created, not filled.
+      await removeQuietly(path);
+      throw e;
     }
-    return path;
   }
 
   /** fsyncs a directory so renames into it are durable (no-op where directories cannot be opened). */
