@@ -32,7 +32,10 @@ export class Metrics {
   #bytesOut = 0;
   /** Requests being served right now. */
   inflight = 0;
-  #usage: { at: number; text: string } | null = null;
+  #usage: { at: number; perBucket: string; totals: string } | null = null;
+  /** The walk under way, shared by every scrape that needs it. */
+  #refreshing: Promise<void> | null = null;
+  #walks = 0;
 
   /** This server's counters now. */
   snapshot(): MetricsSnapshot {
@@ -70,7 +73,11 @@ export class Metrics {
    * Renders the Prometheus text exposition format: this server's counters
    * plus those of `peers` (the other servers of the same process).
    */
-  async render(storage: FsStorage, peers: readonly MetricsSnapshot[] = []): Promise<string> {
+  async render(
+    storage: FsStorage,
+    peers: readonly MetricsSnapshot[] = [],
+    perBucket = true,
+  ): Promise<string> {
     const { requests, latency, bytesIn, bytesOut, inflight } = sum([this.snapshot(), ...peers]);
     const out: string[] = [];
     out.push("# HELP geckos3_requests_total Requests served, by S3 operation and HTTP status.");
@@ -104,12 +111,33 @@ export class Metrics {
     out.push("# HELP geckos3_requests_in_flight Requests being served.");
     out.push("# TYPE geckos3_requests_in_flight gauge");
     out.push(`geckos3_requests_in_flight ${inflight}`);
-    out.push(await this.#bucketUsage(storage));
+    const usage = await this.#bucketUsage(storage);
+    out.push(perBucket ? usage.perBucket : usage.totals);
+    out.push(
+      "# HELP geckos3_usage_walks_total Walks of the store made to count objects and bytes.",
+    );
+    out.push("# TYPE geckos3_usage_walks_total counter");
+    out.push(`geckos3_usage_walks_total ${this.#walks}`);
     return out.join("\n") + "\n";
   }
 
-  async #bucketUsage(storage: FsStorage): Promise<string> {
-    if (this.#usage && Date.now() - this.#usage.at < USAGE_TTL_MS) return this.#usage.text;
+  /**
+   * Objects and bytes stored: at most one walk at a time, whoever asks, at
+   * most every USAGE_TTL_MS; while a stale value refreshes it is served as is
+   * (a walk of a large store takes seconds, and scrapes must not pile up).
+   */
+  async #bucketUsage(storage: FsStorage): Promise<{ perBucket: string; totals: string }> {
+    const fresh = this.#usage && Date.now() - this.#usage.at < USAGE_TTL_MS;
+    if (!fresh && !this.#refreshing) {
+      this.#refreshing = this.#walk(storage).finally(() => (this.#refreshing = null));
+    }
+    if (this.#usage) return this.#usage;
+    await this.#refreshing;
+    return this.#usage!;
+  }
+
+  async #walk(storage: FsStorage): Promise<void> {
+    this.#walks++;
     const lines = [
       "# HELP geckos3_bucket_objects Objects stored per bucket (refreshed at most every 30 s).",
       "# TYPE geckos3_bucket_objects gauge",
@@ -118,14 +146,27 @@ export class Metrics {
       "# HELP geckos3_bucket_bytes Bytes stored per bucket (refreshed at most every 30 s).",
       "# TYPE geckos3_bucket_bytes gauge",
     ];
+    let objects = 0, total = 0;
     for (const b of await storage.listBuckets()) {
       const u = await usage(storage.bucketDir(b.name));
       lines.push(`geckos3_bucket_objects{bucket="${b.name}"} ${u.objects}`);
       bytes.push(`geckos3_bucket_bytes{bucket="${b.name}"} ${u.bytes}`);
+      objects += u.objects;
+      total += u.bytes;
     }
-    const text = [...lines, ...bytes].join("\n");
-    this.#usage = { at: Date.now(), text };
-    return text;
+    const totals = [
+      "# HELP geckos3_stored_objects Objects stored (refreshed at most every 30 s).",
+      "# TYPE geckos3_stored_objects gauge",
+      `geckos3_stored_objects ${objects}`,
+      "# HELP geckos3_stored_bytes Bytes stored (refreshed at most every 30 s).",
+      "# TYPE geckos3_stored_bytes gauge",
+      `geckos3_stored_bytes ${total}`,
+    ].join("\n");
+    this.#usage = {
+      at: Date.now(),
+      perBucket: [...lines, ...bytes].join("\n") + "\n" + totals,
+      totals,
+    };
   }
 }
 

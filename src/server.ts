@@ -17,6 +17,7 @@ import { Metrics, MetricsPeers } from "./metrics.ts";
 import { resolveAddress } from "./addressing.ts";
 import { ConnectionGuard, RequestActivity } from "./front/connection_guard.ts";
 import { socketApi } from "./front/sockets.ts";
+import { timingSafeEqual } from "node:crypto";
 
 /** A started server. */
 export interface RunningServer {
@@ -121,8 +122,34 @@ export async function startServer(
   const cors = new CorsPolicy(storage, config.cors);
   const consolePage = consoleHtml(config.region);
 
+  /**
+   * Whether a /metrics scrape may see bucket names: with the metrics token
+   * (`Authorization: Bearer <token>`), or signed by a known key (any request
+   * with auth off). Others get totals only.
+   */
+  async function mayScrapeBuckets(req: Request, rawPath: string): Promise<boolean> {
+    const authorization = req.headers.get("authorization") ?? "";
+    if (config.metricsToken !== "" && authorization.startsWith("Bearer ")) {
+      const given = new TextEncoder().encode(authorization.slice(7));
+      const token = new TextEncoder().encode(config.metricsToken);
+      return given.length === token.length && timingSafeEqual(given, token);
+    }
+    try {
+      await authenticator.authenticate({
+        method: req.method,
+        rawPath,
+        rawQuery: "",
+        headers: req.headers,
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Endpoints outside the S3 API, answered before authentication; null for S3 requests. */
-  async function serviceEndpoint(method: string, rawPath: string, where: Where) {
+  async function serviceEndpoint(req: Request, rawPath: string, where: Where) {
+    const method = req.method;
     if (method !== "GET" && method !== "HEAD") return null;
     if (rawPath === "/health") {
       where.op = "Health";
@@ -158,7 +185,7 @@ export async function startServer(
       where.op = "Metrics";
       const others = peers ? await peers.collect() : [];
       return textResponse(
-        await metrics.render(storage, others),
+        await metrics.render(storage, others, await mayScrapeBuckets(req, rawPath)),
         method,
         200,
         "text/plain; version=0.0.4",
@@ -175,8 +202,17 @@ export async function startServer(
   ): Promise<Response> {
     const method = req.method;
     if (rawQuery === "") {
-      const special = await serviceEndpoint(method, rawPath, where);
-      if (special) return special;
+      serviceInflight++;
+      try {
+        const special = await serviceEndpoint(req, rawPath, where);
+        if (special) return special;
+      } finally {
+        serviceInflight--;
+      }
+    }
+    // Health, metrics and the console stay outside the cap: a full server still answers them.
+    if (maxRequests > 0 && metrics.inflight - serviceInflight > maxRequests) {
+      throw new S3Error("SlowDown");
     }
     const headers = req.headers;
     const { bucket, key, hosted } = resolveAddress(rawPath, headers.get("host"), config.domains);
@@ -216,6 +252,8 @@ export async function startServer(
   }
 
   const activity = new RequestActivity(pool?.activity);
+  /** Service endpoints (health, metrics, console) being answered: not counted by -max-requests. */
+  let serviceInflight = 0;
 
   async function handle(req: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
     const peerPort = (info.remoteAddr as Deno.NetAddr).port;
@@ -236,9 +274,6 @@ export async function startServer(
     let error: string | undefined;
     metrics.inflight++;
     try {
-      if (maxRequests > 0 && metrics.inflight > maxRequests) {
-        throw new S3Error("SlowDown");
-      }
       res = await dispatch(req, target, requestId, where);
     } catch (e) {
       const err = toS3Error(e);
