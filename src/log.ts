@@ -84,6 +84,10 @@ export function setQuiet(value: boolean): void {
   quiet = value;
 }
 
+const PLAIN_SECRETS =
+  /([?&](?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|AWSAccessKeyId)=)[^&]*/gi;
+/** A parameter name holding an escape (`%` or `+`). */
+const ESCAPED_NAME = /[?&][^=&]*[%+][^=&]*=/;
 const SECRET_PARAMS = new Set([
   "x-amz-signature",
   "x-amz-credential",
@@ -100,6 +104,10 @@ const SECRET_PARAMS = new Set([
 export function redactUri(uri: string): string {
   const q = uri.indexOf("?");
   if (q < 0 || !uri.includes("=", q)) return uri;
+  // Names with no escape are compared as they are: one pass, no split (the common case).
+  if (!uri.includes("%", q) && !uri.includes("+", q)) {
+    return uri.replace(PLAIN_SECRETS, "$1REDACTED");
+  }
   const pairs = uri.slice(q + 1).split("&").map((pair) => {
     const eq = pair.indexOf("=");
     if (eq < 0) return pair;
