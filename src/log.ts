@@ -84,10 +84,7 @@ export function setQuiet(value: boolean): void {
   quiet = value;
 }
 
-const PLAIN_SECRETS =
-  /([?&](?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|AWSAccessKeyId)=)[^&]*/gi;
-/** A parameter name holding an escape (`%` or `+`). */
-const ESCAPED_NAME = /[?&][^=&]*[%+][^=&]*=/;
+/** Query parameters that carry a signature or a credential, lower case. */
 const SECRET_PARAMS = new Set([
   "x-amz-signature",
   "x-amz-credential",
@@ -95,6 +92,10 @@ const SECRET_PARAMS = new Set([
   "signature",
   "awsaccesskeyid",
 ]);
+/** The same parameters, as sent without escapes in their names. */
+const PLAIN_SECRETS = new RegExp(`([?&](?:${[...SECRET_PARAMS].join("|")})=)[^&]*`, "gi");
+/** A parameter name holding an escape (`%` or `+`). */
+const ESCAPED_NAME = /[?&][^=&]*[%+][^=&]*=/;
 
 /**
  * A request URI with presigned signatures and credentials replaced by
@@ -105,9 +106,7 @@ export function redactUri(uri: string): string {
   const q = uri.indexOf("?");
   if (q < 0 || !uri.includes("=", q)) return uri;
   // Names with no escape are compared as they are: one pass, no split (the common case).
-  if (!uri.includes("%", q) && !uri.includes("+", q)) {
-    return uri.replace(PLAIN_SECRETS, "$1REDACTED");
-  }
+  if (!ESCAPED_NAME.test(uri.slice(q))) return uri.replace(PLAIN_SECRETS, "$1REDACTED");
   const pairs = uri.slice(q + 1).split("&").map((pair) => {
     const eq = pair.indexOf("=");
     if (eq < 0) return pair;
