@@ -17,7 +17,7 @@ import { Metrics, MetricsPeers } from "./metrics.ts";
 import { resolveAddress } from "./addressing.ts";
 import { ConnectionGuard, RequestActivity } from "./front/connection_guard.ts";
 import { socketApi } from "./front/sockets.ts";
-import { timingSafeEqual } from "node:crypto";
+import { signaturesEqual } from "./auth/sigv4.ts";
 
 /** A started server. */
 export interface RunningServer {
@@ -130,9 +130,7 @@ export async function startServer(
   async function mayScrapeBuckets(req: Request, rawPath: string): Promise<boolean> {
     const authorization = req.headers.get("authorization") ?? "";
     if (config.metricsToken !== "" && authorization.startsWith("Bearer ")) {
-      const given = new TextEncoder().encode(authorization.slice(7));
-      const token = new TextEncoder().encode(config.metricsToken);
-      return given.length === token.length && timingSafeEqual(given, token);
+      return signaturesEqual(authorization.slice(7), config.metricsToken);
     }
     try {
       await authenticator.authenticate({
@@ -256,23 +254,15 @@ export async function startServer(
   let serviceInflight = 0;
 
   async function handle(req: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
-    const peerPort = (info.remoteAddr as Deno.NetAddr).port;
-    activity.begin(peerPort);
-    try {
-      return await handleCounted(req, info);
-    } finally {
-      activity.end(peerPort);
-    }
-  }
-
-  async function handleCounted(req: Request, info: Deno.ServeHandlerInfo): Promise<Response> {
     const started = performance.now();
     const requestId = nextRequestId();
     const where: Where = { op: "", resource: "/", bucket: "" };
     const target = splitTarget(req.url);
     let res: Response;
     let error: string | undefined;
+    const addr = info.remoteAddr as Deno.NetAddr;
     metrics.inflight++;
+    activity.begin(addr.port);
     try {
       res = await dispatch(req, target, requestId, where);
     } catch (e) {
@@ -288,6 +278,7 @@ export async function startServer(
       res = errorResponse(err, where.resource, requestId, req.method);
     } finally {
       metrics.inflight--;
+      activity.end(addr.port);
     }
     const h = res.headers;
     h.set("x-amz-request-id", requestId);
@@ -305,7 +296,6 @@ export async function startServer(
       ),
       bytesOut,
     );
-    const addr = info.remoteAddr as Deno.NetAddr;
     const line: Record<string, unknown> = {
       timestamp: isoNow(),
       request_id: requestId,

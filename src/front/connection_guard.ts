@@ -152,21 +152,21 @@ export class ConnectionGuard {
     const closed: Record<string, number> = {};
     for (const socket of sockets) {
       seen.add(socket.inode);
+      const inflight = this.activity.inflight(socket.remotePort);
+      const started = this.activity.started(socket.remotePort);
       let tracked = this.#tracked.get(socket.inode);
       if (!tracked) {
         // Counts are per peer port, not per connection: one that has sent bytes may have had
         // its first request served before this first look; one that has sent none has not.
         tracked = {
           firstSeen: now,
-          started: this.activity.started(socket.remotePort),
+          started,
           bytesWhenIdle: null,
           headSince: null,
-          requestSeen: socket.bytesReceived > 0n && this.activity.started(socket.remotePort) > 0,
+          requestSeen: socket.bytesReceived > 0n && started > 0,
         };
         this.#tracked.set(socket.inode, tracked);
       }
-      const inflight = this.activity.inflight(socket.remotePort);
-      const started = this.activity.started(socket.remotePort);
       const verdict = judge(socket, { inflight, started }, tracked, this.limits, now);
       if (verdict) {
         this.sockets.close(socket);

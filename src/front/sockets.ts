@@ -75,13 +75,15 @@ export function socketApi(): SocketApi | null {
 function linuxSockets(libc: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"]): SocketApi {
   const addr = new Uint8Array(128);
   const len = new Uint32Array(1);
+  const lenBytes = new Uint8Array(len.buffer);
   const info = new Uint8Array(TCP_INFO_SIZE);
   const infoView = new DataView(info.buffer);
   const infoLen = new Uint32Array(1);
+  const infoLenBytes = new Uint8Array(infoLen.buffer);
   /** The port of a socket's local or peer address, or -1. */
   const portOf = (call: "getsockname" | "getpeername", fd: number): number => {
     len[0] = addr.byteLength;
-    if (libc[call](fd, addr, new Uint8Array(len.buffer)) !== 0) return -1;
+    if (libc[call](fd, addr, lenBytes) !== 0) return -1;
     const family = addr[0] | (addr[1] << 8);
     if (family !== 2 && family !== 10) return -1; // AF_INET, AF_INET6
     return (addr[2] << 8) | addr[3];
@@ -104,11 +106,7 @@ function linuxSockets(libc: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"]): Soc
         const remotePort = portOf("getpeername", fd);
         if (remotePort < 0) continue; // the listening socket
         infoLen[0] = info.byteLength;
-        if (
-          libc.getsockopt(fd, IPPROTO_TCP, TCP_INFO, info, new Uint8Array(infoLen.buffer)) !== 0
-        ) {
-          continue;
-        }
+        if (libc.getsockopt(fd, IPPROTO_TCP, TCP_INFO, info, infoLenBytes) !== 0) continue;
         out.push({
           fd,
           inode,
