@@ -7,6 +7,7 @@ import { startServer } from "./src/server.ts";
 import { versionLine } from "./src/version.ts";
 import { flushLog, logEvent } from "./src/log.ts";
 import { runHealthcheck } from "./src/healthcheck.ts";
+import { startupWarnings } from "./src/warnings.ts";
 import { md5Implementation } from "./src/checksum/md5.ts";
 import { poolSize, primaryMembership, startWorkers, type WorkerPool } from "./src/workers.ts";
 
@@ -71,17 +72,7 @@ async function main(): Promise<number> {
       "several workers need SO_REUSEPORT load balancing (Linux, --unstable-net): serving with one",
     );
   }
-  if (!config.auth) {
-    logEvent(
-      "warn",
-      "authentication is OFF: anyone who can reach this port can read and write all data",
-    );
-  } else if (config.accessKey === "geckoadmin" && config.secretKey === "geckoadmin") {
-    logEvent(
-      "warn",
-      "using the default credentials geckoadmin/geckoadmin: set -access-key/-secret-key",
-    );
-  }
+  for (const warning of startupWarnings(config)) logEvent("warn", warning);
   let stopping: Promise<void> | null = null;
   stop = (signal: string) => {
     if (stopping) return;

@@ -2,7 +2,8 @@
  * CORS for browser clients. A bucket with a CORS configuration is served
  * exactly by its rules, as S3 does; any other request gets the global
  * default (every origin allowed, the headers S3 clients read exposed)
- * unless `-cors=false`.
+ * unless `-cors=false` or `-auth=false`: without authentication, only the
+ * server's own pages and origins a bucket's rules name may use it.
  */
 import type { FsStorage } from "./storage/fs.ts";
 import { S3Error } from "./s3/errors.ts";
@@ -149,6 +150,24 @@ export class CorsPolicy {
     headers.set("access-control-allow-credentials", "true");
   }
 
+  /**
+   * Refuses a request another origin's page sent (its Origin is not the
+   * server's own) unless the bucket's CORS rules allow it. Used with auth off,
+   * where nothing else stops any web page the user visits from reading or
+   * changing the data through the user's browser: a form POST or a
+   * `text/plain` fetch reaches the server without a preflight.
+   */
+  async refuseForeign(req: Request, bucket: string): Promise<void> {
+    const origin = req.headers.get("origin");
+    if (origin === null || isSameOrigin(origin, req.headers.get("host"))) return;
+    const rules = await this.rules(bucket);
+    if (rules && matchRule(rules, origin, req.method)) return;
+    throw new S3Error(
+      "AccessForbidden",
+      "CORSResponse: requests from other origins need a CORS configuration on the bucket while authentication is off.",
+    );
+  }
+
   /** Answers an OPTIONS preflight. */
   async preflight(req: Request, bucket: string, requestId: string): Promise<Response> {
     const origin = req.headers.get("origin");
@@ -198,4 +217,9 @@ export class CorsPolicy {
     });
     return new Response(null, { status: 204, headers: h });
   }
+}
+
+/** True when `origin` names the server itself, as addressed by the request's Host. */
+function isSameOrigin(origin: string, host: string | null): boolean {
+  return host !== null && (origin === `http://${host}` || origin === `https://${host}`);
 }

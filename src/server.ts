@@ -119,7 +119,8 @@ export async function startServer(
 
   const metrics = new Metrics();
   const peers = pool && pool.size > 1 ? new MetricsPeers(pool.id, metrics, pool.size - 1) : null;
-  const cors = new CorsPolicy(storage, config.cors);
+  // Without authentication the browser's origin is the only thing telling pages apart.
+  const cors = new CorsPolicy(storage, config.cors && config.auth);
   const consolePage = consoleHtml(config.region);
 
   /**
@@ -220,6 +221,7 @@ export async function startServer(
       where.op = "Preflight";
       return await cors.preflight(req, bucket, requestId);
     }
+    if (!config.auth) await cors.refuseForeign(req, bucket);
     const query = new URLSearchParams(rawQuery);
     const auth = await authenticator.authenticate({
       method,

@@ -22,6 +22,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import https from "node:https";
 import { bytesOf, errorCode, md5Hex, raw, sdkClient, serverTest } from "./support/server.ts";
 import { assert, assertEquals, assertS3Error } from "./support/assert.ts";
+import { sign } from "./support/sign.ts";
 
 const B = "extras";
 const text = (s: string) => new TextEncoder().encode(s);
@@ -216,8 +217,10 @@ serverTest(
     await get.body?.cancel();
     assertEquals(get.headers.get("access-control-allow-origin"), null);
 
-    const bad = await raw(`${t.url}/${B}?cors`, {
+    const signed = sign("PUT", `${t.url}/${B}?cors`);
+    const bad = await raw(signed.url, {
       method: "PUT",
+      headers: signed.headers,
       body:
         "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>PATCH</AllowedMethod></CORSRule></CORSConfiguration>",
     });
@@ -233,6 +236,8 @@ serverTest(
     await r.body?.cancel();
     assertEquals(r.status, 204);
   },
+  // The permissive default holds only with authentication (see auth_off_origin_test.ts).
+  { auth: true },
 );
 
 serverTest("-cors=false: no default CORS headers and preflights are refused", async (t) => {
