@@ -39,6 +39,7 @@ import {
 import { TempArea, type TempFile } from "./temp.ts";
 import { isNotFound, removeQuietly } from "./fsutil.ts";
 import { Background } from "./background.ts";
+import { LinkCheck } from "./nofollow.ts";
 
 /** Name of the system directory inside the data dir (never a bucket: names cannot start with `.`). */
 export const SYSTEM_DIR = ".geckos3";
@@ -112,6 +113,7 @@ export class FsStorage {
   readonly background = new Background();
   readonly #locks: SharedLocks;
   readonly #knownDirs = new Set<string>();
+  #links!: LinkCheck;
   readonly #opts: FsStorageOptions;
 
   /** Creates the store; call init() before use. */
@@ -128,6 +130,7 @@ export class FsStorage {
   /** Creates the directory layout and cleans what crashed processes left behind. */
   async init(): Promise<void> {
     await Deno.mkdir(this.metaRoot, { recursive: true });
+    this.#links = new LinkCheck(this.root);
     await Deno.mkdir(this.systemRoot + SEP + "locks", { recursive: true });
     await this.temp.init((journal) => this.#recoverPromotion(journal));
   }
@@ -137,6 +140,7 @@ export class FsStorage {
     await this.background.idle();
     this.temp.close();
     this.#locks.close();
+    this.#links.close();
   }
 
   /** Whether sidecars are in use. */
@@ -334,10 +338,25 @@ export class FsStorage {
     }
   }
 
-  #openData(
-    bucket: string,
-    segments: string[],
-  ): { file: Deno.FsFile; info: Deno.FileInfo; segments: string[] } | null {
+  /**
+   * Opens the data file of `segments`, reached without following a link below
+   * the bucket (see nofollow.ts): one reached through a link is not an
+   * object. Null when there is none.
+   */
+  #openData(bucket: string, segments: string[]): OpenedData | null {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const opened = this.#openPath(bucket, segments);
+      if (!opened) return null;
+      const found = this.#links.resolve(bucket, opened.segments, opened.info);
+      if (found === "same") return opened;
+      opened.file.close();
+      if (found === "link") return null;
+      // Replaced or deleted between opening and the check: open what is there now.
+    }
+    return null;
+  }
+
+  #openPath(bucket: string, segments: string[]): OpenedData | null {
     let path = this.dataPath(bucket, segments);
     for (let attempt = 0; attempt < 2; attempt++) {
       let file: Deno.FsFile;
@@ -462,6 +481,7 @@ export class FsStorage {
     // Nothing but bytes, and few of them: no sidecar (see PLAIN_MAX_BYTES).
     const sidecar = this.#opts.metadata &&
       !(tmp.size <= PLAIN_MAX_BYTES && tmp.md5.length > 0 && isPlain(attributes));
+    this.#refuseLinkedParent(bucket, loc.segments);
     for (let attempt = 0;; attempt++) {
       try {
         // Parent directories first, outside the key's lock: turning an ancestor object into a
@@ -599,10 +619,25 @@ export class FsStorage {
     });
   }
 
+  /**
+   * Refuses a write whose key lies below a link placed in the bucket: nothing
+   * is created or replaced through it (checked before any directory is made).
+   */
+  #refuseLinkedParent(bucket: string, segments: readonly string[]): void {
+    if (this.#links.crossesLink(bucket, segments.slice(0, -1))) {
+      throw new S3Error(
+        "AccessDenied",
+        "The key lies below a link placed in the bucket by hand; geckos3 writes through no link.",
+      );
+    }
+  }
+
   /** Deletes an object (no error when absent) and prunes directories it leaves empty. */
   async deleteObject(bucket: string, key: string): Promise<void> {
     const loc = this.#locate(bucket, key);
     this.requireBucket(bucket);
+    // Below a link there is no object: nothing to delete, and nothing outside is touched.
+    if (this.#links.crossesLink(bucket, loc.segments.slice(0, -1))) return;
     await this.#locks.with(loc.lockName, async () => {
       let segments = loc.segments;
       const info = lstatSyncOrNull(this.dataPath(bucket, segments));
@@ -770,6 +805,13 @@ export class FsStorage {
       await this.#promoteTree(this.metaPath(job.bucket, job.segments), job.metaHold);
     });
   }
+}
+
+/** A data file opened for reading, with what fstat says of it and its final segments. */
+interface OpenedData {
+  file: Deno.FsFile;
+  info: Deno.FileInfo;
+  segments: string[];
 }
 
 /** Thrown inside a key's lock when an ancestor must first become a directory (done unlocked, then retried). */
