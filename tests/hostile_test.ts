@@ -352,6 +352,11 @@ serverTest(
     await new Promise((r) => setTimeout(r, 200));
     const r = await raw(`${t.url}/${B}/keep`);
     assertEquals([r.status, errorCode(r.text)], [503, "SlowDown"]);
+    // Health checks, metrics and the console are answered outside the cap.
+    for (const path of ["/health", "/health/ready", "/metrics", "/_console/"]) {
+      const s = await raw(`${t.url}${path}`);
+      assertEquals(s.status, 200, path);
+    }
     for (const h of held) h.push(null);
     await Promise.all(held.map((h) => h.done));
     await stillServing(t);
