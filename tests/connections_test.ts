@@ -194,6 +194,8 @@ Deno.test({
       }
       assertEquals(text, "still here");
       assert(srv.lines().some((l) => l.msg === "closed connections"), "the guard closed some");
+      // The guard kept working with every descriptor taken (it holds one in reserve).
+      assert(!srv.lines().some((l) => l.msg === "connection scan failed"), "a scan failed");
       assertEquals(srv.child.pid > 0, true);
     } finally {
       for (const c of flood) c.close();

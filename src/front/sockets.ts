@@ -15,6 +15,8 @@ const SYMBOLS = {
   shutdown: { parameters: ["i32", "i32"], result: "i32" },
   getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
   setrlimit: { parameters: ["i32", "buffer"], result: "i32" },
+  open: { parameters: ["buffer", "i32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
 } as const;
 
 const IPPROTO_TCP = 6;
@@ -96,28 +98,20 @@ function linuxSockets(libc: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"]): Soc
       return null;
     }
   };
+  // Listing /proc/self/fd takes a descriptor, and the guard is needed most when none is left:
+  // one is kept in reserve and given up for each scan (as servers do for accept under EMFILE).
+  // (A raw descriptor through libc, not a Deno resource: it lives as long as the process.)
+  const DEV_NULL = new TextEncoder().encode("/dev/null\0");
+  const O_CLOEXEC = 0o2000000;
+  let spare = libc.open(DEV_NULL, O_CLOEXEC);
   return {
     connections(port) {
-      const out: ServerSocket[] = [];
-      for (const entry of Deno.readDirSync("/proc/self/fd")) {
-        const fd = Number(entry.name);
-        const inode = inodeOf(fd);
-        if (inode === null || portOf("getsockname", fd) !== port) continue;
-        const remotePort = portOf("getpeername", fd);
-        if (remotePort < 0) continue; // the listening socket
-        infoLen[0] = info.byteLength;
-        if (libc.getsockopt(fd, IPPROTO_TCP, TCP_INFO, info, infoLenBytes) !== 0) continue;
-        out.push({
-          fd,
-          inode,
-          remotePort,
-          state: info[TCPI_STATE],
-          quietOutMs: infoView.getUint32(TCPI_LAST_DATA_SENT, true),
-          quietInMs: infoView.getUint32(TCPI_LAST_DATA_RECV, true),
-          bytesReceived: infoView.getBigUint64(TCPI_BYTES_RECEIVED, true),
-        });
+      if (spare >= 0) libc.close(spare);
+      try {
+        return scan(port);
+      } finally {
+        spare = libc.open(DEV_NULL, O_CLOEXEC);
       }
-      return out;
     },
     close(socket) {
       if (inodeOf(socket.fd) === socket.inode) libc.shutdown(socket.fd, SHUT_RDWR);
@@ -135,4 +129,27 @@ function linuxSockets(libc: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"]): Soc
       return limits[0] > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(limits[0]);
     },
   };
+
+  function scan(port: number): ServerSocket[] {
+    const out: ServerSocket[] = [];
+    for (const entry of Deno.readDirSync("/proc/self/fd")) {
+      const fd = Number(entry.name);
+      const inode = inodeOf(fd);
+      if (inode === null || portOf("getsockname", fd) !== port) continue;
+      const remotePort = portOf("getpeername", fd);
+      if (remotePort < 0) continue; // the listening socket
+      infoLen[0] = info.byteLength;
+      if (libc.getsockopt(fd, IPPROTO_TCP, TCP_INFO, info, infoLenBytes) !== 0) continue;
+      out.push({
+        fd,
+        inode,
+        remotePort,
+        state: info[TCPI_STATE],
+        quietOutMs: infoView.getUint32(TCPI_LAST_DATA_SENT, true),
+        quietInMs: infoView.getUint32(TCPI_LAST_DATA_RECV, true),
+        bytesReceived: infoView.getBigUint64(TCPI_BYTES_RECEIVED, true),
+      });
+    }
+    return out;
+  }
 }
