@@ -5,14 +5,11 @@
  * `text/plain` fetches a browser sends without a preflight. The server's own
  * pages (the console) and non-browser clients are served as before.
  */
-import { chromium } from "playwright-core";
+import { launchChromium } from "./support/browser.ts";
 import { raw, serverTest } from "./support/server.ts";
-import { hasCommand } from "./support/clients.ts";
 import { errorCode } from "./support/server.ts";
 import { assert, assertEquals } from "./support/assert.ts";
 
-const CHROMIUM = ["/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser"]
-  .find((p) => hasCommand(p));
 const DELETE_BODY = "<Delete><Object><Key>precious</Key></Object></Delete>";
 
 serverTest(
@@ -64,11 +61,6 @@ serverTest(
 serverTest(
   "auth off: a page on another origin cannot delete through the user's browser",
   async (t) => {
-    if (!CHROMIUM) {
-      throw new Error(
-        'chromium is not installed: install the Debian package "chromium" (.ci/run does)',
-      );
-    }
     await raw(`${t.url}/open`, { method: "PUT" });
     await raw(`${t.url}/open/precious`, { method: "PUT", body: "keep me" });
     // The attacker's page: a form-like POST that needs no preflight, and a read.
@@ -83,10 +75,7 @@ serverTest(
       { hostname: "127.0.0.1", port: 0, onListen() {} },
       () => new Response(page, { headers: { "content-type": "text/html" } }),
     );
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-    });
+    const browser = await launchChromium();
     try {
       const tab = await browser.newPage();
       await tab.goto(`http://localhost:${site.addr.port}/`);

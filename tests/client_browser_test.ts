@@ -3,27 +3,19 @@
  * the test from another origin: presigned PUT and GET with fetch, which
  * exercises CORS preflight and exposed headers.
  */
-import { chromium } from "playwright-core";
+import { launchChromium } from "./support/browser.ts";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { hasCommand, withClientServer } from "./support/clients.ts";
+import { withClientServer } from "./support/clients.ts";
 import { sdkClient } from "./support/server.ts";
 import { assertEquals } from "./support/assert.ts";
 import { md5Hex } from "./support/server.ts";
-
-const CHROMIUM = ["/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser"]
-  .find((p) => hasCommand(p));
 
 Deno.test({
   name: "browser: presigned PUT and GET with fetch across origins (preflight, exposed ETag)",
   sanitizeResources: false,
   sanitizeOps: false,
 }, async () => {
-  if (!CHROMIUM) {
-    throw new Error(
-      'chromium is not installed: install the Debian package "chromium" (.ci/run does)',
-    );
-  }
   await withClientServer(async (c) => {
     const s3 = sdkClient(c.url, {
       credentials: { accessKeyId: "geckoadmin", secretAccessKey: "geckoadmin" },
@@ -55,10 +47,7 @@ Deno.test({
       { hostname: "127.0.0.1", port: 0, signal: ac.signal, onListen() {} },
       () => new Response(page, { headers: { "content-type": "text/html" } }),
     );
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-    });
+    const browser = await launchChromium();
     try {
       const tab = await browser.newPage();
       await tab.goto(`http://127.0.0.1:${site.addr.port}/`);

@@ -4,15 +4,11 @@
  * through a share link in the tab where the console is logged in, cannot read
  * the secret the console keeps in sessionStorage. The console cannot be framed.
  */
-import { chromium } from "playwright-core";
+import { launchChromium } from "./support/browser.ts";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { raw, serverTest } from "./support/server.ts";
-import { hasCommand } from "./support/clients.ts";
 import { assert, assertEquals } from "./support/assert.ts";
-
-const CHROMIUM = ["/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser"]
-  .find((p) => hasCommand(p));
 
 /** Script that, if it runs, copies the console's session into the document's title. */
 const STEAL = `document.title = "LEAK:" + sessionStorage.getItem("geckos3-console");`;
@@ -20,11 +16,6 @@ const STEAL = `document.title = "LEAK:" + sessionStorage.getItem("geckos3-consol
 serverTest(
   "an uploaded HTML or SVG object opened in the console's tab cannot read its secret",
   async (t) => {
-    if (!CHROMIUM) {
-      throw new Error(
-        'chromium is not installed: install the Debian package "chromium" (.ci/run does)',
-      );
-    }
     await t.s3.send(new CreateBucketCommand({ Bucket: "planted" }));
     const objects: [string, string, string][] = [
       ["page.html", "text/html", `<html><body><script>${STEAL}</script></body></html>`],
@@ -50,10 +41,7 @@ serverTest(
       await shareLink("notes.txt", "text/html"),
     ];
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(`${t.url}/_console/`);

@@ -3,32 +3,21 @@
  * file and a folder, browse, preview, share a presigned link, delete — all
  * through the console's own SigV4-signed S3 calls.
  */
-import { chromium } from "playwright-core";
+import { launchChromium } from "./support/browser.ts";
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { raw, serverTest } from "./support/server.ts";
-import { hasCommand } from "./support/clients.ts";
 import { assert, assertEquals } from "./support/assert.ts";
 
 const ARTIFACTS = new URL("../artifacts", import.meta.url).pathname;
-const CHROMIUM = ["/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser"]
-  .find((p) => hasCommand(p));
 
 serverTest(
   "console: log in, create a bucket, upload, browse, preview, share, delete",
   async (t) => {
-    if (!CHROMIUM) {
-      throw new Error(
-        'chromium is not installed: install the Debian package "chromium" (.ci/run does)',
-      );
-    }
     const page0 = await raw(`${t.url}/_console/`);
     assertEquals(page0.status, 200);
     assert(page0.headers.get("content-security-policy")?.includes("default-src 'self'"));
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const pageErrors: string[] = [];
