@@ -51,6 +51,17 @@ export function archiveName(version: string, target: Target): string {
  */
 export const COMPILE_INCLUDES: readonly string[] = ["src/worker.ts"];
 
+/**
+ * Embed only the npm packages the program imports. Without these flags `deno compile` embeds the
+ * whole local node_modules (a developer's holds the test packages, about 35 MB more); see
+ * denoland/deno#21504 and the `--exclude-unused-npm` flag that closed it. The compile task and the
+ * Dockerfile pass the same flags.
+ */
+export const COMPILE_NPM_FLAGS: readonly string[] = [
+  "--node-modules-dir=none",
+  "--exclude-unused-npm",
+];
+
 /** The runtime flags (permissions and V8 flags): exactly those of the `start` task in deno.json. */
 export function runtimeFlags(): string[] {
   const config = JSON.parse(Deno.readTextFileSync(join(ROOT, "deno.json")));
@@ -153,6 +164,7 @@ export async function release(opts: {
           Deno.execPath(),
           "compile",
           ...runtimeFlags(),
+          ...COMPILE_NPM_FLAGS,
           "--target",
           target.triple,
           ...COMPILE_INCLUDES.flatMap((f) => ["--include", f]),

@@ -3,12 +3,12 @@ import {
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  getSignedUrl,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
-} from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+} from "./deps/aws_sdk.ts";
 import { Readable } from "node:stream";
 import { createHash } from "node:crypto";
 import {
@@ -476,9 +476,7 @@ serverTest(
 serverTest("presigned URLs work for multipart part uploads", async (t) => {
   await setup(t);
   const { CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand } =
-    await import(
-      "@aws-sdk/client-s3"
-    );
+    await import("./deps/aws_sdk.ts");
   const created = await t.s3.send(
     new CreateMultipartUploadCommand({ Bucket: B, Key: "presigned-mpu" }),
   );

@@ -6,7 +6,7 @@ import {
   HeadBucketCommand,
   ListBucketsCommand,
   PutObjectCommand,
-} from "@aws-sdk/client-s3";
+} from "./deps/aws_sdk.ts";
 import { errorCode, raw, serverTest } from "./support/server.ts";
 import { assert, assertEquals, assertS3Error } from "./support/assert.ts";
 

@@ -4,8 +4,12 @@
  * exercises CORS preflight and exposed headers.
  */
 import { launchChromium } from "./support/browser.ts";
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  getSignedUrl,
+  PutObjectCommand,
+} from "./deps/aws_sdk.ts";
 import { withClientServer } from "./support/clients.ts";
 import { sdkClient } from "./support/server.ts";
 import { assertEquals } from "./support/assert.ts";

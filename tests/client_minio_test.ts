@@ -1,5 +1,5 @@
 /** minio-js (npm:minio) against a geckos3 process. */
-import * as Minio from "minio";
+import * as Minio from "./deps/minio.ts";
 import { withClientServer } from "./support/clients.ts";
 import { assert, assertEquals } from "./support/assert.ts";
 

@@ -5,7 +5,7 @@
  * flood of silent connections past the open-file limit leaves the server
  * answering signed requests once they are gone.
  */
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "./deps/aws_sdk.ts";
 import { judge } from "../src/front/connection_guard.ts";
 import { bytesOf, sdkClient, startTestServer } from "./support/server.ts";
 import { freePort, spawnServer } from "./support/process.ts";

@@ -5,8 +5,12 @@
  * the secret the console keeps in sessionStorage. The console cannot be framed.
  */
 import { launchChromium } from "./support/browser.ts";
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  getSignedUrl,
+  PutObjectCommand,
+} from "./deps/aws_sdk.ts";
 import { raw, serverTest } from "./support/server.ts";
 import { assert, assertEquals } from "./support/assert.ts";
 

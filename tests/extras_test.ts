@@ -13,12 +13,12 @@ import {
   GetObjectCommand,
   GetObjectTaggingCommand,
   ListBucketsCommand,
+  NodeHttpHandler,
   PutBucketCorsCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
   S3Client,
-} from "@aws-sdk/client-s3";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
+} from "./deps/aws_sdk.ts";
 import https from "node:https";
 import { bytesOf, errorCode, md5Hex, raw, sdkClient, serverTest } from "./support/server.ts";
 import { assert, assertEquals, assertS3Error } from "./support/assert.ts";

@@ -16,7 +16,7 @@ import {
   PutObjectCommand,
   PutObjectTaggingCommand,
   UploadPartCommand,
-} from "@aws-sdk/client-s3";
+} from "./deps/aws_sdk.ts";
 import { bytesOf, raw, startTestServer } from "./support/server.ts";
 import { assert, assertEquals, assertS3Error } from "./support/assert.ts";
 

@@ -7,7 +7,7 @@ import {
   paginateListObjectsV2,
   PutObjectCommand,
   type S3Client,
-} from "@aws-sdk/client-s3";
+} from "./deps/aws_sdk.ts";
 import { errorCode, raw, serverTest, type TestServer } from "./support/server.ts";
 import { assert, assertEquals, assertS3Error } from "./support/assert.ts";
 import { compareKeys } from "../src/storage/walk.ts";

@@ -9,8 +9,8 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
-} from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
+  Upload,
+} from "./deps/aws_sdk.ts";
 import { assertEquals } from "./support/assert.ts";
 import { pseudoRandomBytes } from "./support/bytes.ts";
 import { bytesOf, md5Hex, multipartEtag, serverTest } from "./support/server.ts";

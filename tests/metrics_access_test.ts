@@ -3,7 +3,7 @@
  * metrics token, or a signed request), and however many scrape at once the
  * store is walked once.
  */
-import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutObjectCommand } from "./deps/aws_sdk.ts";
 import { raw, serverTest } from "./support/server.ts";
 import { assert, assertEquals } from "./support/assert.ts";
 import { sign } from "./support/sign.ts";

@@ -10,10 +10,10 @@ import {
   ListObjectsV2Command,
   ListPartsCommand,
   PutObjectCommand,
+  Upload,
   UploadPartCommand,
   UploadPartCopyCommand,
-} from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
+} from "./deps/aws_sdk.ts";
 import { Readable } from "node:stream";
 import { createHash } from "node:crypto";
 import { Buffer } from "node:buffer";

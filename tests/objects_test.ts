@@ -7,7 +7,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
-} from "@aws-sdk/client-s3";
+} from "./deps/aws_sdk.ts";
 import { Readable } from "node:stream";
 import { createHash } from "node:crypto";
 import {

@@ -132,3 +132,32 @@ Deno.test("release fails with a clear message when the compile runtime cannot be
     await Deno.remove(out, { recursive: true });
   }
 });
+
+Deno.test("the compiled binary embeds only the runtime packages, never the tests' ones", async () => {
+  // `deno compile` normally downloads its runtime (denort); DENORT_BIN points it at a local file
+  // instead. Any executable will do here: the binary is not run, only its embedded file list read.
+  const out = await Deno.makeTempDir();
+  try {
+    await Deno.copyFile(Deno.execPath(), `${out}/denort`);
+    const task: string = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks.compile;
+    const args = task.split(/\s+/).slice(1).map((a) => a === "dist/geckos3" ? `${out}/geckos3` : a);
+    const r = await new Deno.Command(Deno.execPath(), {
+      args,
+      cwd: ROOT,
+      env: { DENORT_BIN: `${out}/denort`, NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
+    assert(r.success && text.includes("Embedded Files"), text);
+    for (const runtime of ["fast-xml-parser", "hash-wasm"]) assert(text.includes(runtime), text);
+    for (const testOnly of ["@aws-sdk", "playwright", "minio", "@smithy"]) {
+      assert(!text.includes(testOnly), `${testOnly} is embedded:\n${text}`);
+    }
+    // The Dockerfile compiles with the same npm flags.
+    const dockerfile = await Deno.readTextFile(`${ROOT}Dockerfile`);
+    assert(dockerfile.includes("--node-modules-dir=none --exclude-unused-npm"), dockerfile);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});

@@ -9,10 +9,10 @@ import {
   DeleteObjectsCommand,
   GetBucketLocationCommand,
   GetObjectCommand,
+  getSignedUrl,
   PutObjectCommand,
   S3Client,
-} from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+} from "./deps/aws_sdk.ts";
 import { createHmac } from "node:crypto";
 import {
   ACCESS_KEY,

@@ -1,5 +1,5 @@
 /** Test support: Debian's Chromium, headless, driven by playwright-core. */
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium } from "../deps/playwright.ts";
 import { hasCommand } from "./clients.ts";
 
 const CHROMIUM = ["/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser"];

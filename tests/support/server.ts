@@ -2,7 +2,7 @@
  * Test support: a real geckos3 server on a random loopback port with a temp
  * data dir, and real clients pointed at it.
  */
-import { S3Client } from "@aws-sdk/client-s3";
+import { S3Client } from "../deps/aws_sdk.ts";
 import { type Config, makeConfig } from "../../src/config.ts";
 import { type RunningServer, startServer } from "../../src/server.ts";
 import { createHash } from "node:crypto";
