@@ -5,14 +5,14 @@ WORKDIR /src
 COPY deno.json deno.lock main.ts ./
 COPY src ./src
 COPY scripts ./scripts
-RUN deno install --frozen --entrypoint main.ts src/worker.ts
+RUN deno install --frozen --entrypoint main.ts src/front/worker.ts
 ARG VERSION=dev
 ARG COMMIT=none
 ARG BUILD_DATE=unknown
 RUN deno run --allow-read --allow-write scripts/stamp_version.ts "$VERSION" "$COMMIT" "$BUILD_DATE" \
  && deno compile --allow-all --unstable-net --v8-flags=--max-semi-space-size=2 \
       --node-modules-dir=none --exclude-unused-npm \
-      --include src/worker.ts \
+      --include src/front/worker.ts \
       --output /out/geckos3 main.ts \
  && mkdir -p /out/data
 

@@ -2,14 +2,14 @@
  * geckos3 entry point: parses flags and environment, then serves, prints the
  * version or help, or probes a running server's health.
  */
-import { ConfigError, helpText, parseCommand } from "./src/config.ts";
-import { startServer } from "./src/server.ts";
+import { ConfigError, helpText, parseCommand } from "./src/config/mod.ts";
+import { startServer } from "./src/front/server.ts";
 import { versionLine } from "./src/version.ts";
 import { flushLog, logEvent } from "./src/log.ts";
-import { runHealthcheck } from "./src/healthcheck.ts";
-import { startupWarnings } from "./src/warnings.ts";
+import { runHealthcheck } from "./src/cli/healthcheck.ts";
+import { startupWarnings } from "./src/cli/warnings.ts";
 import { md5Implementation } from "./src/checksum/md5.ts";
-import { poolSize, primaryMembership, startWorkers, type WorkerPool } from "./src/workers.ts";
+import { poolSize, primaryMembership, startWorkers, type WorkerPool } from "./src/front/workers.ts";
 
 async function main(): Promise<number> {
   let command;

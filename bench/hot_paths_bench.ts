@@ -6,7 +6,7 @@
 import { createMd5, md5Implementation } from "../src/checksum/md5.ts";
 import { createHash, createHmac } from "node:crypto";
 import { createAuthenticator } from "../src/auth/mod.ts";
-import { makeConfig } from "../src/config.ts";
+import { makeConfig } from "../src/config/mod.ts";
 import { keyToSegments, segmentsToKey } from "../src/storage/keys.ts";
 import { renderXml } from "../src/s3/xml.ts";
 import { decodeRequestBody } from "../src/auth/body.ts";

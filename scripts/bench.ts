@@ -37,7 +37,7 @@
 import { parseArgs } from "node:util";
 import { runtimeFlags } from "./release.ts";
 import { presign, type Signer } from "./presign.ts";
-import { serverThreads } from "../src/workers.ts";
+import { serverThreads } from "../src/front/workers.ts";
 import { formatRatios, ratios } from "./ratios.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

@@ -49,7 +49,7 @@ export function archiveName(version: string, target: Target): string {
  * threads, which are loaded with `new Worker(...)` (deno.json's
  * compile task and the Dockerfile name them too).
  */
-export const COMPILE_INCLUDES: readonly string[] = ["src/worker.ts"];
+export const COMPILE_INCLUDES: readonly string[] = ["src/front/worker.ts"];
 
 /**
  * Embed only the npm packages the program imports. Without these flags `deno compile` embeds the

@@ -1,12 +1,13 @@
 /**
- * Structured JSON logging to stdout, one line per event. Lines are batched
- * and written once per event-loop turn so logging stays off the hot path.
+ * Structured JSON logging to stdout, one line per event: the only writer of
+ * log lines. Lines are batched and written once per event-loop turn so
+ * logging stays off the hot path.
  */
 
 const encoder = new TextEncoder();
+// The batch is the process's (stdout is one); whether to log at all is each Logger's.
 let pending: string[] = [];
 let scheduled = false;
-let quiet = false;
 
 /** Largest write that a pipe takes whole: worker threads' lines then never interleave. */
 const ATOMIC_WRITE = 4096;
@@ -37,9 +38,24 @@ function write(text: string): void {
   }
 }
 
-/** Writes one JSON log line (batched). */
+/** Where one server (or the process) writes its log lines; a quiet one writes none. */
+export class Logger {
+  /** A logger; `quiet` ones drop every line (benchmarks, tests). */
+  constructor(readonly quiet = false) {}
+
+  /** Writes one JSON log line (batched). */
+  line(record: Record<string, unknown>): void {
+    if (!this.quiet) logLine(record);
+  }
+
+  /** Logs an event with a level and message. */
+  event(level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}): void {
+    if (!this.quiet) logEvent(level, msg, fields);
+  }
+}
+
+/** Writes one JSON log line (batched), for the process rather than one server. */
 export function logLine(record: Record<string, unknown>): void {
-  if (quiet) return;
   pending.push(JSON.stringify(record));
   if (!scheduled) {
     scheduled = true;
@@ -47,7 +63,7 @@ export function logLine(record: Record<string, unknown>): void {
   }
 }
 
-/** Logs a server event with a level and message. */
+/** Logs a process event with a level and message. */
 export function logEvent(
   level: "info" | "warn" | "error",
   msg: string,
@@ -77,11 +93,6 @@ export function isoNow(now: number = Date.now()): string {
 /** Writes everything pending now (before exit). */
 export function flushLog(): void {
   flush();
-}
-
-/** Turns logging off (benchmarks) or on. */
-export function setQuiet(value: boolean): void {
-  quiet = value;
 }
 
 /** Query parameters that carry a signature or a credential, lower case. */

@@ -30,7 +30,7 @@ import {
   EXAMPLE_SECRET_KEY,
   exampleGetRequest,
 } from "./support/aws_examples.ts";
-import { makeConfig } from "../src/config.ts";
+import { makeConfig } from "../src/config/mod.ts";
 
 const B = "auth-bucket";
 const AUTH = { auth: true };

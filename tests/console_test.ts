@@ -51,7 +51,7 @@ serverTest(
       await page.getByRole("link", { name: "hello.json" }).waitFor();
       assertEquals((await raw(`${t.url}/console-bucket/hello.json`)).status, 403); // the bucket is not public
       const stored = t.server.storage.openObject("console-bucket", "hello.json");
-      stored.file.close();
+      stored.close();
       assertEquals([stored.meta.contentType, stored.meta.size], ["application/json", 18]);
       // Details with an inline JSON preview, then a presigned link that works without credentials.
       await page.getByRole("link", { name: "hello.json" }).click();

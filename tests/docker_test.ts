@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals } from "./support/assert.ts";
 import { freePort, spawnServer } from "./support/process.ts";
-import { OPTIONS } from "../src/config.ts";
+import { OPTIONS } from "../src/config/mod.ts";
 import { COMPILE_INCLUDES, runtimeFlags } from "../scripts/release.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

@@ -52,7 +52,7 @@ async function create(
 
 /** What multipart staging holds once background cleanup has finished. */
 async function stagingEntries(t: TestServer): Promise<string[]> {
-  await t.server.storage.background.idle();
+  await t.server.storage.idle();
   const out: string[] = [];
   const walk = async (dir: string) => {
     for await (const e of Deno.readDir(dir)) {
@@ -470,14 +470,14 @@ serverTest(
     );
     assertEquals(head.ChecksumSHA256, composite);
     // Sweep as if a day had passed: the abandoned upload goes.
-    assertEquals(await t.server.storage.multipart.sweep(3600_000, Date.now() + 86400_000), 1);
+    assertEquals(await t.server.storage.uploads.sweep(3600_000, Date.now() + 86400_000), 1);
     assertEquals(
       await code(t.s3.send(new ListPartsCommand({ Bucket: B, Key: "old", UploadId: old }))),
       "NoSuchUpload",
     );
     // An upload with recent activity stays.
     const fresh = await create(t, "fresh");
-    assertEquals(await t.server.storage.multipart.sweep(3600_000), 0);
+    assertEquals(await t.server.storage.uploads.sweep(3600_000), 0);
     await t.s3.send(new ListPartsCommand({ Bucket: B, Key: "fresh", UploadId: fresh }));
   },
 );

@@ -97,7 +97,7 @@ serverTest(
     const now = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "big" }));
     assertEquals(await md5Hex(await bytesOf(now.Body)), await md5Hex(second));
     // The replaced version was held in the temp area only until it could be freed.
-    await t.server.storage.background.idle();
+    await t.server.storage.idle();
     assertEquals(await leftoverTempFiles(t.dataDir), []);
 
     const remove = () => t.s3.send(new DeleteObjectCommand({ Bucket: B, Key: "big" }));
@@ -106,7 +106,7 @@ serverTest(
       () => t.s3.send(new GetObjectCommand({ Bucket: B, Key: "big" })),
       "NoSuchKey",
     );
-    await t.server.storage.background.idle();
+    await t.server.storage.idle();
     assertEquals(await leftoverTempFiles(t.dataDir), []);
     assertEquals([...Deno.readDirSync(`${t.dataDir}/${B}`)], []);
   },

@@ -5,7 +5,7 @@
  * virtual-host style, and every copy-source form is tried with CopyObject and
  * UploadPartCopy. The files around the data dir are compared byte for byte.
  */
-import { routeTable } from "../src/router.ts";
+import { routeTable } from "../src/router/router.ts";
 import { errorCode, raw, rawHttp, startTestServer, type TestServer } from "./support/server.ts";
 import { assert, assertEquals } from "./support/assert.ts";
 

@@ -7,7 +7,7 @@
  */
 import { assert, assertEquals } from "./support/assert.ts";
 import { freePort, spawnServer, START_FLAGS } from "./support/process.ts";
-import { AUTO_WORKERS } from "../src/config.ts";
+import { AUTO_WORKERS } from "../src/config/mod.ts";
 
 /** A client without keep-alive: each request is a new connection. */
 const client = Deno.createHttpClient({ poolMaxIdlePerHost: 0 });

@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { Buffer } from "node:buffer";
-import { S3Error } from "../s3/errors.ts";
+import { S3Error } from "../errors.ts";
 import {
   CHECKSUM_ALGORITHMS,
   type ChecksumAlgorithm,

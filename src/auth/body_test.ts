@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { assert, assertEquals, assertRejects } from "../../tests/support/assert.ts";
-import { S3Error } from "../s3/errors.ts";
+import { S3Error } from "../errors.ts";
 import { decodeRequestBody } from "./body.ts";
 
 const PAYLOAD = new TextEncoder().encode("geckos3 body ".repeat(300));

@@ -4,7 +4,7 @@
  * collects the trailing headers (`x-amz-checksum-*`, `x-amz-trailer-signature`).
  */
 import { createHash } from "node:crypto";
-import { S3Error } from "../s3/errors.ts";
+import { S3Error } from "../errors.ts";
 import { EMPTY_SHA256, hmacHex, sha256Hex, signaturesEqual } from "./sigv4.ts";
 import type { StreamingSigner } from "./verify.ts";
 

@@ -4,8 +4,8 @@
  * configured key pair plus the optional credentials file; bodies are decoded
  * and verified by `decodeRequestBody` whatever the auth setting.
  */
-import type { Config } from "../config.ts";
-import { S3Error } from "../s3/errors.ts";
+import type { Config } from "../config/mod.ts";
+import { S3Error } from "../errors.ts";
 import { type DecodedBody, decodeRequestBody } from "./body.ts";
 import { secretLookup, SigV4Verifier, type StreamingSigner } from "./verify.ts";
 import { ALGORITHM } from "./sigv4.ts";
@@ -51,33 +51,14 @@ export interface Authenticator {
   ): DecodedBody;
 }
 
-/** Reads the credentials file: a JSON object of access key -> secret key. */
-export async function loadCredentials(path: string): Promise<Map<string, string>> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await Deno.readTextFile(path));
-  } catch (e) {
-    throw new Error(`cannot read credentials file ${path}: ${(e as Error).message}`);
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new Error(`credentials file ${path} must be a JSON object of "accessKey": "secretKey"`);
-  }
-  const map = new Map<string, string>();
-  for (const [k, v] of Object.entries(parsed)) {
-    if (typeof v !== "string" || k === "" || v === "") {
-      throw new Error(`credentials file ${path}: the secret of "${k}" must be a non-empty string`);
-    }
-    map.set(k, v);
-  }
-  return map;
-}
-
-/** Creates the authenticator for a config (loads the credentials file if set). */
-export async function createAuthenticator(config: Config): Promise<Authenticator> {
-  const secrets = config.credentialsFile
-    ? await loadCredentials(config.credentialsFile)
-    : new Map<string, string>();
-  secrets.set(config.accessKey, config.secretKey);
+/**
+ * The authenticator for a config: `secrets` maps access keys to secret keys
+ * (see config/files.ts loadSecrets); by default only `-access-key`'s.
+ */
+export function createAuthenticator(
+  config: Config,
+  secrets: ReadonlyMap<string, string> = new Map([[config.accessKey, config.secretKey]]),
+): Authenticator {
   const secretOf = secretLookup(secrets);
   const verifier = new SigV4Verifier(secretOf, config.region);
   return {

@@ -7,7 +7,7 @@
  * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/RESTAuthentication.html#ConstructingTheCanonicalizedResourceElement).
  */
 import { createHmac } from "node:crypto";
-import { S3Error } from "../s3/errors.ts";
+import { S3Error } from "../errors.ts";
 import { signaturesEqual } from "./sigv4.ts";
 import {
   MAX_EXPIRES,

@@ -2,7 +2,7 @@
  * Request authentication: SigV4 in the Authorization header and in
  * presigned query strings, checked against the known credentials.
  */
-import { S3Error } from "../s3/errors.ts";
+import { S3Error } from "../errors.ts";
 import {
   ALGORITHM,
   canonicalHeaders,

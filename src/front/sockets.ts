@@ -7,6 +7,7 @@
  * sees end-of-stream and releases it). Linux only; elsewhere, or without FFI
  * permission, `socketApi()` is null and no guard runs.
  */
+import { descriptorInode, listDescriptors } from "../storage/mod.ts";
 
 const SYMBOLS = {
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
@@ -66,7 +67,7 @@ export function socketApi(): SocketApi | null {
   api = null;
   if (Deno.build.os !== "linux") return api;
   try {
-    Deno.readDirSync("/proc/self/fd");
+    listDescriptors();
     api = linuxSockets(Deno.dlopen("libc.so.6", SYMBOLS).symbols);
   } catch {
     api = null;
@@ -90,14 +91,7 @@ function linuxSockets(libc: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"]): Soc
     if (family !== 2 && family !== 10) return -1; // AF_INET, AF_INET6
     return (addr[2] << 8) | addr[3];
   };
-  const inodeOf = (fd: number): string | null => {
-    try {
-      const link = Deno.readLinkSync(`/proc/self/fd/${fd}`);
-      return link.startsWith("socket:[") ? link.slice(8, -1) : null;
-    } catch {
-      return null;
-    }
-  };
+  const inodeOf = descriptorInode;
   // Listing /proc/self/fd takes a descriptor, and the guard is needed most when none is left:
   // one is kept in reserve and given up for each scan (as servers do for accept under EMFILE).
   // (A raw descriptor through libc, not a Deno resource: it lives as long as the process.)
@@ -132,8 +126,7 @@ function linuxSockets(libc: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"]): Soc
 
   function scan(port: number): ServerSocket[] {
     const out: ServerSocket[] = [];
-    for (const entry of Deno.readDirSync("/proc/self/fd")) {
-      const fd = Number(entry.name);
+    for (const fd of listDescriptors()) {
       const inode = inodeOf(fd);
       if (inode === null || portOf("getsockname", fd) !== port) continue;
       const remotePort = portOf("getpeername", fd);

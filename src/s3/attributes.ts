@@ -1,6 +1,7 @@
 /** GetObjectAttributes (`GET /{bucket}/{key}?attributes`). */
+import { unquoteEtag } from "../checksum/etag.ts";
 import type { RequestContext } from "./context.ts";
-import { S3Error } from "./errors.ts";
+import { S3Error } from "../errors.ts";
 import { xmlResponse } from "./response.ts";
 import { renderXml, type XmlNode } from "./xml.ts";
 import { checksumElements } from "./object_headers.ts";
@@ -24,7 +25,7 @@ export function getObjectAttributes(ctx: RequestContext): Response {
   }
   const meta = ctx.storage.headObject(ctx.bucket, ctx.key);
   const body: XmlNode = {};
-  if (wanted.has("ETag")) body.ETag = meta.etag.replace(/^"|"$/g, "");
+  if (wanted.has("ETag")) body.ETag = unquoteEtag(meta.etag);
   if (wanted.has("Checksum") && meta.checksums && Object.keys(meta.checksums).length > 0) {
     body.Checksum = { ...checksumElements(meta.checksums), ChecksumType: meta.checksumType };
   }

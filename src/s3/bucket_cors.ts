@@ -1,9 +1,9 @@
 /** Bucket CORS configuration: PutBucketCors, GetBucketCors, DeleteBucketCors. */
 import { requestBody, type RequestContext } from "./context.ts";
-import { S3Error } from "./errors.ts";
+import { S3Error } from "../errors.ts";
 import { emptyResponse, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml } from "./xml.ts";
-import { CORS_CONFIG, type CorsRule } from "../cors.ts";
+import { CORS_CONFIG, type CorsRule } from "./cors_rules.ts";
 
 const METHODS = new Set(["GET", "PUT", "POST", "DELETE", "HEAD"]);
 /** Most rules S3 accepts in one configuration. */
@@ -69,9 +69,9 @@ export async function putBucketCors(ctx: RequestContext): Promise<Response> {
 /** GET /{bucket}?cors */
 export async function getBucketCors(ctx: RequestContext): Promise<Response> {
   ctx.storage.requireBucket(ctx.bucket);
-  const text = await ctx.storage.readBucketConfig(ctx.bucket, CORS_CONFIG);
-  if (text === null) throw new S3Error("NoSuchCORSConfiguration");
-  const rules = JSON.parse(text) as CorsRule[];
+  const doc = await ctx.storage.readBucketConfig(ctx.bucket, CORS_CONFIG);
+  if (doc === null) throw new S3Error("NoSuchCORSConfiguration");
+  const rules = JSON.parse(doc.text) as CorsRule[];
   return xmlResponse(renderXml("CORSConfiguration", {
     CORSRule: rules.map((r) => ({
       ID: r.id,

@@ -3,17 +3,18 @@
  * If-Modified-Since / If-Unmodified-Since on reads, the copy-source variants
  * on copies, and If-Match / If-None-Match on writes.
  */
-import { S3Error } from "./errors.ts";
-import type { ObjectMeta } from "../storage/types.ts";
+import { S3Error } from "../errors.ts";
+import type { ObjectMeta } from "../storage/mod.ts";
+import { unquoteEtag } from "../checksum/etag.ts";
 
 /** True when an If-Match / If-None-Match header value matches `etag` (`*` matches anything). */
 export function etagMatches(header: string, etag: string): boolean {
-  const bare = etag.replace(/^"|"$/g, "");
+  const bare = unquoteEtag(etag);
   for (let item of header.split(",")) {
     item = item.trim();
     if (item === "*") return true;
     if (item.startsWith("W/")) item = item.slice(2);
-    if (item.replace(/^"|"$/g, "") === bare) return true;
+    if (unquoteEtag(item) === bare) return true;
   }
   return false;
 }

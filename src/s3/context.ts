@@ -1,7 +1,7 @@
 /** The per-request context every S3 operation receives. */
-import type { Config } from "../config.ts";
+import type { Config } from "../config/mod.ts";
 import type { Authenticator, AuthResult, DecodedBody } from "../auth/mod.ts";
-import type { FsStorage } from "../storage/fs.ts";
+import type { Storage } from "../storage/mod.ts";
 
 /** Everything an operation needs about one request. */
 export interface RequestContext {
@@ -10,7 +10,7 @@ export interface RequestContext {
   /** Server configuration. */
   readonly config: Config;
   /** The store. */
-  readonly storage: FsStorage;
+  readonly storage: Storage;
   /** Request id (`x-amz-request-id`). */
   readonly requestId: string;
   /** HTTP method, upper case. */

@@ -2,34 +2,13 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { Buffer } from "node:buffer";
 import type { RequestContext } from "./context.ts";
-import { S3Error } from "./errors.ts";
+import { S3Error } from "../errors.ts";
 import { isoDate, OWNER, xmlResponse } from "./response.ts";
 import { renderXml, type XmlNode } from "./xml.ts";
-import { walkBucket } from "../storage/walk.ts";
-import type { FsStorage } from "../storage/fs.ts";
-import type { ObjectMeta } from "../storage/types.ts";
+import type { ListPage } from "../storage/mod.ts";
 
 /** Most keys one page returns (and the default). */
 export const MAX_KEYS = 1000;
-const META_CONCURRENCY = 32;
-
-/** One listed object with its metadata. */
-interface Listed {
-  key: string;
-  meta: ObjectMeta;
-}
-
-/** A page of a listing. */
-export interface Page {
-  /** Objects, in order. */
-  objects: Listed[];
-  /** Common prefixes, in order. */
-  prefixes: string[];
-  /** Whether more entries follow. */
-  truncated: boolean;
-  /** The last key or prefix of the page (where the next page starts after). */
-  last: string | null;
-}
 
 /** Parses `max-keys`: default and cap 1000; negative or non-numeric -> InvalidArgument. */
 export function parseMaxKeys(value: string | null, name = "max-keys"): number {
@@ -38,52 +17,6 @@ export function parseMaxKeys(value: string | null, name = "max-keys"): number {
     throw new S3Error("InvalidArgument", `Provided ${name} not an integer or within integer range`);
   }
   return Math.min(Number(value.trim()), MAX_KEYS);
-}
-
-/** Reads one page: at most `maxKeys` entries after `after`, then checks for one more. */
-export async function listPage(
-  storage: FsStorage,
-  bucket: string,
-  opts: { prefix: string; delimiter: string; after: string; maxKeys: number },
-): Promise<Page> {
-  storage.requireBucket(bucket);
-  const page: Page = { objects: [], prefixes: [], truncated: false, last: null };
-  if (opts.maxKeys === 0) return page;
-  const found: { key: string; segments: string[]; path: string }[] = [];
-  let count = 0;
-  for await (const item of walkBucket(storage.bucketDir(bucket), opts)) {
-    if (count === opts.maxKeys) {
-      page.truncated = true;
-      break;
-    }
-    count++;
-    if (item.type === "prefix") {
-      page.prefixes.push(item.prefix);
-      page.last = item.prefix;
-    } else {
-      found.push(item);
-      page.last = item.key;
-    }
-  }
-  // Stat and read sidecars for the page, a few at a time.
-  const metas: (ObjectMeta | null)[] = new Array(found.length).fill(null);
-  for (let i = 0; i < found.length; i += META_CONCURRENCY) {
-    await Promise.all(
-      found.slice(i, i + META_CONCURRENCY).map(async (f, j) => {
-        try {
-          const info = Deno.statSync(f.path); // page-cache metadata: cheaper without the thread hop
-          metas[i + j] = await storage.metaOf(bucket, f.segments, info);
-        } catch {
-          metas[i + j] = null; // deleted while listing
-        }
-      }),
-    );
-  }
-  found.forEach((f, i) => {
-    const meta = metas[i];
-    if (meta) page.objects.push({ key: f.key, meta });
-  });
-  return page;
 }
 
 /** Encodes a listed key or prefix the way S3 does for `encoding-type=url`. */
@@ -100,7 +33,7 @@ function encodingOf(ctx: RequestContext): (s: string) => string {
   return urlEncodeKey;
 }
 
-function contents(page: Page, enc: (s: string) => string, withOwner: boolean): XmlNode[] {
+function contents(page: ListPage, enc: (s: string) => string, withOwner: boolean): XmlNode[] {
   return page.objects.map(({ key, meta }) => ({
     Key: enc(key),
     LastModified: isoDate(meta.lastModified),
@@ -119,7 +52,7 @@ export async function listObjectsV1(ctx: RequestContext): Promise<Response> {
   const delimiter = q.get("delimiter") ?? "";
   const marker = q.get("marker") ?? "";
   const maxKeys = parseMaxKeys(q.get("max-keys"));
-  const page = await listPage(ctx.storage, ctx.bucket, {
+  const page = await ctx.storage.listObjects(ctx.bucket, {
     prefix,
     delimiter,
     after: marker,
@@ -144,17 +77,10 @@ export async function listObjectsV1(ctx: RequestContext): Promise<Response> {
 // Continuation tokens are opaque to clients: the last key, signed so a forged or garbled one is
 // refused. The signing key derives from the secret key, so tokens survive restarts and work across
 // several servers sharing one data dir.
-const tokenKeys = new Map<string, Uint8Array>();
-
 function tokenKey(ctx: RequestContext): Uint8Array {
-  let key = tokenKeys.get(ctx.config.secretKey);
-  if (!key) {
-    key = new Uint8Array(
-      createHash("sha256").update("geckos3 listing token\0" + ctx.config.secretKey).digest(),
-    );
-    tokenKeys.set(ctx.config.secretKey, key);
-  }
-  return key;
+  return new Uint8Array(
+    createHash("sha256").update("geckos3 listing token\0" + ctx.config.secretKey).digest(),
+  );
 }
 
 /** Makes the continuation token for a page that ended at `last`. */
@@ -192,7 +118,7 @@ export async function listObjectsV2(ctx: RequestContext): Promise<Response> {
   const after = token !== null ? readToken(token, tokenKey(ctx)) : startAfter;
   const maxKeys = parseMaxKeys(q.get("max-keys"));
   const fetchOwner = q.get("fetch-owner") === "true";
-  const page = await listPage(ctx.storage, ctx.bucket, { prefix, delimiter, after, maxKeys });
+  const page = await ctx.storage.listObjects(ctx.bucket, { prefix, delimiter, after, maxKeys });
   return xmlResponse(renderXml("ListBucketResult", {
     Name: ctx.bucket,
     Prefix: enc(prefix),

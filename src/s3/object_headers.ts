@@ -3,10 +3,13 @@
  * multipart upload, or a REPLACE copy) stores, and what GET/HEAD return.
  */
 import type { XmlNode } from "./xml.ts";
-import { S3Error } from "./errors.ts";
-import { STORED_HEADERS } from "../storage/types.ts";
-import type { ObjectAttributes, ObjectMeta } from "../storage/types.ts";
-import { DEFAULT_CONTENT_TYPE } from "../storage/sidecar.ts";
+import { S3Error } from "../errors.ts";
+import {
+  DEFAULT_CONTENT_TYPE,
+  type ObjectAttributes,
+  type ObjectMeta,
+  STORED_HEADERS,
+} from "../storage/mod.ts";
 import { tagsFromHeader } from "./tagging.ts";
 
 /** S3's limit on user metadata: names and values together, in bytes. */

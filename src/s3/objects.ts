@@ -1,15 +1,13 @@
 /** Object operations: PutObject, GetObject, HeadObject, DeleteObject, CopyObject, DeleteObjects. */
 import { requestBody, type RequestContext } from "./context.ts";
-import { S3Error } from "./errors.ts";
+import { S3Error } from "../errors.ts";
 import { emptyResponse, isoDate, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml } from "./xml.ts";
 import { attributesFromHeaders, checksumHeaders, setObjectHeaders } from "./object_headers.ts";
 import { checkCopySourceConditions, checkReadConditions, writePrecondition } from "./conditions.ts";
 import { parseRange } from "./range.ts";
-import { fileStream } from "../storage/stream.ts";
-import { resolveCopySource } from "../addressing.ts";
-import { SMALL_BODY } from "../storage/temp.ts";
-import type { ObjectAttributes, ObjectMeta } from "../storage/types.ts";
+import { resolveCopySource } from "./names.ts";
+import { type ObjectAttributes, type ObjectMeta, SMALL_BODY } from "../storage/mod.ts";
 
 /** BadDigest when the client's Content-MD5 differs from the MD5 of the bytes received. */
 export function verifyContentMd5(expected: Uint8Array | null, actual: Uint8Array): void {
@@ -64,26 +62,21 @@ export function headObject(ctx: RequestContext): Response {
 }
 
 function readObject(ctx: RequestContext, withBody: boolean): Response {
-  const { file, meta, bytes } = ctx.storage.openObject(ctx.bucket, ctx.key);
+  const object = ctx.storage.openObject(ctx.bucket, ctx.key);
+  const { meta } = object;
   let handedOver = false;
   try {
     checkReadConditions(ctx.headers, meta);
     const range = parseRange(ctx.headers.get("range"), meta.size);
     const start = range ? range.start : 0;
     const length = range ? range.end - range.start + 1 : meta.size;
-    let body: BodyInit | null = null;
-    if (withBody && length > 0) {
-      // A small object whose bytes were read for its ETag is sent from memory. A whole object
-      // is the file's own stream, which Deno sends from native code without a JavaScript buffer
-      // per chunk (no garbage, flat memory); ranges read in budgeted chunks.
-      body = bytes
-        ? bytes.subarray(start, start + length)
-        : start === 0 && length === meta.size
-        ? file.readable
-        : fileStream(file, start, length);
-    }
+    const sendBody = withBody && length > 0;
+    // From here the body owns the object.
+    handedOver = sendBody;
     // Headers are set on the response once it is made (see responseWith).
-    const res = new Response(body, { status: range ? 206 : 200 });
+    const res = new Response(sendBody ? object.body(start, length) : null, {
+      status: range ? 206 : 200,
+    });
     const h = res.headers;
     setObjectHeaders(
       h,
@@ -93,11 +86,9 @@ function readObject(ctx: RequestContext, withBody: boolean): Response {
     );
     if (range) h.set("content-range", `bytes ${range.start}-${range.end}/${meta.size}`);
     h.set("content-length", String(length));
-    // From here the body owns the file (a body from memory or none does not need it).
-    handedOver = body !== null && !bytes;
     return res;
   } finally {
-    if (!handedOver) file.close();
+    if (!handedOver) object.close();
   }
 }
 
@@ -110,14 +101,14 @@ export async function deleteObject(ctx: RequestContext): Promise<Response> {
 /** Opens the copy source named by the request, with its conditions checked. */
 export function openCopySource(ctx: RequestContext) {
   const src = resolveCopySource(ctx.headers.get("x-amz-copy-source")!);
-  const opened = ctx.storage.openObject(src.bucket, src.key);
+  const object = ctx.storage.openObject(src.bucket, src.key);
   try {
-    checkCopySourceConditions(ctx.headers, opened.meta);
+    checkCopySourceConditions(ctx.headers, object.meta);
   } catch (e) {
-    opened.file.close();
+    object.close();
     throw e;
   }
-  return { ...src, ...opened };
+  return { ...src, object, meta: object.meta };
 }
 
 /** PUT /{bucket}/{key} with x-amz-copy-source */
@@ -150,15 +141,11 @@ export async function copyObject(ctx: RequestContext): Promise<Response> {
     meta = await ctx.storage.putObject(
       ctx.bucket,
       ctx.key,
-      fileStream(src.file, 0, src.meta.size),
+      src.object.body(),
       { attributes, precondition: writePrecondition(ctx.headers) ?? undefined },
     );
   } finally {
-    try {
-      src.file.close();
-    } catch {
-      // closed by the stream already
-    }
+    src.object.close(); // a no-op once the body was taken
   }
   return xmlResponse(renderXml("CopyObjectResult", {
     LastModified: isoDate(meta.lastModified),

@@ -1,5 +1,5 @@
 /** HTTP Range requests as S3 answers them (a single byte range). */
-import { S3Error } from "./errors.ts";
+import { S3Error } from "../errors.ts";
 
 /** An inclusive byte range. */
 export interface ByteRange {

@@ -1,5 +1,5 @@
 /** Building S3 responses: XML bodies, empty replies, error documents, owner. */
-import { type ErrorCode, S3Error } from "./errors.ts";
+import { type ErrorCode, S3Error } from "../errors.ts";
 import { escapeXml, XML_DECL } from "./xml.ts";
 
 /** The single owner of every bucket and object. */

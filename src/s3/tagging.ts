@@ -3,7 +3,7 @@
  * and the `x-amz-tagging` header of writes, with S3's limits.
  */
 import { requestBody, type RequestContext } from "./context.ts";
-import { S3Error } from "./errors.ts";
+import { S3Error } from "../errors.ts";
 import { emptyResponse, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml } from "./xml.ts";
 

@@ -3,7 +3,7 @@
  * parser for request bodies (DeleteObjects, CompleteMultipartUpload, ...).
  */
 import type { XMLParser } from "fast-xml-parser";
-import { S3Error } from "./errors.ts";
+import { S3Error } from "../errors.ts";
 
 /** The S3 XML namespace used on response root elements. */
 export const S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/";

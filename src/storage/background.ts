@@ -5,22 +5,20 @@
  * request or go unhandled.
  */
 
+import type { Logger } from "../log.ts";
+
 /** A set of tracked background tasks. */
 export class Background {
   readonly #pending = new Set<Promise<void>>();
+
+  /** Tasks whose failures are reported to `log`. */
+  constructor(private readonly log: Logger) {}
 
   /** Starts `task` without waiting for it; its errors are logged and dropped. */
   run(label: string, task: () => Promise<void>): void {
     const p: Promise<void> = task()
       .catch((e) =>
-        console.error(
-          JSON.stringify({
-            level: "warn",
-            msg: "background task failed",
-            task: label,
-            error: String(e),
-          }),
-        )
+        this.log.event("warn", "background task failed", { task: label, error: String(e) })
       )
       .finally(() => this.#pending.delete(p));
     this.#pending.add(p);

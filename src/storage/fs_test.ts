@@ -1,13 +1,19 @@
 /** The storage format's invariants, on a real temp directory. */
 import { assert, assertEquals, assertRejects } from "../../tests/support/assert.ts";
 import { FsStorage } from "./fs.ts";
+import type { ObjectReader } from "./types.ts";
 import { parseSidecar } from "./sidecar.ts";
-import { S3Error } from "../s3/errors.ts";
+import { S3Error } from "../errors.ts";
 
 const attrs = (contentType = "text/plain") => ({ contentType, headers: {}, userMeta: {} });
 const body = (s: string) => new Blob([s]).stream() as ReadableStream<Uint8Array>;
-const readAll = async (f: Deno.FsFile) =>
-  new TextDecoder().decode(await new Response(f.readable).arrayBuffer());
+/** The whole body of an open object, as text. */
+const readAll = async (object: ObjectReader) => {
+  const body = object.body();
+  return new TextDecoder().decode(
+    body instanceof Uint8Array ? body : new Uint8Array(await new Response(body).arrayBuffer()),
+  );
+};
 
 async function withStore(
   fn: (s: FsStorage, dir: string) => Promise<void>,
@@ -43,8 +49,9 @@ Deno.test("a sidecar keeps the entry of the bytes still in place, so a crash bet
     assertEquals(after.entries.length, 2);
     // Put v1's very file (same inode, size, mtime) back: the reader must pair it with v1's metadata.
     Deno.renameSync(savedLink, `${dir}/bkt/k`);
-    const { file, meta } = s.openObject("bkt", "k");
-    assertEquals(await readAll(file), new TextDecoder().decode(saved));
+    const opened = s.openObject("bkt", "k");
+    const meta = opened.meta;
+    assertEquals(await readAll(opened), new TextDecoder().decode(saved));
     assertEquals([meta.etag, meta.contentType], [v1.etag, "text/one"]);
   });
 });
@@ -83,8 +90,7 @@ Deno.test("a failed body leaves no temp file and the previous version intact", a
       })
     );
     assertEquals((finalizeFail as S3Error).code, "BadDigest");
-    const { file } = s.openObject("bkt", "k");
-    assertEquals(await readAll(file), "original");
+    assertEquals(await readAll(s.openObject("bkt", "k")), "original");
     const tmpFiles = [...Deno.readDirSync(s.temp.dir)].map((e) => e.name).filter((n) =>
       n !== "heartbeat.json" && n !== "alive.lock"
     );
@@ -104,8 +110,9 @@ Deno.test("an object that must become a directory keeps its bytes and metadata",
     assertEquals([meta.etag, meta.contentType], [a.etag, "text/a"]);
     // Overwriting `a` now writes inside the directory.
     await s.putObject("bkt", "a", body("new a"), { attributes: attrs("text/a2") });
-    const { file, meta: m2 } = s.openObject("bkt", "a");
-    assertEquals([await readAll(file), m2.contentType], ["new a", "text/a2"]);
+    const opened = s.openObject("bkt", "a");
+    const m2 = opened.meta;
+    assertEquals([await readAll(opened), m2.contentType], ["new a", "text/a2"]);
   });
 });
 
@@ -137,7 +144,7 @@ Deno.test("start-up finishes a promotion stopped by a crash at any step, and cle
       await s1.putObject("bkt", "a", body("precious"), {
         attributes: attrs("text/p"),
       });
-      const job = await s1.temp.beginPromotion({ bucket: "bkt", segments: ["a"] });
+      const job = await s1.journal.begin({ bucket: "bkt", segments: ["a"] });
       const steps = promotionSteps(dir, job);
       for (const step of steps.slice(0, overwritten ? 1 : done)) step();
       if (overwritten) {
@@ -145,19 +152,19 @@ Deno.test("start-up finishes a promotion stopped by a crash at any step, and cle
       }
       Deno.writeTextFileSync(`${s1.temp.dir}/leftover-temp`, "junk");
       // The process dies without cleaning up: its liveness lock goes with it.
-      s1.temp.abandon();
+      s1.instance.abandon();
       const deadDir = s1.temp.dir;
       const s2 = new FsStorage({ dataDir: dir, metadata: true, fsync: false });
       await s2.init();
       try {
         const what = overwritten ? "overwritten after the first step" : `after ${done} steps`;
         const expected = overwritten ? ["newer", "text/n"] : ["precious", "text/p"];
-        const { file, meta } = s2.openObject("bkt", "a");
-        assertEquals([await readAll(file), meta.contentType], expected, what);
+        const a = s2.openObject("bkt", "a");
+        assertEquals([await readAll(a), a.meta.contentType], expected, what);
         // Promoted (or never started) consistently: keys below `a` can be written, `a` stays.
         await s2.putObject("bkt", "a/b", body("below"), { attributes: attrs("text/b") });
         const again = s2.openObject("bkt", "a");
-        assertEquals([await readAll(again.file), again.meta.contentType], expected, what);
+        assertEquals([await readAll(again), again.meta.contentType], expected, what);
         assertEquals(Deno.statSync(`${dir}/bkt/a`).isDirectory, true, what);
         let exists = true;
         try {
@@ -189,8 +196,9 @@ Deno.test("concurrent writers of one key: the final bytes always match the final
             }),
         ),
       );
-      const { file, meta } = s.openObject("bkt", "hot");
-      const text = await readAll(file);
+      const hot = s.openObject("bkt", "hot");
+      const meta = hot.meta;
+      const text = await readAll(hot);
       assertEquals(meta.etag, `"${createHash("md5").update(text).digest("hex")}"`);
     }
   });
@@ -213,7 +221,7 @@ Deno.test("writing a key and keys below it at once never deadlocks and keeps eve
       ]).finally(() => clearTimeout(timer));
       for (const k of keys) {
         const opened = s.openObject("bkt", k);
-        assertEquals(await readAll(opened.file), k + round);
+        assertEquals(await readAll(opened), k + round);
       }
       for (const k of keys) await s.deleteObject("bkt", k);
     }

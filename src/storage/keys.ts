@@ -11,7 +11,7 @@
  *   - `%obj`   the bytes of the key that names the directory it lies in
  *              (key `a` when `a/b` also exists: `a/%obj`)
  */
-import { S3Error } from "../s3/errors.ts";
+import { S3Error } from "../errors.ts";
 
 /** File name standing for an empty key segment. */
 export const EMPTY_SEGMENT = "%";

@@ -9,7 +9,7 @@ import {
   segmentsToKey,
   SELF_OBJECT,
 } from "./keys.ts";
-import { S3Error } from "../s3/errors.ts";
+import { S3Error } from "../errors.ts";
 
 const TRICKY_KEYS = [
   "plain.txt",

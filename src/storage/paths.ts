@@ -1,6 +1,6 @@
 /** Path helpers: the platform separator and absolute resolution, in one place. */
 import { resolve as nodeResolve, sep } from "node:path";
-import { S3Error } from "../s3/errors.ts";
+import { S3Error } from "../errors.ts";
 import { isValidBucketName } from "./keys.ts";
 
 /** The platform's path separator. */

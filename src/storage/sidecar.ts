@@ -8,6 +8,7 @@
  * with nothing but their bytes have no sidecar at all (PLAIN_MAX_BYTES).
  */
 import { createHash } from "node:crypto";
+import { etagOf } from "../checksum/etag.ts";
 import type { FileIdentity, ObjectAttributes, ObjectMeta } from "./types.ts";
 import { sameIdentity } from "./types.ts";
 
@@ -81,7 +82,7 @@ export function nextSidecar(
  * as used with `-metadata=false` and for files placed by hand.
  */
 export function pseudoEtag(id: FileIdentity): string {
-  return `"${createHash("md5").update(`${id.size}:${id.mtimeMs}`).digest("hex")}"`;
+  return etagOf(createHash("md5").update(`${id.size}:${id.mtimeMs}`).digest("hex"));
 }
 
 /**
@@ -99,7 +100,7 @@ export function metaFromEntry(
   const lastModified = info.mtime ?? new Date(0);
   if (!entry) {
     return {
-      etag: md5 === undefined ? pseudoEtag(id) : `"${md5}"`,
+      etag: md5 === undefined ? pseudoEtag(id) : etagOf(md5),
       size: info.size,
       lastModified,
       contentType: defaultContentType,

@@ -1,15 +1,12 @@
 /**
- * The temp area `<data-dir>/.geckos3/tmp/<instance>/`: where bodies are
- * streamed before an atomic rename, and where promotions are journaled.
- * Each server process owns one instance directory with a heartbeat file;
- * directories of dead processes are repaired and removed at start-up and
- * periodically, so crash leftovers never accumulate and a live process
- * sharing the data dir is never disturbed.
+ * Temp files: where bodies are streamed before an atomic rename, in the
+ * process's own area (see instance.ts), so a crash leaves nothing in a
+ * bucket and its leftovers are removed with the area.
  */
 import { createMd5, type Md5 } from "../checksum/md5.ts";
-import { SEP } from "./paths.ts";
+import type { InstanceArea } from "./instance.ts";
 import { type FileIdentity, identityOf } from "./types.ts";
-import { isNotFound, removeQuietly, writeAll } from "./fsutil.ts";
+import { removeQuietly, writeAll } from "./fsutil.ts";
 import {
   type BodyReader,
   bodyReader,
@@ -32,169 +29,24 @@ export interface TempFile {
   identity: FileIdentity;
 }
 
-/** A journaled promotion in progress. */
-export interface PromotionJob {
-  /** Bucket of the promoted object. */
-  bucket: string;
-  /** Path segments of the promoted object. */
-  segments: string[];
-  /** Where the data file's bytes are held during the move. */
-  dataHold: string;
-  /** Where the sidecar is held during the move. */
-  metaHold: string;
-}
-
-const HEARTBEAT = "heartbeat.json";
-/** Lock file each process holds exclusively while it runs. */
-const ALIVE_LOCK = "alive.lock";
-const HEARTBEAT_MS = 30_000;
-const STALE_MS = 120_000;
 /** Bodies that end within this many bytes are written in one go, synchronously (see write()). */
 export const SMALL_BODY = 256 * 1024;
 /** Buffer size for multipart assembly (two are used). */
 const CONCAT_BUFFER = 8 * 1024 * 1024;
 
-/** The temp area of one server process. */
+/** The temp files of one server process. */
 export class TempArea {
-  /** This process's own directory. */
-  readonly dir: string;
-  #timer: ReturnType<typeof setInterval> | undefined;
-  #counter = 0;
-  #alive: Deno.FsFile | undefined;
-  /** Directories of live peers whose lock we are waiting on (one waiter each). */
-  readonly #watched = new Set<string>();
-  readonly #prefix: string;
+  /** Temp files in `area`; with `fsync`, their data is synced before they are handed over. */
+  constructor(private readonly area: InstanceArea, readonly fsync: boolean) {}
 
-  /** Creates the area under `root`; call init(). */
-  constructor(readonly root: string, readonly fsync: boolean) {
-    const id = `${Date.now().toString(36)}-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-    this.dir = root + SEP + id;
-    this.#prefix = this.dir + SEP;
+  /** The process's directory the temp files are in. */
+  get dir(): string {
+    return this.area.dir;
   }
 
-  /** Creates this process's directory and cleans those of dead processes. */
-  async init(recover: (job: PromotionJob) => Promise<void>): Promise<void> {
-    await Deno.mkdir(this.dir, { recursive: true });
-    // Held for the life of the process; the kernel releases it however the process ends.
-    this.#alive = await Deno.open(this.#prefix + ALIVE_LOCK, {
-      read: true,
-      write: true,
-      create: true,
-    });
-    await this.#alive.lock(true);
-    await this.#beat();
-    await this.sweep(recover);
-    const timer = setInterval(() => {
-      this.#beat().then(() => this.sweep(recover)).catch(() => {});
-    }, HEARTBEAT_MS);
-    Deno.unrefTimer(timer as unknown as number);
-    this.#timer = timer;
-  }
-
-  /** Stops the heartbeat and removes this process's directory. */
-  close(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
-    try {
-      this.#alive?.close();
-    } catch {
-      // already closed
-    }
-    try {
-      Deno.removeSync(this.dir, { recursive: true });
-    } catch {
-      // Left for the next start-up.
-    }
-  }
-
-  /** Stops heartbeats and releases the liveness lock without cleaning up, as a crash would (tests). */
-  abandon(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
-    this.#alive?.close();
-    this.#alive = undefined;
-  }
-
-  async #beat(): Promise<void> {
-    const hb = JSON.stringify({ pid: Deno.pid, host: Deno.hostname(), at: Date.now() });
-    await Deno.writeTextFile(this.#prefix + HEARTBEAT, hb);
-  }
-
-  /**
-   * Whether the process owning `dir` is gone: it held an exclusive lock on
-   * its lock file until it ended. When the lock cannot be taken at once the
-   * owner is alive; one waiter per such directory stays queued and runs
-   * `onDeath` (a sweep) as soon as the owner ends. Directories without a lock
-   * file (older layouts, other filesystems) fall back to the heartbeat's age.
-   */
-  async #isDead(dir: string, onDeath: () => Promise<void>): Promise<boolean> {
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(dir + SEP + ALIVE_LOCK, { read: true, write: true });
-    } catch {
-      return await isStale(dir);
-    }
-    if (this.#watched.has(dir)) {
-      file.close();
-      return false;
-    }
-    const locked = file.lock(true).then(() => true, () => false);
-    const free = await Promise.race([
-      locked,
-      new Promise<null>((r) => setTimeout(() => r(null), 100)),
-    ]);
-    if (free !== null) {
-      file.close();
-      return free;
-    }
-    this.#watched.add(dir);
-    locked.then(async () => {
-      file.close();
-      this.#watched.delete(dir);
-      if (this.#timer !== undefined) await onDeath().catch(() => {});
-    });
-    return false;
-  }
-
-  /** Repairs and removes the directories of processes that are gone. */
-  async sweep(recover: (job: PromotionJob) => Promise<void>): Promise<void> {
-    let entries: Deno.DirEntry[] = [];
-    try {
-      entries = await Array.fromAsync(Deno.readDir(this.root));
-    } catch (e) {
-      if (isNotFound(e)) return;
-      throw e;
-    }
-    for (const e of entries) {
-      const dir = this.root + SEP + e.name;
-      if (dir === this.dir) continue;
-      if (!e.isDirectory) {
-        await removeQuietly(dir);
-        continue;
-      }
-      if (!(await this.#isDead(dir, () => this.sweep(recover)))) continue;
-      for await (const f of Deno.readDir(dir)) {
-        if (!f.name.endsWith(".promote.json")) continue;
-        try {
-          const job = JSON.parse(await Deno.readTextFile(dir + SEP + f.name)) as PromotionJob;
-          await recover(job);
-        } catch (err) {
-          console.error(
-            JSON.stringify({
-              level: "error",
-              msg: "promotion recovery failed",
-              error: String(err),
-            }),
-          );
-        }
-      }
-      await removeQuietly(dir, true);
-    }
-  }
-
-  /** A fresh temp path in this process's directory. */
+  /** A fresh temp path. */
   newPath(suffix = ""): string {
-    return `${this.#prefix}${(++this.#counter).toString(36)}-${crypto.randomUUID()}${suffix}`;
+    return this.area.newPath(suffix);
   }
 
   /**
@@ -429,35 +281,9 @@ export class TempArea {
       f.close();
     }
   }
-
-  /** Journals a promotion; call done() when the move finished. */
-  async beginPromotion(
-    target: { bucket: string; segments: string[] },
-  ): Promise<PromotionJob & { done(): Promise<void> }> {
-    const base = this.newPath();
-    const job: PromotionJob = { ...target, dataHold: base + ".data", metaHold: base + ".meta" };
-    const journal = base + ".promote.json";
-    await Deno.writeTextFile(journal, JSON.stringify(job));
-    return { ...job, done: () => removeQuietly(journal) };
-  }
 }
 
 /** The digest of `hash`, or no bytes when it was not computed. */
 function digestOf(hash: Md5 | null): Uint8Array {
   return hash ? hash.digest() : new Uint8Array(0);
-}
-
-/** Without a lock file: a directory whose heartbeat (or, lacking one, mtime) is older than STALE_MS. */
-async function isStale(dir: string): Promise<boolean> {
-  try {
-    const hb = JSON.parse(await Deno.readTextFile(dir + SEP + HEARTBEAT)) as { at: number };
-    return Date.now() - hb.at > STALE_MS;
-  } catch {
-    try {
-      const info = await Deno.stat(dir);
-      return Date.now() - (info.mtime?.getTime() ?? 0) > STALE_MS;
-    } catch {
-      return false;
-    }
-  }
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { assertEquals } from "../../tests/support/assert.ts";
 import { pseudoRandomBytes } from "../../tests/support/bytes.ts";
 import { SMALL_BODY, TempArea } from "./temp.ts";
+import { InstanceArea } from "./instance.ts";
 import { MIN_READ_VIEW } from "./writer.ts";
 
 /** `bytes` as a byte stream (as Deno's request bodies are) that records each view it is asked to fill. */
@@ -29,8 +30,9 @@ Deno.test("TempArea.write: the head of a body is read in views of at most 64 KiB
   // Large first views made Deno hold far more of each request body in native memory: 64
   // uploads of 64 MiB at once peaked at 345 MiB with a 320 KiB first view, 234 MiB without.
   const root = await Deno.makeTempDir();
-  const temp = new TempArea(root, false);
-  await temp.init(async () => {});
+  const area = new InstanceArea(root);
+  await area.init(async () => {});
+  const temp = new TempArea(area, false);
   try {
     const body = pseudoRandomBytes(3 * 1024 * 1024 + 17, 5);
     const views: { at: number; size: number }[] = [];
@@ -48,7 +50,7 @@ Deno.test("TempArea.write: the head of a body is read in views of at most 64 KiB
       assertEquals(v.size >= MIN_READ_VIEW, true, `a ${v.size}-byte view at ${v.at}`);
     }
   } finally {
-    temp.close();
+    area.close();
     await Deno.remove(root, { recursive: true });
   }
 });

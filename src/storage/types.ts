@@ -49,6 +49,108 @@ export interface BucketInfo {
   created: Date;
 }
 
+/** A bucket configuration document as stored, with a stamp that changes whenever it does. */
+export interface ConfigDocument {
+  /** The document's text. */
+  text: string;
+  /** Changes whenever the document is replaced (for caches of its parsed form). */
+  stamp: string;
+}
+
+/** Objects and bytes stored in one bucket. */
+export interface BucketUsage {
+  /** Bucket name. */
+  bucket: string;
+  /** Number of objects. */
+  objects: number;
+  /** Total size of their bytes. */
+  bytes: number;
+}
+
+/** An open object: its metadata and a reader of exactly the bytes it describes. */
+export interface ObjectReader {
+  /** Metadata of the version opened. */
+  readonly meta: ObjectMeta;
+  /**
+   * `length` bytes from `start` (the whole object by default): bytes already
+   * in memory, or a stream that releases the object when it ends or is
+   * cancelled. Call at most once.
+   */
+  body(start?: number, length?: number): ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer>;
+  /** Releases the object now (also after body(), once its stream is no longer read). */
+  close(): void;
+}
+
+/** Called under the key's lock with the current object (or null) before a write commits; throws to refuse. */
+export type Precondition = (current: ObjectMeta | null) => void;
+
+/** Options of a write. */
+export interface PutOptions {
+  /** Attributes of the new object. */
+  attributes: ObjectAttributes;
+  /**
+   * Runs after the body is fully stored and before the commit, with its size
+   * and MD5; may throw to abort (nothing is written) or return attributes to add.
+   */
+  finalize?: (
+    written: { size: number; md5: Uint8Array },
+  ) => Partial<ObjectAttributes> | void | Promise<Partial<ObjectAttributes> | void>;
+  /** Checked under the lock against the current version. */
+  precondition?: Precondition;
+  /** Compute the body's MD5 even when metadata is off (e.g. to check Content-MD5). */
+  needMd5?: boolean;
+}
+
+/** Which part of a bucket's listing to read. */
+export interface ListOptions {
+  /** Only keys starting with this. */
+  prefix: string;
+  /** Roll keys up to the first delimiter after the prefix ("" for none). */
+  delimiter: string;
+  /** Exclusive lower bound: only keys and prefixes sorting after this. */
+  after: string;
+  /** Most entries (objects and prefixes) in the page. */
+  maxKeys: number;
+}
+
+/** A page of a listing. */
+export interface ListPage {
+  /** Objects, in order. */
+  objects: { key: string; meta: ObjectMeta }[];
+  /** Common prefixes, in order. */
+  prefixes: string[];
+  /** Whether more entries follow. */
+  truncated: boolean;
+  /** The last key or prefix of the page (where the next page starts after). */
+  last: string | null;
+}
+
+/** What CreateMultipartUpload recorded. */
+export interface UploadInfo {
+  key: string;
+  uploadId: string;
+  initiated: string;
+  attributes: ObjectAttributes;
+  /** Checksum algorithm announced at create (lower case), if any. */
+  checksumAlgorithm?: string;
+  /** `COMPOSITE` or `FULL_OBJECT` when a checksum algorithm was announced. */
+  checksumType?: string;
+}
+
+/** One stored part. */
+export interface PartInfo {
+  partNumber: number;
+  /** Quoted MD5 hex. */
+  etag: string;
+  size: number;
+  lastModified: string;
+  /** Data file name inside the upload directory; absent for a part written in place. */
+  file?: string;
+  /** Offset of the part in the upload's assembly file, for a part written in place. */
+  offset?: number;
+  checksums?: Record<string, string>;
+}
+
 /** Identity of a data file, recorded in its sidecar so readers can tell versions apart. */
 export interface FileIdentity {
   /** Size in bytes. */

@@ -63,50 +63,81 @@ interface CachedDir {
 const DIR_CACHE_ITEMS = 262_144;
 /** Directories modified less than this long ago are not cached: their mtime may not change again. */
 const RACY_MS = 2000;
-const dirCache = new Map<string, CachedDir>();
-let cachedItems = 0;
+const WITNESS_LIMIT = 8192;
 
-function uncache(dir: string): void {
-  const cached = dirCache.get(dir);
-  if (cached === undefined) return;
-  dirCache.delete(dir);
-  cachedItems -= cached.items.length;
-}
+/** What the walks of one store remember between listings: sorted directories and witnesses. */
+export class WalkCache {
+  readonly #dirs = new Map<string, CachedDir>();
+  #items = 0;
+  /** For a directory known to hold an object below it: the path of one such object. */
+  readonly #witnesses = new Map<string, string>();
 
-/** Caches a directory's items, evicting the least recently used beyond DIR_CACHE_ITEMS. */
-function cache(dir: string, entry: CachedDir): void {
-  uncache(dir);
-  if (entry.items.length > DIR_CACHE_ITEMS) return;
-  while (cachedItems + entry.items.length > DIR_CACHE_ITEMS) uncache(dirCache.keys().next().value!);
-  dirCache.set(dir, entry);
-  cachedItems += entry.items.length;
-}
-
-/**
- * A directory's items in S3 order. Large directories are read once and
- * reused while their mtime stays the same (every create, delete or rename
- * inside changes it); directories changed in the last two seconds are always
- * re-read, because a change within the filesystem's timestamp granularity
- * may leave the mtime unchanged.
- */
-async function sortedItems(dir: string, isBucketRoot: boolean): Promise<DirItem[]> {
-  let mtimeMs = NaN;
-  try {
-    mtimeMs = (await Deno.lstat(dir)).mtime?.getTime() ?? NaN;
-  } catch {
-    uncache(dir);
-    return []; // removed meanwhile
+  #uncache(dir: string): void {
+    const cached = this.#dirs.get(dir);
+    if (cached === undefined) return;
+    this.#dirs.delete(dir);
+    this.#items -= cached.items.length;
   }
-  const cached = dirCache.get(dir);
-  if (cached && cached.mtimeMs === mtimeMs) {
-    dirCache.delete(dir); // most recently used last: evicted last
-    dirCache.set(dir, cached);
-    return cached.items;
+
+  /** Caches a directory's items, evicting the least recently used beyond DIR_CACHE_ITEMS. */
+  #cache(dir: string, entry: CachedDir): void {
+    this.#uncache(dir);
+    if (entry.items.length > DIR_CACHE_ITEMS) return;
+    while (this.#items + entry.items.length > DIR_CACHE_ITEMS) {
+      this.#uncache(this.#dirs.keys().next().value!);
+    }
+    this.#dirs.set(dir, entry);
+    this.#items += entry.items.length;
   }
-  const items = readSortedItems(dir, isBucketRoot);
-  if (items.length >= 8 && Date.now() - mtimeMs > RACY_MS) cache(dir, { mtimeMs, items });
-  else uncache(dir);
-  return items;
+
+  /**
+   * A directory's items in S3 order. Large directories are read once and
+   * reused while their mtime stays the same (every create, delete or rename
+   * inside changes it); directories changed in the last two seconds are always
+   * re-read, because a change within the filesystem's timestamp granularity
+   * may leave the mtime unchanged.
+   */
+  async sortedItems(dir: string, isBucketRoot: boolean): Promise<DirItem[]> {
+    let mtimeMs = NaN;
+    try {
+      mtimeMs = (await Deno.lstat(dir)).mtime?.getTime() ?? NaN;
+    } catch {
+      this.#uncache(dir);
+      return []; // removed meanwhile
+    }
+    const cached = this.#dirs.get(dir);
+    if (cached && cached.mtimeMs === mtimeMs) {
+      this.#dirs.delete(dir); // most recently used last: evicted last
+      this.#dirs.set(dir, cached);
+      return cached.items;
+    }
+    const items = readSortedItems(dir, isBucketRoot);
+    if (items.length >= 8 && Date.now() - mtimeMs > RACY_MS) this.#cache(dir, { mtimeMs, items });
+    else this.#uncache(dir);
+    return items;
+  }
+
+  /**
+   * True when the directory holds at least one object anywhere below it. The
+   * object found is remembered as the directory's witness: while it is still
+   * a file, the answer is one `lstat` away. Searching reads directories
+   * unsorted and stops at the first object, so rolling up a prefix whose
+   * directories hold 10,000 keys each neither sorts nor caches them.
+   */
+  containsObject(dir: string): boolean {
+    const known = this.#witnesses.get(dir);
+    if (known !== undefined) {
+      if (isFile(known)) return true;
+      this.#witnesses.delete(dir);
+    }
+    const found = findObject(dir);
+    if (found === null) return false;
+    if (this.#witnesses.size >= WITNESS_LIMIT) {
+      this.#witnesses.delete(this.#witnesses.keys().next().value!);
+    }
+    this.#witnesses.set(dir, found);
+    return true;
+  }
 }
 
 function readSortedItems(dir: string, isBucketRoot: boolean): DirItem[] {
@@ -143,30 +174,6 @@ function isFile(path: string): boolean {
   }
 }
 
-const WITNESS_LIMIT = 8192;
-/** For a directory known to hold an object below it: the path of one such object. */
-const witnesses = new Map<string, string>();
-
-/**
- * True when the directory holds at least one object anywhere below it. The
- * object found is remembered as the directory's witness: while it is still
- * a file, the answer is one `lstat` away. Searching reads directories
- * unsorted and stops at the first object, so rolling up a prefix whose
- * directories hold 10,000 keys each neither sorts nor caches them.
- */
-export function containsObject(dir: string): boolean {
-  const known = witnesses.get(dir);
-  if (known !== undefined) {
-    if (isFile(known)) return true;
-    witnesses.delete(dir);
-  }
-  const found = findObject(dir);
-  if (found === null) return false;
-  if (witnesses.size >= WITNESS_LIMIT) witnesses.delete(witnesses.keys().next().value!);
-  witnesses.set(dir, found);
-  return true;
-}
-
 /** The path of some object below `dir` (files first, then subdirectories in turn), or null. */
 function findObject(dir: string): string | null {
   const trees: string[] = [];
@@ -188,7 +195,11 @@ function findObject(dir: string): string | null {
 }
 
 /** Walks a bucket directory, yielding items in S3 order after `opts.after`. */
-export async function* walkBucket(bucketDir: string, opts: WalkOptions): AsyncGenerator<WalkItem> {
+export async function* walkBucket(
+  bucketDir: string,
+  opts: WalkOptions,
+  cache: WalkCache,
+): AsyncGenerator<WalkItem> {
   const { prefix, delimiter, after } = opts;
   let lastPrefix = "";
 
@@ -203,7 +214,7 @@ export async function* walkBucket(bucketDir: string, opts: WalkOptions): AsyncGe
   const beyondPrefix = (k: string) => compareKeys(k, prefix) > 0 && !k.startsWith(prefix);
 
   async function* walk(dir: string, base: string, segments: string[]): AsyncGenerator<WalkItem> {
-    for (const item of await sortedItems(dir, segments.length === 0)) {
+    for (const item of await cache.sortedItems(dir, segments.length === 0)) {
       if (item.kind === "tree") {
         const tree = base + item.decoded + "/";
         if (!tree.startsWith(prefix) && !prefix.startsWith(tree)) {
@@ -215,7 +226,7 @@ export async function* walkBucket(bucketDir: string, opts: WalkOptions): AsyncGe
         if (rolled !== null) {
           // Every key below shares this common prefix: emit it once, without descending.
           if (rolled === lastPrefix || compareKeys(rolled, after) <= 0) continue;
-          if (!containsObject(path)) continue;
+          if (!cache.containsObject(path)) continue;
           lastPrefix = rolled;
           yield { type: "prefix", prefix: rolled };
           continue;

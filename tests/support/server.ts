@@ -3,8 +3,8 @@
  * data dir, and real clients pointed at it.
  */
 import { S3Client } from "../deps/aws_sdk.ts";
-import { type Config, makeConfig } from "../../src/config.ts";
-import { type RunningServer, startServer } from "../../src/server.ts";
+import { type Config, makeConfig } from "../../src/config/mod.ts";
+import { type RunningServer, startServer } from "../../src/front/server.ts";
 import { createHash } from "node:crypto";
 
 /** Credentials every test server uses. */

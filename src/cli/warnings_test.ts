@@ -1,6 +1,6 @@
 import { isLoopback, startupWarnings } from "./warnings.ts";
-import { makeConfig } from "./config.ts";
-import { assert, assertEquals } from "../tests/support/assert.ts";
+import { makeConfig } from "../config/mod.ts";
+import { assert, assertEquals } from "../../tests/support/assert.ts";
 
 Deno.test("isLoopback tells this machine's addresses from the others", () => {
   for (const h of ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"]) assert(isLoopback(h), h);

@@ -4,7 +4,7 @@
  */
 /// <reference lib="deno.worker" />
 import { type RunningServer, startServer } from "./server.ts";
-import { flushLog } from "./log.ts";
+import { flushLog } from "../log.ts";
 import type { FromWorker, ToWorker } from "./workers.ts";
 
 let server: RunningServer | null = null;

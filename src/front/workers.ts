@@ -6,10 +6,10 @@
  * key locks, per-server temp areas, caches validated against the disk), so
  * the servers share nothing in memory but their metrics.
  */
-import { AUTO_WORKERS, type Config } from "./config.ts";
+import { AUTO_WORKERS, type Config } from "../config/mod.ts";
 import type { PoolMembership } from "./server.ts";
-import { logEvent } from "./log.ts";
-import { RequestActivity } from "./front/connection_guard.ts";
+import { logEvent } from "../log.ts";
+import { RequestActivity } from "./connection_guard.ts";
 
 /** What the main thread tells a worker. */
 export type ToWorker =

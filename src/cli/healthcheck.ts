@@ -2,7 +2,7 @@
  * `-healthcheck`: probes `/health` of the server configured by the same
  * flags and env vars, for container HEALTHCHECKs (slim images have no curl).
  */
-import type { Config } from "./config.ts";
+import { type Config, loadTls } from "../config/mod.ts";
 
 /** The address a local client should use for a listen hostname. */
 function probeHost(hostname: string): string {
@@ -17,7 +17,8 @@ export async function runHealthcheck(config: Config): Promise<number> {
   const url = `${tls ? "https" : "http"}://${probeHost(config.hostname)}:${config.port}/health`;
   let client: Deno.HttpClient | undefined;
   try {
-    if (tls) client = Deno.createHttpClient({ caCerts: [await Deno.readTextFile(config.tlsCert)] });
+    const pem = await loadTls(config);
+    if (pem) client = Deno.createHttpClient({ caCerts: [pem.cert] });
     const res = await fetch(url, { signal: AbortSignal.timeout(3000), client });
     await res.body?.cancel();
     return res.status === 200 ? 0 : 1;

@@ -2,7 +2,7 @@
  * The warnings geckos3 logs at start-up about how it is configured: each a
  * setting that leaves the data open to more people than the user may think.
  */
-import type { Config } from "./config.ts";
+import type { Config } from "../config/mod.ts";
 
 /** True when `hostname` can only be reached from this machine. */
 export function isLoopback(hostname: string): boolean {

@@ -4,15 +4,16 @@
  * `?versioning`, ...) answers 501 NotImplemented: it never falls through to a
  * plain object or bucket operation.
  */
-import type { RequestContext } from "./s3/context.ts";
-import { S3Error } from "./s3/errors.ts";
-import * as buckets from "./s3/buckets.ts";
-import * as objects from "./s3/objects.ts";
-import * as list from "./s3/list.ts";
-import * as multipart from "./s3/multipart.ts";
-import * as tagging from "./s3/tagging.ts";
-import * as bucketCors from "./s3/bucket_cors.ts";
-import { getObjectAttributes } from "./s3/attributes.ts";
+import type { RequestContext } from "../s3/context.ts";
+import { S3Error } from "../errors.ts";
+import * as buckets from "../s3/buckets.ts";
+import * as objects from "../s3/objects.ts";
+import * as list from "../s3/list.ts";
+import * as multipart from "../s3/multipart.ts";
+import { listMultipartUploads } from "../s3/uploads_list.ts";
+import * as tagging from "../s3/tagging.ts";
+import * as bucketCors from "../s3/bucket_cors.ts";
+import { getObjectAttributes } from "../s3/attributes.ts";
 
 /** An operation handler. */
 export type Handler = (ctx: RequestContext) => Promise<Response> | Response;
@@ -74,7 +75,7 @@ const TABLE: Record<string, Route> = {
   "service GET ": r("ListBuckets", buckets.listBuckets),
   "bucket GET ": r("ListObjects", list.listObjectsV1),
   "bucket GET location": r("GetBucketLocation", buckets.getBucketLocation),
-  "bucket GET uploads": r("ListMultipartUploads", multipart.listMultipartUploads),
+  "bucket GET uploads": r("ListMultipartUploads", listMultipartUploads),
   "bucket PUT ": r("CreateBucket", buckets.createBucket),
   "bucket DELETE ": r("DeleteBucket", buckets.deleteBucket),
   "bucket HEAD ": r("HeadBucket", buckets.headBucket),

@@ -3,8 +3,7 @@
  * by operation, bytes in and out, requests in flight, and (computed lazily,
  * cached briefly) objects and bytes stored per bucket.
  */
-import type { FsStorage } from "./storage/fs.ts";
-import { SEP } from "./storage/paths.ts";
+import type { Storage } from "../storage/mod.ts";
 
 const BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const USAGE_TTL_MS = 30_000;
@@ -74,7 +73,7 @@ export class Metrics {
    * plus those of `peers` (the other servers of the same process).
    */
   async render(
-    storage: FsStorage,
+    storage: Storage,
     peers: readonly MetricsSnapshot[] = [],
     perBucket = true,
   ): Promise<string> {
@@ -126,7 +125,7 @@ export class Metrics {
    * most every USAGE_TTL_MS; while a stale value refreshes it is served as is
    * (a walk of a large store takes seconds, and scrapes must not pile up).
    */
-  async #bucketUsage(storage: FsStorage): Promise<{ perBucket: string; totals: string }> {
+  async #bucketUsage(storage: Storage): Promise<{ perBucket: string; totals: string }> {
     const fresh = this.#usage && Date.now() - this.#usage.at < USAGE_TTL_MS;
     if (!fresh && !this.#refreshing) {
       this.#refreshing = this.#walk(storage).finally(() => (this.#refreshing = null));
@@ -136,7 +135,7 @@ export class Metrics {
     return this.#usage!;
   }
 
-  async #walk(storage: FsStorage): Promise<void> {
+  async #walk(storage: Storage): Promise<void> {
     this.#walks++;
     const lines = [
       "# HELP geckos3_bucket_objects Objects stored per bucket (refreshed at most every 30 s).",
@@ -147,10 +146,9 @@ export class Metrics {
       "# TYPE geckos3_bucket_bytes gauge",
     ];
     let objects = 0, total = 0;
-    for (const b of await storage.listBuckets()) {
-      const u = await usage(storage.bucketDir(b.name));
-      lines.push(`geckos3_bucket_objects{bucket="${b.name}"} ${u.objects}`);
-      bytes.push(`geckos3_bucket_bytes{bucket="${b.name}"} ${u.bytes}`);
+    for (const u of await storage.usage()) {
+      lines.push(`geckos3_bucket_objects{bucket="${u.bucket}"} ${u.objects}`);
+      bytes.push(`geckos3_bucket_bytes{bucket="${u.bucket}"} ${u.bytes}`);
       objects += u.objects;
       total += u.bytes;
     }
@@ -237,30 +235,4 @@ export class MetricsPeers {
   close(): void {
     this.#channel.close();
   }
-}
-
-async function usage(dir: string): Promise<{ objects: number; bytes: number }> {
-  let objects = 0;
-  let bytes = 0;
-  const stack = [dir];
-  while (stack.length > 0) {
-    const d = stack.pop()!;
-    try {
-      for await (const e of Deno.readDir(d)) {
-        const p = d + SEP + e.name;
-        if (e.isDirectory) stack.push(p);
-        else if (e.isFile) {
-          objects++;
-          try {
-            bytes += (await Deno.stat(p)).size;
-          } catch {
-            // removed meanwhile
-          }
-        }
-      }
-    } catch {
-      // removed meanwhile
-    }
-  }
-  return { objects, bytes };
 }

@@ -5,9 +5,10 @@
  * unless `-cors=false` or `-auth=false`: without authentication, only the
  * server's own pages and origins a bucket's rules name may use it.
  */
-import type { FsStorage } from "./storage/fs.ts";
-import { S3Error } from "./s3/errors.ts";
-import { errorResponse } from "./s3/response.ts";
+import type { Storage } from "../storage/mod.ts";
+import { S3Error } from "../errors.ts";
+import { errorResponse } from "../s3/response.ts";
+import { CORS_CONFIG, type CorsRule, matchRule } from "../s3/cors_rules.ts";
 
 /** Response headers a browser may read (S3 clients need ETag and the request ids). */
 export const EXPOSED_HEADERS = [
@@ -40,77 +41,35 @@ export const EXPOSED_HEADERS = [
 
 const DEFAULT_METHODS = "GET, PUT, POST, DELETE, HEAD";
 
-/** One CORS rule of a bucket configuration. */
-export interface CorsRule {
-  /** Rule id (optional). */
-  id?: string;
-  /** Allowed origins; each may hold one `*` wildcard. */
-  allowedOrigins: string[];
-  /** Allowed methods (GET, PUT, POST, DELETE, HEAD). */
-  allowedMethods: string[];
-  /** Allowed request headers; each may hold one `*` wildcard. */
-  allowedHeaders: string[];
-  /** Response headers exposed to the browser. */
-  exposeHeaders: string[];
-  /** Preflight cache time in seconds. */
-  maxAgeSeconds?: number;
-}
-
-/** Name of the bucket configuration file holding CORS rules. */
-export const CORS_CONFIG = "cors.json";
-
-function wildcardMatch(pattern: string, value: string, caseInsensitive: boolean): boolean {
-  const p = caseInsensitive ? pattern.toLowerCase() : pattern;
-  const v = caseInsensitive ? value.toLowerCase() : value;
-  const star = p.indexOf("*");
-  if (star < 0) return p === v;
-  const head = p.slice(0, star);
-  const tail = p.slice(star + 1);
-  return v.length >= head.length + tail.length && v.startsWith(head) && v.endsWith(tail);
-}
-
-/** The first rule allowing `origin`, `method` and every header in `requestHeaders`. */
-export function matchRule(
-  rules: readonly CorsRule[],
-  origin: string,
-  method: string,
-  requestHeaders: readonly string[] = [],
-): CorsRule | undefined {
-  return rules.find((r) =>
-    r.allowedOrigins.some((o) => wildcardMatch(o, origin, false)) &&
-    r.allowedMethods.includes(method) &&
-    requestHeaders.every((h) => r.allowedHeaders.some((a) => wildcardMatch(a, h, true)))
-  );
-}
-
 /** CORS decisions for one server: bucket rules (cached, refreshed when changed) or the default. */
 export class CorsPolicy {
   #cache = new Map<string, { stamp: string; rules: CorsRule[] | null }>();
 
   /** Creates the policy; `allowAll` is the default for buckets without rules. */
-  constructor(private storage: FsStorage, private allowAll: boolean) {}
+  constructor(private storage: Storage, private allowAll: boolean) {}
 
   /** The bucket's rules, or null when it has no CORS configuration. */
   async rules(bucket: string): Promise<CorsRule[] | null> {
     if (bucket === "") return null;
-    const path = this.storage.bucketConfigPath(bucket, CORS_CONFIG);
-    let stamp: string;
+    let doc;
     try {
-      const info = await Deno.stat(path);
-      stamp = `${info.ino}:${info.size}:${info.mtime?.getTime()}`;
+      doc = await this.storage.readBucketConfig(bucket, CORS_CONFIG);
     } catch {
+      doc = null; // no such bucket, or unreadable: no rules
+    }
+    if (doc === null) {
       this.#cache.delete(bucket);
       return null;
     }
     const cached = this.#cache.get(bucket);
-    if (cached && cached.stamp === stamp) return cached.rules;
+    if (cached && cached.stamp === doc.stamp) return cached.rules;
     let rules: CorsRule[] | null = null;
     try {
-      rules = JSON.parse(await Deno.readTextFile(path)) as CorsRule[];
+      rules = JSON.parse(doc.text) as CorsRule[];
     } catch {
       rules = null;
     }
-    this.#cache.set(bucket, { stamp, rules });
+    this.#cache.set(bucket, { stamp: doc.stamp, rules });
     return rules;
   }
 

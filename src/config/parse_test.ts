@@ -1,6 +1,6 @@
-import { assertEquals, assertThrows } from "../tests/support/assert.ts";
-import { AUTO_WORKERS, ConfigError, parseCommand, parseDuration, parseListen } from "./config.ts";
-import { poolSize, reusePortAllowed } from "./workers.ts";
+import { assertEquals, assertThrows } from "../../tests/support/assert.ts";
+import { AUTO_WORKERS, ConfigError, parseCommand, parseDuration, parseListen } from "./mod.ts";
+import { poolSize, reusePortAllowed } from "../front/workers.ts";
 
 const serve = (args: string[], env: Record<string, string> = {}) => {
   const c = parseCommand(args, env);

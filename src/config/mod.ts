@@ -1,0 +1,5 @@
+/** Configuration: the Config every layer reads, and how start-up builds it. */
+export { AUTO_WORKERS, type Command, type Config, ConfigError } from "./types.ts";
+export { OPTIONS } from "./options.ts";
+export { helpText, makeConfig, parseCommand, parseDuration, parseListen } from "./parse.ts";
+export { loadCredentials, loadSecrets, loadTls } from "./files.ts";

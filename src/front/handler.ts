@@ -1,0 +1,227 @@
+/**
+ * The front as a function: one request in, one response out. Request ids,
+ * the service endpoints, the concurrency cap, CORS, addressing,
+ * authentication, routing, errors as S3 XML, metrics and the access log.
+ * Listening, TLS and shutdown are server.ts's; tests may call the handler
+ * without a socket.
+ */
+import type { Authenticator } from "../auth/mod.ts";
+import type { Config } from "../config/mod.ts";
+import { isS3Error, S3Error } from "../errors.ts";
+import { isoNow, type Logger, redactUri } from "../log.ts";
+import { resolveAddress } from "../router/addressing.ts";
+import { route } from "../router/router.ts";
+import type { RequestContext } from "../s3/context.ts";
+import { errorCodeOf, errorResponse } from "../s3/response.ts";
+import type { Storage } from "../storage/mod.ts";
+import type { RequestActivity } from "./connection_guard.ts";
+import type { CorsPolicy } from "./cors.ts";
+import type { Metrics, MetricsPeers } from "./metrics.ts";
+import { serviceEndpoint } from "./service.ts";
+
+/** Everything the handler works with. */
+export interface HandlerDeps {
+  config: Config;
+  storage: Storage;
+  authenticator: Authenticator;
+  metrics: Metrics;
+  /** The other servers of a worker pool, for /metrics (null alone). */
+  peers: MetricsPeers | null;
+  cors: CorsPolicy;
+  /** Requests per peer port, for the connection guard. */
+  activity: RequestActivity;
+  log: Logger;
+  /** Most S3 requests at once (0: no cap). */
+  maxRequests: number;
+}
+
+/** Where a request was routed: for errors, logs, metrics and CORS. */
+interface Where {
+  op: string;
+  resource: string;
+  bucket: string;
+}
+
+/** Who sent a request (Deno.serve's handler info, or a test's stand-in). */
+export interface Peer {
+  remoteAddr: Deno.Addr;
+}
+
+/** A request handler: a request and its peer in, the response out. */
+export type RequestHandler = (req: Request, info: Peer) => Promise<Response>;
+
+/** Makes the request handler of one server. */
+export function createHandler(deps: HandlerDeps): RequestHandler {
+  const { config, metrics, cors } = deps;
+  const nextRequestId = requestIds();
+  /** Service endpoints (health, metrics, console) being answered: not counted by -max-requests. */
+  let serviceInflight = 0;
+
+  async function dispatch(
+    req: Request,
+    { rawPath, rawQuery }: { rawPath: string; rawQuery: string },
+    requestId: string,
+    where: Where,
+  ): Promise<Response> {
+    const method = req.method;
+    if (rawQuery === "") {
+      serviceInflight++;
+      try {
+        const special = await serviceEndpoint(deps, req, rawPath);
+        if (special) {
+          where.op = special.op;
+          return special.res;
+        }
+      } finally {
+        serviceInflight--;
+      }
+    }
+    // Health, metrics and the console stay outside the cap: a full server still answers them.
+    if (deps.maxRequests > 0 && metrics.inflight - serviceInflight > deps.maxRequests) {
+      throw new S3Error("SlowDown");
+    }
+    const headers = req.headers;
+    const { bucket, key, hosted } = resolveAddress(rawPath, headers.get("host"), config.domains);
+    where.bucket = bucket;
+    where.resource = key ? `/${bucket}/${key}` : `/${bucket}`;
+    if (method === "OPTIONS") {
+      where.op = "Preflight";
+      return await cors.preflight(req, bucket, requestId);
+    }
+    if (!config.auth) await cors.refuseForeign(req, bucket);
+    const query = new URLSearchParams(rawQuery);
+    const auth = await deps.authenticator.authenticate({
+      method,
+      rawPath,
+      rawQuery,
+      headers,
+      query,
+      hostBucket: hosted ? bucket : undefined,
+    });
+    const op = route(method, bucket, key, query, headers);
+    where.op = op.name;
+    const ctx: RequestContext = {
+      req,
+      config,
+      storage: deps.storage,
+      requestId,
+      method,
+      rawPath,
+      rawQuery,
+      query,
+      headers,
+      bucket,
+      key,
+      auth,
+      authenticator: deps.authenticator,
+    };
+    return await op.handler(ctx);
+  }
+
+  return async function handle(req: Request, info: Peer): Promise<Response> {
+    const started = performance.now();
+    const requestId = nextRequestId();
+    const where: Where = { op: "", resource: "/", bucket: "" };
+    const target = splitTarget(req.url);
+    let res: Response;
+    let error: string | undefined;
+    const addr = info.remoteAddr as Deno.NetAddr;
+    metrics.inflight++;
+    deps.activity.begin(addr.port);
+    try {
+      res = await dispatch(req, target, requestId, where);
+    } catch (e) {
+      const err = toS3Error(e);
+      if (!isS3Error(e) && !isBodyCutShort(e)) {
+        error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+        deps.log.event("error", "request failed", {
+          request_id: requestId,
+          error,
+          stack: (e as Error)?.stack,
+        });
+      }
+      res = errorResponse(err, where.resource, requestId, req.method);
+    } finally {
+      metrics.inflight--;
+      deps.activity.end(addr.port);
+    }
+    const h = res.headers;
+    h.set("x-amz-request-id", requestId);
+    h.set("x-amz-id-2", HOST_ID);
+    h.set("server", "geckos3");
+    if (req.method !== "OPTIONS") await cors.decorate(req, where.bucket, h);
+    const seconds = (performance.now() - started) / 1000;
+    const bytesOut = Number(h.get("content-length") ?? 0);
+    metrics.record(
+      where.op || "Unknown",
+      res.status,
+      seconds,
+      Number(
+        req.headers.get("x-amz-decoded-content-length") ?? req.headers.get("content-length") ?? 0,
+      ),
+      bytesOut,
+    );
+    const line: Record<string, unknown> = {
+      timestamp: isoNow(),
+      request_id: requestId,
+      method: req.method,
+      uri: redactUri(
+        target.rawQuery === "" ? target.rawPath : `${target.rawPath}?${target.rawQuery}`,
+      ),
+      status: res.status,
+      duration_ms: Math.round(seconds * 1000),
+      bytes: bytesOut,
+      client_ip: `${addr.hostname}:${addr.port}`,
+    };
+    if (where.op) line.operation = where.op;
+    if (res.status >= 400) {
+      const code = errorCodeOf(res);
+      if (code) line.error_code = code;
+    }
+    if (error) line.error = error;
+    deps.log.line(line);
+    return res;
+  };
+}
+
+/** The host id of this process (`x-amz-id-2`). */
+const HOST_ID = btoa(crypto.randomUUID()).slice(0, 40);
+
+/** A source of request ids: a random prefix per handler, then a counter. */
+export function requestIds(): () => string {
+  const prefix = crypto.randomUUID().replaceAll("-", "").slice(0, 8).toUpperCase();
+  let counter = 0;
+  return () => prefix + (++counter).toString(16).toUpperCase().padStart(8, "0");
+}
+
+/** Splits the request target into raw path and raw query without normalising anything. */
+export function splitTarget(url: string): { rawPath: string; rawQuery: string } {
+  const schemeEnd = url.indexOf("://");
+  const pathStart = url.indexOf("/", schemeEnd + 3);
+  if (pathStart < 0) return { rawPath: "/", rawQuery: "" };
+  const q = url.indexOf("?", pathStart);
+  return q < 0
+    ? { rawPath: url.slice(pathStart), rawQuery: "" }
+    : { rawPath: url.slice(pathStart, q), rawQuery: url.slice(q + 1) };
+}
+
+/** Maps an unexpected error to the S3 error a client should see. */
+function toS3Error(e: unknown): S3Error {
+  if (isS3Error(e)) return e;
+  if (isBodyCutShort(e)) return new S3Error("IncompleteBody");
+  const code = (e as { code?: string })?.code;
+  if (code === "ENOSPC" || code === "EDQUOT") return new S3Error("InsufficientStorage");
+  if (e instanceof Deno.errors.PermissionDenied || code === "EACCES" || code === "EPERM") {
+    return new S3Error("AccessDenied");
+  }
+  return new S3Error("InternalError");
+}
+
+/**
+ * A request body that ended before its Content-Length (the client closed the
+ * connection): Deno's read of it fails with BadResource. The client's doing,
+ * as S3 sees it, not a failure of the server.
+ */
+function isBodyCutShort(e: unknown): boolean {
+  return e instanceof Deno.errors.BadResource && /read (request )?body/i.test(e.message);
+}

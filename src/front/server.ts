@@ -1,0 +1,236 @@
+/**
+ * The server: opens the store, builds the request handler (handler.ts) and
+ * serves it with Deno.serve (TLS, a pool's shared port, re-serving after an
+ * accept failure), then shuts it all down in order.
+ */
+import { createAuthenticator } from "../auth/mod.ts";
+import { type Config, loadSecrets, loadTls } from "../config/mod.ts";
+import { S3Error } from "../errors.ts";
+import { Logger } from "../log.ts";
+import { errorResponse } from "../s3/response.ts";
+import { FsStorage, type Storage } from "../storage/mod.ts";
+import { ConnectionGuard, RequestActivity } from "./connection_guard.ts";
+import { CorsPolicy } from "./cors.ts";
+import { createHandler, requestIds } from "./handler.ts";
+import { Metrics, MetricsPeers } from "./metrics.ts";
+import { socketApi } from "./sockets.ts";
+
+/** A started server. */
+export interface RunningServer {
+  /** Bound address. */
+  readonly hostname: string;
+  /** Bound port (the real one when 0 was asked). */
+  readonly port: number;
+  /** Base URL, e.g. `http://127.0.0.1:9000`. */
+  readonly url: string;
+  /** The store it serves. */
+  readonly storage: FsStorage;
+  /** Stops accepting, waits for in-flight requests (bounded), releases resources. */
+  shutdown(): Promise<void>;
+  /** Resolves when the server has stopped. */
+  readonly finished: Promise<void>;
+}
+
+/** Options for startServer. */
+export interface ServerOptions {
+  /** No access log (benchmarks, tests that count lines themselves). */
+  quiet?: boolean;
+  /** Longest wait for in-flight requests at shutdown, in ms. */
+  shutdownTimeoutMs?: number;
+  /** Membership of a worker pool: servers in one process sharing the port and data dir. */
+  pool?: PoolMembership;
+}
+
+/** One server's place in a worker pool (see workers.ts). */
+export interface PoolMembership {
+  /** Names the pool's metrics channel. */
+  readonly id: string;
+  /** Servers in the pool, this one included. */
+  readonly size: number;
+  /** The primary runs the pool's periodic background work (the multipart sweep, the connection guard). */
+  readonly primary: boolean;
+  /** Requests per peer port, shared by the pool's servers (RequestActivity.newBuffer()). */
+  readonly activity?: SharedArrayBuffer;
+}
+
+/** Starts geckos3 on the configured address. */
+export async function startServer(
+  config: Config,
+  options: ServerOptions = {},
+): Promise<RunningServer> {
+  const log = new Logger(options.quiet ?? false);
+  const storage = new FsStorage({
+    dataDir: config.dataDir,
+    metadata: config.metadata,
+    fsync: config.fsync,
+    log,
+  });
+  await storage.init();
+  const pool = options.pool;
+  const sweeper = pool && !pool.primary
+    ? undefined
+    : startMultipartSweeper(storage, config.multipartTtlSeconds * 1000, log);
+  const authenticator = createAuthenticator(config, await loadSecrets(config));
+  const metrics = new Metrics();
+  const peers = pool && pool.size > 1 ? new MetricsPeers(pool.id, metrics, pool.size - 1) : null;
+  const activity = new RequestActivity(pool?.activity);
+  const handle = createHandler({
+    config,
+    storage,
+    authenticator,
+    metrics,
+    peers,
+    // Without authentication the browser's origin is the only thing telling pages apart.
+    cors: new CorsPolicy(storage, config.cors && config.auth),
+    activity,
+    log,
+    // A pool shares the cap: each of its servers takes its part.
+    maxRequests: Math.ceil(config.maxRequests / (pool?.size ?? 1)),
+  });
+  const errorIds = requestIds();
+
+  const ac = new AbortController();
+  let resolveListen!: (addr: Deno.NetAddr) => void;
+  const listening = new Promise<Deno.NetAddr>((resolve) => (resolveListen = resolve));
+  const tls = (await loadTls(config)) ?? {};
+  const serveOn = (hostname: string, port: number) =>
+    Deno.serve({
+      ...tls,
+      hostname,
+      port,
+      reusePort: (pool?.size ?? 1) > 1,
+      signal: ac.signal,
+      onListen: (addr) => resolveListen(addr as Deno.NetAddr),
+      onError: (e) => {
+        log.event("error", "unhandled", { error: String(e) });
+        return errorResponse(new S3Error("InternalError"), "/", errorIds(), "GET");
+      },
+    }, handle);
+  // A listen address without a host (":9000") means every interface, IPv6 included where
+  // the system has it, as Go does: try the dual-stack wildcard first.
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  if (config.listen.startsWith(":")) {
+    try {
+      server = serveOn("::", config.port);
+    } catch {
+      server = serveOn("0.0.0.0", config.port);
+    }
+  } else {
+    server = serveOn(config.hostname, config.port);
+  }
+  const addr = await listening;
+  const host = addr.hostname === "0.0.0.0" || addr.hostname === "::"
+    ? "127.0.0.1"
+    : addr.hostname.includes(":")
+    ? `[${addr.hostname}]`
+    : addr.hostname;
+  const guard = startConnectionGuard({ config, activity, port: addr.port, pool, log });
+  let stopped = false;
+  const { promise: finished, resolve: finish } = Promise.withResolvers<void>();
+  // Deno ends its accept loop on the first accept error (EMFILE when descriptors run out):
+  // serve again on the same address after a pause, as Go's http.Server retries Accept.
+  let pause = 0;
+  const keepServing = (current: Deno.HttpServer<Deno.NetAddr>) => {
+    current.finished.then(() => finish(), (e) => {
+      if (stopped) return finish();
+      pause = Math.min(Math.max(pause * 2, 50), 2000);
+      log.event("error", "accepting connections failed; serving again shortly", {
+        error: String(e),
+        retry_ms: pause,
+      });
+      const retry = () => {
+        if (stopped) return finish();
+        try {
+          server = serveOn(addr.hostname, addr.port);
+          keepServing(server);
+        } catch (again) {
+          pause = Math.min(pause * 2, 2000);
+          log.event("error", "cannot listen yet", { error: String(again), retry_ms: pause });
+          setTimeout(retry, pause);
+        }
+      };
+      setTimeout(retry, pause);
+    });
+  };
+  keepServing(server);
+  return {
+    hostname: addr.hostname,
+    port: addr.port,
+    url: `${config.tlsCert ? "https" : "http"}://${host}:${addr.port}`,
+    storage,
+    finished,
+    async shutdown() {
+      if (stopped) return finished;
+      stopped = true;
+      guard?.stop();
+      const timeout = options.shutdownTimeoutMs ?? 10_000;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        server.shutdown(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            ac.abort();
+            resolve();
+          }, timeout);
+        }),
+      ]);
+      clearTimeout(timer);
+      clearInterval(sweeper);
+      peers?.close();
+      await storage.close();
+    },
+  };
+}
+
+/**
+ * The process's connection guard, run by one server of a pool: header and
+ * idle timeouts, and a connection cap that leaves room in the open-file
+ * limit for the files requests open. Null where the OS offers no way to
+ * watch connections (then a warning says the limits are not enforced).
+ */
+function startConnectionGuard(
+  { config, activity, port, pool, log }: {
+    config: Config;
+    activity: RequestActivity;
+    port: number;
+    pool: PoolMembership | undefined;
+    log: Logger;
+  },
+): ConnectionGuard | null {
+  if (pool && !pool.primary) return null;
+  const { headerTimeoutSeconds, idleTimeoutSeconds, maxConnections } = config;
+  if (headerTimeoutSeconds === 0 && idleTimeoutSeconds === 0 && maxConnections === 0) return null;
+  const sockets = socketApi();
+  if (!sockets) {
+    log.event("warn", "connection timeouts and -max-connections need Linux and FFI: not enforced");
+    return null;
+  }
+  const files = sockets.raiseFileLimit();
+  const room = Number.isFinite(files) ? Math.max(16, files - Math.max(64, files >> 2)) : Infinity;
+  return new ConnectionGuard(sockets, activity, port, {
+    headerTimeoutMs: headerTimeoutSeconds * 1000,
+    idleTimeoutMs: idleTimeoutSeconds * 1000,
+    maxConnections: Math.min(maxConnections > 0 ? maxConnections : Infinity, room),
+  });
+}
+
+/**
+ * Removes abandoned multipart uploads once at start-up and then every
+ * quarter of the TTL (at most hourly); a TTL of 0 disables the sweep.
+ */
+function startMultipartSweeper(
+  storage: Storage,
+  ttlMs: number,
+  log: Logger,
+): ReturnType<typeof setInterval> | undefined {
+  if (ttlMs <= 0) return undefined;
+  const sweep = () => {
+    storage.uploads.sweep(ttlMs).then((n) => {
+      if (n > 0) log.event("info", "removed abandoned multipart uploads", { count: n });
+    }).catch((e) => log.event("error", "multipart sweep failed", { error: String(e) }));
+  };
+  sweep();
+  const timer = setInterval(sweep, Math.max(1000, Math.min(ttlMs / 4, 3600_000)));
+  Deno.unrefTimer(timer);
+  return timer;
+}

@@ -1,0 +1,240 @@
+/**
+ * Writing objects: the body goes to a temp file, then the sidecar and the
+ * data file are renamed into place under the key's lock (see DESIGN.md,
+ * "Storage format"). The commit protocol lives here and nowhere else.
+ */
+import { etagOf } from "../checksum/etag.ts";
+import { S3Error } from "../errors.ts";
+import { keyToSegments, SELF_OBJECT } from "./keys.ts";
+import { parentOf } from "./layout.ts";
+import { requireBucket } from "./buckets.ts";
+import { RetryCommit } from "./dirs.ts";
+import { FREE_LATER_BYTES, linkAside, removeLater, removeSidecar } from "./deletes.ts";
+import { lstatSyncOrNull, openData, readMeta, readSidecar } from "./reads.ts";
+import { isPlain, nextSidecar, PLAIN_MAX_BYTES, pseudoEtag, type Sidecar } from "./sidecar.ts";
+import type { SidecarEntry } from "./sidecar.ts";
+import type { Store } from "./store.ts";
+import type { TempFile } from "./temp.ts";
+import {
+  identityOf,
+  type ObjectAttributes,
+  type ObjectMeta,
+  type Precondition,
+  type PutOptions,
+} from "./types.ts";
+import { isNotFound, removeQuietly } from "./fsutil.ts";
+
+/** An object's address: its bucket, key segments and lock name. */
+interface Located {
+  bucket: string;
+  segments: string[];
+  lockName: string;
+}
+
+function locate(bucket: string, key: string): Located {
+  return { bucket, segments: keyToSegments(key), lockName: bucket + "/" + key };
+}
+
+/**
+ * Writes an object: streams the body (or writes the bytes) to a temp file
+ * (MD5 computed on the way), then commits it atomically under the key's
+ * lock. Returns the new object's metadata.
+ */
+export async function putObject(
+  store: Store,
+  target: { bucket: string; key: string },
+  body: ReadableStream<Uint8Array> | Uint8Array | null,
+  opts: PutOptions,
+): Promise<ObjectMeta> {
+  const loc = locate(target.bucket, target.key);
+  requireBucket(store, target.bucket);
+  const tmp = await store.temp.write(body, store.metadata || opts.needMd5 === true);
+  try {
+    let attributes = opts.attributes;
+    if (opts.finalize) {
+      const more = await opts.finalize({ size: tmp.size, md5: tmp.md5 });
+      if (more) attributes = { ...attributes, ...more };
+    }
+    return await commitAt(store, loc, { tmp, attributes, precondition: opts.precondition });
+  } catch (e) {
+    await removeQuietly(tmp.path); // not consumed by a commit
+    throw e;
+  }
+}
+
+/** A finished temp file to commit, with its attributes. */
+export interface Commit {
+  tmp: TempFile;
+  attributes: ObjectAttributes;
+  precondition?: Precondition;
+}
+
+/**
+ * Moves a finished temp file into place as `key`, with its sidecar, under
+ * the key's lock. The temp file is consumed (renamed) on success.
+ */
+export async function commit(
+  store: Store,
+  target: { bucket: string; key: string },
+  c: Commit,
+): Promise<ObjectMeta> {
+  return await commitAt(store, locate(target.bucket, target.key), c);
+}
+
+async function commitAt(store: Store, loc: Located, c: Commit): Promise<ObjectMeta> {
+  const { bucket, segments } = loc;
+  const { tmp } = c;
+  const etag = c.attributes.etag ?? etagOf(tmp.md5);
+  // Nothing but bytes, and few of them: no sidecar (see PLAIN_MAX_BYTES).
+  const sidecar = store.metadata &&
+    !(tmp.size <= PLAIN_MAX_BYTES && tmp.md5.length > 0 && isPlain(c.attributes));
+  refuseLinkedParent(store, bucket, segments);
+  for (let attempt = 0;; attempt++) {
+    try {
+      // Parent directories first, outside the key's lock: turning an ancestor object into a
+      // directory takes that ancestor's lock, and locks are never nested.
+      await store.dirs.ensureParent({ bucket, segments, base: store.layout.bucketDir(bucket) });
+      if (sidecar) {
+        const base = store.layout.metaDir(bucket);
+        await store.dirs.ensureParent({ bucket, segments, base, createBase: true });
+      }
+      return await store.locks.with(
+        loc.lockName,
+        () => commitOnce(store, loc, { ...c, attributes: { ...c.attributes, etag } }, sidecar),
+      );
+    } catch (e) {
+      // A delete (here or in another process) pruned a directory, a writer turned the target
+      // into a directory, or an ancestor needs promoting: forget cached directories and retry.
+      const retry = isNotFound(e) || e instanceof Deno.errors.IsADirectory ||
+        e instanceof Deno.errors.NotADirectory || e instanceof RetryCommit;
+      if (attempt < 10 && retry) {
+        store.dirs.clear();
+        continue;
+      }
+      throw e;
+    }
+  }
+}
+
+async function commitOnce(
+  store: Store,
+  loc: Located,
+  c: Commit & { attributes: { etag: string } },
+  withSidecar: boolean,
+): Promise<ObjectMeta> {
+  const { bucket } = loc;
+  const { layout, dirs } = store;
+  const { tmp, attributes } = c;
+  let segments = loc.segments;
+  // The commit's lstat and renames are synchronous: see TempArea.write() on directory locks.
+  let current: Deno.FileInfo | null = lstatSyncOrNull(layout.dataPath(bucket, segments), true);
+  if (current?.isDirectory) {
+    segments = [...segments, SELF_OBJECT];
+    current = lstatSyncOrNull(layout.dataPath(bucket, segments));
+  }
+  if (current && !current.isFile) current = null;
+  if (c.precondition) {
+    c.precondition(current ? readMeta(store, { bucket, segments, info: current }) : null);
+  }
+  const dataPath = layout.dataPath(bucket, segments);
+  const heldLock = loc.lockName;
+  await dirs.ensureParent({ bucket, segments, base: layout.bucketDir(bucket), heldLock });
+  if (withSidecar) {
+    const entry: SidecarEntry = { ...attributes, id: tmp.identity };
+    // With no current bytes there is no entry to keep: skip reading a sidecar.
+    const sidecar = nextSidecar(
+      current ? readSidecar(store, bucket, segments) : null,
+      current ? identityOf(current) : null,
+      entry,
+    );
+    const base = layout.metaDir(bucket);
+    await dirs.ensureParent({ bucket, segments, base, createBase: true, heldLock });
+    const metaTmp = await store.temp.writeText(JSON.stringify(sidecar));
+    try {
+      Deno.renameSync(metaTmp, layout.metaPath(bucket, segments));
+    } catch (e) {
+      await removeQuietly(metaTmp);
+      throw e;
+    }
+  }
+  // A large current version is linked aside so the rename below does not free its blocks.
+  const aside = current && current.size >= FREE_LATER_BYTES
+    ? await linkAside(store, dataPath)
+    : null;
+  try {
+    Deno.renameSync(tmp.path, dataPath);
+  } finally {
+    if (aside) removeLater(store, aside);
+  }
+  if (!withSidecar && store.metadata && current) {
+    // The replaced version's sidecar describes nothing now (readers would hash the bytes
+    // anyway): removed, so they need not read it first.
+    await removeSidecar(store, bucket, segments);
+  }
+  if (store.fsync) {
+    await store.temp.syncDir(parentOf(dataPath));
+    if (withSidecar) await store.temp.syncDir(parentOf(layout.metaPath(bucket, segments)));
+  }
+  const etag = store.metadata ? attributes.etag : pseudoEtag(tmp.identity);
+  return { ...attributes, etag, size: tmp.size, lastModified: new Date(tmp.identity.mtimeMs) };
+}
+
+/**
+ * Changes the stored attributes of the current version (e.g. its tags)
+ * without touching its bytes, under the key's lock. NoSuchKey when absent.
+ */
+export async function updateAttributes(
+  store: Store,
+  target: { bucket: string; key: string },
+  update: (meta: ObjectMeta) => Partial<ObjectAttributes>,
+): Promise<ObjectMeta> {
+  const { bucket } = target;
+  const { layout, dirs } = store;
+  const loc = locate(bucket, target.key);
+  if (!store.metadata) {
+    throw new S3Error(
+      "NotImplemented",
+      "Object attributes cannot be changed with -metadata=false.",
+    );
+  }
+  // Nothing is created for a key that is not there (checked again under the lock).
+  requireBucket(store, bucket);
+  if (lstatSyncOrNull(layout.dataPath(bucket, loc.segments), true) === null) {
+    throw new S3Error("NoSuchKey");
+  }
+  const base = layout.metaDir(bucket);
+  await dirs.ensureParent({ bucket, segments: loc.segments, base, createBase: true });
+  return await store.locks.with(loc.lockName, async () => {
+    const opened = openData(store, bucket, loc.segments);
+    if (!opened) {
+      requireBucket(store, bucket);
+      throw new S3Error("NoSuchKey");
+    }
+    try {
+      const id = identityOf(opened.info);
+      const current = readMeta(store, { bucket, segments: opened.segments, info: opened.info });
+      const { size: _s, lastModified: _l, ...attributes } = { ...current, ...update(current) };
+      const sidecar: Sidecar = { v: 1, entries: [{ ...attributes, id }] };
+      const tmp = await store.temp.writeText(JSON.stringify(sidecar));
+      const segments = opened.segments;
+      await dirs.ensureParent({ bucket, segments, base, createBase: true, heldLock: loc.lockName });
+      await Deno.rename(tmp, layout.metaPath(bucket, segments));
+      return { ...attributes, size: current.size, lastModified: current.lastModified };
+    } finally {
+      opened.file.close();
+    }
+  });
+}
+
+/**
+ * Refuses a write whose key lies below a link placed in the bucket: nothing
+ * is created or replaced through it (checked before any directory is made).
+ */
+function refuseLinkedParent(store: Store, bucket: string, segments: readonly string[]): void {
+  if (store.links.crossesLink(bucket, segments.slice(0, -1))) {
+    throw new S3Error(
+      "AccessDenied",
+      "The key lies below a link placed in the bucket by hand; geckos3 writes through no link.",
+    );
+  }
+}

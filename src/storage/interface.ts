@@ -1,0 +1,132 @@
+/**
+ * The Storage interface: every call the S3 operations, the front and the
+ * metrics make of the store. Nothing above the storage layer sees a path, a
+ * file handle or a directory walk; a new capability (versions, policies,
+ * lifecycle, notifications) is a new call here.
+ */
+import type {
+  BucketInfo,
+  BucketUsage,
+  ConfigDocument,
+  ListOptions,
+  ListPage,
+  ObjectAttributes,
+  ObjectMeta,
+  ObjectReader,
+  PartInfo,
+  PutOptions,
+  UploadInfo,
+} from "./types.ts";
+
+/** A body to store: a stream, bytes already in memory, or nothing (an empty object). */
+export type Body = ReadableStream<Uint8Array> | Uint8Array | null;
+
+/** The object store. */
+export interface Storage {
+  /** Whether object metadata (content type, user metadata, tags, checksums) is kept. */
+  readonly metadataEnabled: boolean;
+  /** Multipart uploads. */
+  readonly uploads: Uploads;
+
+  /** Throws unless the store can create and remove a file now (readiness probe). */
+  checkWritable(): Promise<void>;
+  /** Every bucket, by name. */
+  listBuckets(): Promise<BucketInfo[]>;
+  /** Throws NoSuchBucket unless the bucket exists. */
+  requireBucket(bucket: string): void;
+  /** Creates a bucket: InvalidBucketName, BucketAlreadyOwnedByYou. */
+  createBucket(bucket: string): Promise<void>;
+  /** Deletes an empty bucket with its configuration and uploads: NoSuchBucket, BucketNotEmpty. */
+  deleteBucket(bucket: string): Promise<void>;
+  /** A bucket configuration document (CORS rules, ...) by name; null when absent. */
+  readBucketConfig(bucket: string, name: string): Promise<ConfigDocument | null>;
+  /** Replaces a bucket configuration document atomically; null removes it. */
+  writeBucketConfig(bucket: string, name: string, text: string | null): Promise<void>;
+
+  /** Opens an object: its metadata and a reader of exactly those bytes. NoSuchKey, NoSuchBucket. */
+  openObject(bucket: string, key: string): ObjectReader;
+  /** An object's metadata. NoSuchKey, NoSuchBucket. */
+  headObject(bucket: string, key: string): ObjectMeta;
+  /** Stores an object atomically and returns its metadata. */
+  putObject(bucket: string, key: string, body: Body, opts: PutOptions): Promise<ObjectMeta>;
+  /** Changes the attributes (tags, ...) of the current version without touching its bytes. */
+  updateAttributes(
+    bucket: string,
+    key: string,
+    update: (meta: ObjectMeta) => Partial<ObjectAttributes>,
+  ): Promise<ObjectMeta>;
+  /** Deletes an object; no error when it is absent. */
+  deleteObject(bucket: string, key: string): Promise<void>;
+  /** One page of a bucket's listing, in S3 order, with each object's metadata. */
+  listObjects(bucket: string, opts: ListOptions): Promise<ListPage>;
+
+  /** Objects and bytes per bucket (walks every bucket: for metrics, not requests). */
+  usage(): Promise<BucketUsage[]>;
+  /** Resolves when cleanup started after earlier responses has finished. */
+  idle(): Promise<void>;
+  /** Finishes background work and releases what the store holds. */
+  close(): Promise<void>;
+}
+
+/** What a part's bytes are checked against once written: returns the part's checksums. */
+export type PartCheck = (
+  written: { size: number; md5: Uint8Array },
+) => Record<string, string> | undefined;
+
+/** A part to store. */
+export interface PartInput {
+  bucket: string;
+  key: string;
+  uploadId: string;
+  partNumber: number;
+  body: Body;
+  /** The body's length when known (parts of known length may be written in place). */
+  length: number | null;
+  /** Throws to refuse the bytes (BadDigest, ...); its result is stored with the part. */
+  check: PartCheck;
+}
+
+/** The S3 rules a completion applies, passed in by the operation. */
+export interface CompletionRules {
+  /**
+   * The parts that make the object, chosen from those stored (throws to
+   * refuse the request), and optionally an observer that sees every byte of
+   * the assembled object in order (a full-object checksum).
+   */
+  choose(
+    info: UploadInfo,
+    stored: ReadonlyMap<number, PartInfo>,
+  ): Promise<{ parts: PartInfo[]; observe?: (chunk: Uint8Array) => void }>;
+  /** The new object's attributes (its ETag included) once its bytes are assembled; may throw. */
+  attributes(info: UploadInfo, parts: readonly PartInfo[]): ObjectAttributes & { etag: string };
+  /** Checked under the key's lock against the current version. */
+  precondition?: PutOptions["precondition"];
+}
+
+/** Multipart uploads. */
+export interface Uploads {
+  /** Starts an upload and returns its id. NoSuchBucket. */
+  create(
+    bucket: string,
+    key: string,
+    attributes: ObjectAttributes,
+    checksum?: { algorithm: string; type: string },
+  ): Promise<string>;
+  /** An upload's record. NoSuchUpload when absent or of another key. */
+  info(bucket: string, key: string, uploadId: string): Promise<UploadInfo>;
+  /** Stores a part, replacing an earlier version of its number. NoSuchUpload. */
+  putPart(part: PartInput): Promise<PartInfo>;
+  /** An upload's parts, by number. NoSuchUpload. */
+  parts(bucket: string, key: string, uploadId: string): Promise<Map<number, PartInfo>>;
+  /** Every upload in progress in a bucket (unordered). */
+  list(bucket: string): Promise<UploadInfo[]>;
+  /** Assembles the chosen parts into the object and commits it; the upload is gone after. */
+  complete(
+    target: { bucket: string; key: string; uploadId: string },
+    rules: CompletionRules,
+  ): Promise<ObjectMeta>;
+  /** Discards an upload. NoSuchUpload. */
+  abort(bucket: string, key: string, uploadId: string): Promise<void>;
+  /** Removes uploads idle for `ttlMs` (as of `now`) and returns how many. */
+  sweep(ttlMs: number, now?: number): Promise<number>;
+}

@@ -1,0 +1,82 @@
+/**
+ * Where everything lives in the data dir: the only module that makes paths.
+ *
+ *   <root>/<bucket>/<key segments>            objects, plain files (see keys.ts)
+ *   <root>/.geckos3/meta/<bucket>/<segments>  metadata sidecars (see sidecar.ts)
+ *   <root>/.geckos3/buckets/<bucket>/<name>   bucket configuration documents
+ *   <root>/.geckos3/multipart/<bucket>/<id>/  upload staging (see uploads.ts)
+ *   <root>/.geckos3/tmp/<instance>/           temp files per process (see instance.ts)
+ *   <root>/.geckos3/locks/                    cross-process key locks (see locks.ts)
+ *
+ * A bucket name cannot start with `.`, so no bucket is ever the system directory.
+ */
+import { bucketSegment, joinInside, resolve, SEP } from "./paths.ts";
+
+/** Name of the system directory inside the data dir. */
+export const SYSTEM_DIR = ".geckos3";
+
+/** The paths of one data dir. */
+export class Layout {
+  /** Absolute data directory. */
+  readonly root: string;
+  /** `<root>/.geckos3`. */
+  readonly systemRoot: string;
+  /** Sidecar tree root. */
+  readonly metaRoot: string;
+  /** Temp area root (one directory per process below). */
+  readonly tempRoot: string;
+  /** Lock files. */
+  readonly locksRoot: string;
+  /** Multipart staging root. */
+  readonly uploadsRoot: string;
+
+  /** The layout of the data dir `dataDir` (resolved against the working directory). */
+  constructor(dataDir: string) {
+    this.root = resolve(dataDir);
+    this.systemRoot = this.root + SEP + SYSTEM_DIR;
+    this.metaRoot = this.systemRoot + SEP + "meta";
+    this.tempRoot = this.systemRoot + SEP + "tmp";
+    this.locksRoot = this.systemRoot + SEP + "locks";
+    this.uploadsRoot = this.systemRoot + SEP + "multipart";
+  }
+
+  /** Directory of a bucket. */
+  bucketDir(bucket: string): string {
+    return this.root + SEP + bucketSegment(bucket);
+  }
+
+  /** A bucket's directory in the sidecar tree. */
+  metaDir(bucket: string): string {
+    return this.metaRoot + SEP + bucketSegment(bucket);
+  }
+
+  /** A bucket's directory of configuration documents. */
+  configDir(bucket: string): string {
+    return this.systemRoot + SEP + "buckets" + SEP + bucketSegment(bucket);
+  }
+
+  /** A bucket configuration document's path. */
+  configPath(bucket: string, name: string): string {
+    return joinInside(this.configDir(bucket), [name]);
+  }
+
+  /** A bucket's directory of uploads. */
+  uploadsDir(bucket: string): string {
+    return this.uploadsRoot + SEP + bucketSegment(bucket);
+  }
+
+  /** Path of a data file from its segments (relative to the bucket). */
+  dataPath(bucket: string, segments: readonly string[]): string {
+    return joinInside(this.bucketDir(bucket), segments);
+  }
+
+  /** Path of a sidecar from its data file's segments. */
+  metaPath(bucket: string, segments: readonly string[]): string {
+    return joinInside(this.metaDir(bucket), segments);
+  }
+}
+
+/** The directory holding `path`. */
+export function parentOf(path: string): string {
+  return path.slice(0, path.lastIndexOf(SEP));
+}

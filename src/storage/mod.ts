@@ -1,0 +1,28 @@
+/**
+ * The storage layer's public surface: the Storage interface, the types it
+ * speaks, the rules of names it enforces, and the filesystem store. Nothing
+ * outside `src/storage/` imports any other module of it (tools/layers.ts
+ * checks).
+ */
+export type { Body, CompletionRules, PartCheck, PartInput, Storage, Uploads } from "./interface.ts";
+export type {
+  BucketInfo,
+  BucketUsage,
+  ConfigDocument,
+  ListOptions,
+  ListPage,
+  ObjectAttributes,
+  ObjectMeta,
+  ObjectReader,
+  PartInfo,
+  Precondition,
+  PutOptions,
+  UploadInfo,
+} from "./types.ts";
+export { STORED_HEADERS } from "./types.ts";
+export { DEFAULT_CONTENT_TYPE } from "./sidecar.ts";
+export { isValidBucketName, keyToSegments } from "./keys.ts";
+export { compareKeys } from "./walk.ts";
+export { SMALL_BODY } from "./temp.ts";
+export { FsStorage, type FsStorageOptions } from "./fs.ts";
+export { descriptorInode, listDescriptors } from "./descriptors.ts";
