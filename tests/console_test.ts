@@ -16,12 +16,23 @@ serverTest(
   async (t) => {
     const page0 = await raw(`${t.url}/_console/`);
     assertEquals(page0.status, 200);
-    assert(page0.headers.get("content-security-policy")?.includes("default-src 'self'"));
+    const csp = page0.headers.get("content-security-policy") ?? "";
+    assert(csp.includes("default-src 'self'") && !csp.includes("unsafe-inline"), csp);
+    // The page's script and style are files of their own, which the policy lets in.
+    const html = page0.text;
+    assert(!/<script>|<style>|style="/.test(html), html);
+    for (const [file, type] of [["app.js", "text/javascript"], ["console.css", "text/css"]]) {
+      const asset = await raw(`${t.url}/_console/${file}`);
+      assert(asset.headers.get("content-type")?.startsWith(type), file);
+    }
     const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const pageErrors: string[] = [];
       page.on("pageerror", (e) => pageErrors.push(String(e)));
+      page.on("console", (m) => {
+        if (/Content.Security.Policy/i.test(m.text())) pageErrors.push(m.text());
+      });
       await page.goto(`${t.url}/_console/`);
       // A wrong secret is refused by the server and reported.
       await page.getByLabel("Access key").fill("geckoadmin");
