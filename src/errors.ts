@@ -4,7 +4,7 @@
  */
 
 /** Status and default message of each S3 error code. */
-export const ERROR_CATALOGUE = {
+const ERROR_CATALOGUE = {
   AccessDenied: [403, "Access Denied"],
   AccessForbidden: [403, "CORSResponse: This CORS request is not allowed."],
   BadRequest: [400, "Bad Request"],

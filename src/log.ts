@@ -55,7 +55,7 @@ export class Logger {
 }
 
 /** Writes one JSON log line (batched), for the process rather than one server. */
-export function logLine(record: Record<string, unknown>): void {
+function logLine(record: Record<string, unknown>): void {
   pending.push(JSON.stringify(record));
   if (!scheduled) {
     scheduled = true;

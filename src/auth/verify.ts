@@ -62,7 +62,7 @@ const PAYLOAD_MODES = new Set([
 ]);
 
 /** True for a payload hash value S3 accepts in `x-amz-content-sha256`. */
-export function isValidPayloadHash(v: string): boolean {
+function isValidPayloadHash(v: string): boolean {
   return PAYLOAD_MODES.has(v) || /^[0-9a-f]{64}$/i.test(v);
 }
 
@@ -137,7 +137,7 @@ function checkRegion(cred: Credential, region: string, malformed: (why: string) 
  * URL, or on the way, and would change the operation (a PUT turned into a
  * copy, metadata or tags added). S3 answers AccessDenied naming them.
  */
-export function checkAllSigned(headers: Headers, signed: readonly string[]): void {
+function checkAllSigned(headers: Headers, signed: readonly string[]): void {
   const names = new Set(signed);
   const unsigned: string[] = names.has("host") ? [] : ["host"];
   headers.forEach((_value, name) => {

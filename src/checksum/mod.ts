@@ -36,7 +36,7 @@ export function parseAlgorithm(name: string | null | undefined): ChecksumAlgorit
 }
 
 /** Length in bytes of each algorithm's digest. */
-export const DIGEST_LENGTH: Record<ChecksumAlgorithm, number> = {
+const DIGEST_LENGTH: Record<ChecksumAlgorithm, number> = {
   crc32: 4,
   crc32c: 4,
   crc64nvme: 8,

@@ -11,7 +11,7 @@ import { errorResponse } from "../s3/response.ts";
 import { CORS_CONFIG, type CorsRule, matchRule } from "../s3/cors_rules.ts";
 
 /** Response headers a browser may read (S3 clients need ETag and the request ids). */
-export const EXPOSED_HEADERS = [
+const EXPOSED_HEADERS = [
   "ETag",
   "x-amz-request-id",
   "x-amz-id-2",

@@ -50,138 +50,164 @@ export interface Peer {
 /** A request handler: a request and its peer in, the response out. */
 export type RequestHandler = (req: Request, info: Peer) => Promise<Response>;
 
+/** What a handler keeps between requests. */
+interface HandlerState {
+  /** The next request id. */
+  nextRequestId: () => string;
+  /** Service endpoints (health, metrics, console) being answered: not counted by -max-requests. */
+  serviceInflight: number;
+}
+
 /** Makes the request handler of one server. */
 export function createHandler(deps: HandlerDeps): RequestHandler {
-  const { config, metrics, cors } = deps;
-  const nextRequestId = requestIds();
-  /** Service endpoints (health, metrics, console) being answered: not counted by -max-requests. */
-  let serviceInflight = 0;
+  const state: HandlerState = { nextRequestId: requestIds(), serviceInflight: 0 };
+  return (req, info) => handle(deps, state, req, info);
+}
 
-  async function dispatch(
-    req: Request,
-    { rawPath, rawQuery }: { rawPath: string; rawQuery: string },
-    requestId: string,
-    where: Where,
-  ): Promise<Response> {
-    const method = req.method;
-    if (rawQuery === "") {
-      serviceInflight++;
-      try {
-        const special = await serviceEndpoint(deps, req, rawPath);
-        if (special) {
-          where.op = special.op;
-          return special.res;
-        }
-      } finally {
-        serviceInflight--;
-      }
+async function handle(
+  deps: HandlerDeps,
+  state: HandlerState,
+  req: Request,
+  info: Peer,
+): Promise<Response> {
+  const started = performance.now();
+  const requestId = state.nextRequestId();
+  const where: Where = { op: "", resource: "/", bucket: "" };
+  const target = splitTarget(req.url);
+  let res: Response;
+  let error: string | undefined;
+  const addr = info.remoteAddr as Deno.NetAddr;
+  deps.metrics.inflight++;
+  deps.activity.begin(addr.port);
+  try {
+    res = await dispatch(deps, state, { req, target, requestId, where });
+  } catch (e) {
+    const err = toS3Error(e);
+    if (!isS3Error(e) && !isBodyCutShort(e)) {
+      error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+      deps.log.event("error", "request failed", {
+        request_id: requestId,
+        error,
+        stack: (e as Error)?.stack,
+      });
     }
-    // Health, metrics and the console stay outside the cap: a full server still answers them.
-    if (deps.maxRequests > 0 && metrics.inflight - serviceInflight > deps.maxRequests) {
-      throw new S3Error("SlowDown");
-    }
-    const headers = req.headers;
-    const { bucket, key, hosted } = resolveAddress(rawPath, headers.get("host"), config.domains);
-    where.bucket = bucket;
-    where.resource = key ? `/${bucket}/${key}` : `/${bucket}`;
-    if (method === "OPTIONS") {
-      where.op = "Preflight";
-      return await cors.preflight(req, bucket, requestId);
-    }
-    if (!config.auth) await cors.refuseForeign(req, bucket);
-    const query = new URLSearchParams(rawQuery);
-    const auth = await deps.authenticator.authenticate({
-      method,
-      rawPath,
-      rawQuery,
-      headers,
-      query,
-      hostBucket: hosted ? bucket : undefined,
-    });
-    const op = route(method, bucket, key, query, headers);
-    where.op = op.name;
-    const ctx: RequestContext = {
-      req,
-      config,
-      storage: deps.storage,
-      requestId,
-      method,
-      rawPath,
-      rawQuery,
-      query,
-      headers,
-      bucket,
-      key,
-      auth,
-      authenticator: deps.authenticator,
-    };
-    return await op.handler(ctx);
+    res = errorResponse(err, where.resource, requestId, req.method);
+  } finally {
+    deps.metrics.inflight--;
+    deps.activity.end(addr.port);
   }
+  const h = res.headers;
+  h.set("x-amz-request-id", requestId);
+  h.set("x-amz-id-2", HOST_ID);
+  h.set("server", "geckos3");
+  if (req.method !== "OPTIONS") await deps.cors.decorate(req, where.bucket, h);
+  const seconds = (performance.now() - started) / 1000;
+  const bytesOut = Number(h.get("content-length") ?? 0);
+  deps.metrics.record(
+    where.op || "Unknown",
+    res.status,
+    seconds,
+    Number(
+      req.headers.get("x-amz-decoded-content-length") ?? req.headers.get("content-length") ?? 0,
+    ),
+    bytesOut,
+  );
+  deps.log.line(accessLine({ req, target, requestId, where, res, seconds, addr, error }));
+  return res;
+}
 
-  return async function handle(req: Request, info: Peer): Promise<Response> {
-    const started = performance.now();
-    const requestId = nextRequestId();
-    const where: Where = { op: "", resource: "/", bucket: "" };
-    const target = splitTarget(req.url);
-    let res: Response;
-    let error: string | undefined;
-    const addr = info.remoteAddr as Deno.NetAddr;
-    metrics.inflight++;
-    deps.activity.begin(addr.port);
+/** One request as the handler sees it while it is answered. */
+interface Exchange {
+  req: Request;
+  target: { rawPath: string; rawQuery: string };
+  requestId: string;
+  where: Where;
+}
+
+/** Answers a request: a service endpoint, or an authenticated S3 operation. */
+async function dispatch(deps: HandlerDeps, state: HandlerState, x: Exchange): Promise<Response> {
+  const { config } = deps;
+  const { req, where } = x;
+  const { rawPath, rawQuery } = x.target;
+  const method = req.method;
+  if (rawQuery === "") {
+    state.serviceInflight++;
     try {
-      res = await dispatch(req, target, requestId, where);
-    } catch (e) {
-      const err = toS3Error(e);
-      if (!isS3Error(e) && !isBodyCutShort(e)) {
-        error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-        deps.log.event("error", "request failed", {
-          request_id: requestId,
-          error,
-          stack: (e as Error)?.stack,
-        });
+      const special = await serviceEndpoint(deps, req, rawPath);
+      if (special) {
+        where.op = special.op;
+        return special.res;
       }
-      res = errorResponse(err, where.resource, requestId, req.method);
     } finally {
-      metrics.inflight--;
-      deps.activity.end(addr.port);
+      state.serviceInflight--;
     }
-    const h = res.headers;
-    h.set("x-amz-request-id", requestId);
-    h.set("x-amz-id-2", HOST_ID);
-    h.set("server", "geckos3");
-    if (req.method !== "OPTIONS") await cors.decorate(req, where.bucket, h);
-    const seconds = (performance.now() - started) / 1000;
-    const bytesOut = Number(h.get("content-length") ?? 0);
-    metrics.record(
-      where.op || "Unknown",
-      res.status,
-      seconds,
-      Number(
-        req.headers.get("x-amz-decoded-content-length") ?? req.headers.get("content-length") ?? 0,
-      ),
-      bytesOut,
-    );
-    const line: Record<string, unknown> = {
-      timestamp: isoNow(),
-      request_id: requestId,
-      method: req.method,
-      uri: redactUri(
-        target.rawQuery === "" ? target.rawPath : `${target.rawPath}?${target.rawQuery}`,
-      ),
-      status: res.status,
-      duration_ms: Math.round(seconds * 1000),
-      bytes: bytesOut,
-      client_ip: `${addr.hostname}:${addr.port}`,
-    };
-    if (where.op) line.operation = where.op;
-    if (res.status >= 400) {
-      const code = errorCodeOf(res);
-      if (code) line.error_code = code;
-    }
-    if (error) line.error = error;
-    deps.log.line(line);
-    return res;
+  }
+  // Health, metrics and the console stay outside the cap: a full server still answers them.
+  if (deps.maxRequests > 0 && deps.metrics.inflight - state.serviceInflight > deps.maxRequests) {
+    throw new S3Error("SlowDown");
+  }
+  const headers = req.headers;
+  const { bucket, key, hosted } = resolveAddress(rawPath, headers.get("host"), config.domains);
+  where.bucket = bucket;
+  where.resource = key ? `/${bucket}/${key}` : `/${bucket}`;
+  if (method === "OPTIONS") {
+    where.op = "Preflight";
+    return await deps.cors.preflight(req, bucket, x.requestId);
+  }
+  if (!config.auth) await deps.cors.refuseForeign(req, bucket);
+  const query = new URLSearchParams(rawQuery);
+  const auth = await deps.authenticator.authenticate({
+    method,
+    rawPath,
+    rawQuery,
+    headers,
+    query,
+    hostBucket: hosted ? bucket : undefined,
+  });
+  const op = route(method, bucket, key, query, headers);
+  where.op = op.name;
+  const ctx: RequestContext = {
+    req,
+    config,
+    storage: deps.storage,
+    requestId: x.requestId,
+    method,
+    rawPath,
+    rawQuery,
+    query,
+    headers,
+    bucket,
+    key,
+    auth,
+    authenticator: deps.authenticator,
   };
+  return await op.handler(ctx);
+}
+
+/** The access log line of an answered request. */
+function accessLine(
+  x: Exchange & { res: Response; seconds: number; addr: Deno.NetAddr; error?: string },
+): Record<string, unknown> {
+  const { target, res } = x;
+  const line: Record<string, unknown> = {
+    timestamp: isoNow(),
+    request_id: x.requestId,
+    method: x.req.method,
+    uri: redactUri(
+      target.rawQuery === "" ? target.rawPath : `${target.rawPath}?${target.rawQuery}`,
+    ),
+    status: res.status,
+    duration_ms: Math.round(x.seconds * 1000),
+    bytes: Number(res.headers.get("content-length") ?? 0),
+    client_ip: `${x.addr.hostname}:${x.addr.port}`,
+  };
+  if (x.where.op) line.operation = x.where.op;
+  if (res.status >= 400) {
+    const code = errorCodeOf(res);
+    if (code) line.error_code = code;
+  }
+  if (x.error) line.error = x.error;
+  return line;
 }
 
 /** The host id of this process (`x-amz-id-2`). */
@@ -195,7 +221,7 @@ export function requestIds(): () => string {
 }
 
 /** Splits the request target into raw path and raw query without normalising anything. */
-export function splitTarget(url: string): { rawPath: string; rawQuery: string } {
+function splitTarget(url: string): { rawPath: string; rawQuery: string } {
   const schemeEnd = url.indexOf("://");
   const pathStart = url.indexOf("/", schemeEnd + 3);
   if (pathStart < 0) return { rawPath: "/", rawQuery: "" };

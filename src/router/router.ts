@@ -27,7 +27,7 @@ export interface Route {
 }
 
 /** Query parameters that select a sub-resource (anything else is an ordinary parameter). */
-export const SUBRESOURCES: ReadonlySet<string> = new Set([
+const SUBRESOURCES: ReadonlySet<string> = new Set([
   "accelerate",
   "acl",
   "analytics",
@@ -114,16 +114,6 @@ export function routeTable(): {
 const V2 = r("ListObjectsV2", list.listObjectsV2);
 const COPY = r("CopyObject", objects.copyObject);
 const PART_COPY = r("UploadPartCopy", multipart.uploadPartCopy);
-
-/** Adds or replaces a route (used by optional features). */
-export function registerRoute(
-  level: Level,
-  method: string,
-  subresource: string,
-  route: Route,
-): void {
-  TABLE[`${level} ${method} ${subresource}`] = route;
-}
 
 /**
  * Finds the operation for a request. Throws NotImplemented for unknown

@@ -7,14 +7,14 @@ import { CORS_CONFIG, type CorsRule } from "./cors_rules.ts";
 
 const METHODS = new Set(["GET", "PUT", "POST", "DELETE", "HEAD"]);
 /** Most rules S3 accepts in one configuration. */
-export const MAX_CORS_RULES = 100;
+const MAX_CORS_RULES = 100;
 
 function strings(value: unknown): string[] {
   return asArray(value as string | string[] | undefined).map((v) => String(v).trim());
 }
 
 /** Validates and converts a parsed CORSConfiguration into rules. */
-export function rulesFromXml(doc: Record<string, unknown>): CorsRule[] {
+function rulesFromXml(doc: Record<string, unknown>): CorsRule[] {
   const raw = asArray(
     doc.CORSRule as Record<string, unknown> | Record<string, unknown>[] | undefined,
   );

@@ -8,7 +8,7 @@ import type { ObjectMeta } from "../storage/mod.ts";
 import { unquoteEtag } from "../checksum/etag.ts";
 
 /** True when an If-Match / If-None-Match header value matches `etag` (`*` matches anything). */
-export function etagMatches(header: string, etag: string): boolean {
+function etagMatches(header: string, etag: string): boolean {
   const bare = unquoteEtag(etag);
   for (let item of header.split(",")) {
     item = item.trim();

@@ -8,7 +8,7 @@ import { renderXml, type XmlNode } from "./xml.ts";
 import type { ListPage } from "../storage/mod.ts";
 
 /** Most keys one page returns (and the default). */
-export const MAX_KEYS = 1000;
+const MAX_KEYS = 1000;
 
 /** Parses `max-keys`: default and cap 1000; negative or non-numeric -> InvalidArgument. */
 export function parseMaxKeys(value: string | null, name = "max-keys"): number {
@@ -20,7 +20,7 @@ export function parseMaxKeys(value: string | null, name = "max-keys"): number {
 }
 
 /** Encodes a listed key or prefix the way S3 does for `encoding-type=url`. */
-export function urlEncodeKey(s: string): string {
+function urlEncodeKey(s: string): string {
   return encodeURIComponent(s).replace(/%20/g, "+").replace(/%2F/g, "/");
 }
 
@@ -84,14 +84,14 @@ function tokenKey(ctx: RequestContext): Uint8Array {
 }
 
 /** Makes the continuation token for a page that ended at `last`. */
-export function makeToken(last: string, secret: Uint8Array): string {
+function makeToken(last: string, secret: Uint8Array): string {
   const body = Buffer.from(last, "utf8").toString("base64url");
   const mac = createHmac("sha256", secret).update(body).digest("base64url").slice(0, 22);
   return `${body}.${mac}`;
 }
 
 /** Reads a continuation token back; InvalidArgument when forged or garbled. */
-export function readToken(token: string, secret: Uint8Array): string {
+function readToken(token: string, secret: Uint8Array): string {
   const bad = () => new S3Error("InvalidArgument", "The continuation token provided is incorrect");
   const dot = token.lastIndexOf(".");
   if (dot <= 0) throw bad();

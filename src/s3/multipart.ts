@@ -24,10 +24,10 @@ import {
 } from "../checksum/mod.ts";
 
 /** Highest part number S3 allows. */
-export const MAX_PART_NUMBER = 10000;
+const MAX_PART_NUMBER = 10000;
 
 /** Smallest size of every part but the last, as S3. */
-export const MIN_PART_SIZE = 5 * 1024 * 1024;
+const MIN_PART_SIZE = 5 * 1024 * 1024;
 
 function parsePartNumber(value: string | null): number {
   const n = value !== null && /^\d{1,5}$/.test(value) ? Number(value) : NaN;

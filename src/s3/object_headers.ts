@@ -13,7 +13,7 @@ import {
 import { tagsFromHeader } from "./tagging.ts";
 
 /** S3's limit on user metadata: names and values together, in bytes. */
-export const MAX_USER_METADATA_BYTES = 2048;
+const MAX_USER_METADATA_BYTES = 2048;
 
 const META_PREFIX = "x-amz-meta-";
 const STORAGE_CLASSES = new Set([

@@ -18,7 +18,7 @@ export function verifyContentMd5(expected: Uint8Array | null, actual: Uint8Array
 }
 
 /** Writes a request body as `bucket/key` with the given attributes, verifying what the body carries. */
-export async function storeBody(
+async function storeBody(
   ctx: RequestContext,
   bucket: string,
   key: string,
@@ -154,7 +154,7 @@ export async function copyObject(ctx: RequestContext): Promise<Response> {
 }
 
 /** Most keys one DeleteObjects request may name. */
-export const MAX_DELETE_KEYS = 1000;
+const MAX_DELETE_KEYS = 1000;
 
 /** POST /{bucket}?delete */
 export async function deleteObjects(ctx: RequestContext): Promise<Response> {

@@ -44,7 +44,7 @@ export function emptyResponse(
 }
 
 /** Renders the S3 error document. */
-export function errorXml(err: S3Error, resource: string, requestId: string): string {
+function errorXml(err: S3Error, resource: string, requestId: string): string {
   let extra = "";
   for (const [k, v] of Object.entries(err.extra)) extra += `<${k}>${escapeXml(v)}</${k}>`;
   return `${XML_DECL}<Error><Code>${err.code}</Code><Message>${escapeXml(err.message)}</Message>` +
@@ -82,9 +82,4 @@ export function fail(code: ErrorCode, message?: string): never {
 /** S3's timestamp format in XML: ISO 8601 with milliseconds. */
 export function isoDate(d: Date): string {
   return d.toISOString();
-}
-
-/** HTTP date (RFC 7231) for headers. */
-export function httpDate(d: Date): string {
-  return d.toUTCString();
 }

@@ -8,15 +8,15 @@ import { emptyResponse, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml } from "./xml.ts";
 
 /** Most tags an object may carry. */
-export const MAX_TAGS = 10;
+const MAX_TAGS = 10;
 /** Longest tag key, in characters. */
-export const MAX_TAG_KEY = 128;
+const MAX_TAG_KEY = 128;
 /** Longest tag value, in characters. */
-export const MAX_TAG_VALUE = 256;
+const MAX_TAG_VALUE = 256;
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 /** Checks a tag set against S3's rules; throws InvalidTag / BadRequest. */
-export function validateTags(pairs: readonly [string, string][]): Record<string, string> {
+function validateTags(pairs: readonly [string, string][]): Record<string, string> {
   if (pairs.length > MAX_TAGS) {
     throw new S3Error("BadRequest", "Object tags cannot be greater than 10");
   }

@@ -6,13 +6,13 @@ import type { XMLParser } from "fast-xml-parser";
 import { S3Error } from "../errors.ts";
 
 /** The S3 XML namespace used on response root elements. */
-export const S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/";
+const S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/";
 
 /** The XML declaration that starts every S3 XML body. */
 export const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
 /** Largest request XML body accepted, in bytes (S3 documents 1 MiB for DeleteObjects etc.). */
-export const MAX_REQUEST_XML_BYTES = 1024 * 1024;
+const MAX_REQUEST_XML_BYTES = 1024 * 1024;
 
 const ESCAPES: Record<string, string> = {
   "&": "&amp;",

@@ -158,12 +158,12 @@ export class Directories {
 }
 
 /** The lock name of an object: bucket + "/" + key (a promoted ancestor's key is its decoded segments). */
-export function segmentsLockName(bucket: string, segments: readonly string[]): string {
+function segmentsLockName(bucket: string, segments: readonly string[]): string {
   return bucket + "/" + (segmentsToKey(segments) ?? segments.join("/"));
 }
 
 /** lstat, or null when nothing is there. */
-export async function lstatOrNull(path: string): Promise<Deno.FileInfo | null> {
+async function lstatOrNull(path: string): Promise<Deno.FileInfo | null> {
   try {
     return await Deno.lstat(path);
   } catch (e) {

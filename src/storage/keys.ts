@@ -18,15 +18,15 @@ export const EMPTY_SEGMENT = "%";
 /** File name, inside directory `d`, holding the bytes of the object whose key is `d` itself. */
 export const SELF_OBJECT = "%obj";
 /** Longest key S3 accepts, in UTF-8 bytes. */
-export const MAX_KEY_BYTES = 1024;
+const MAX_KEY_BYTES = 1024;
 /** Longest file name most filesystems accept, in bytes. */
-export const MAX_NAME_BYTES = 255;
+const MAX_NAME_BYTES = 255;
 
 /** Platforms with different file-name rules. */
 export type Platform = "posix" | "windows";
 
 /** The platform this process runs on. */
-export const HOST_PLATFORM: Platform = Deno.build.os === "windows" ? "windows" : "posix";
+const HOST_PLATFORM: Platform = Deno.build.os === "windows" ? "windows" : "posix";
 
 const encoder = new TextEncoder();
 const HEX = "0123456789ABCDEF";

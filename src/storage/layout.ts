@@ -13,7 +13,7 @@
 import { bucketSegment, joinInside, resolve, SEP } from "./paths.ts";
 
 /** Name of the system directory inside the data dir. */
-export const SYSTEM_DIR = ".geckos3";
+const SYSTEM_DIR = ".geckos3";
 
 /** The paths of one data dir. */
 export class Layout {
