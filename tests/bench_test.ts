@@ -1,12 +1,12 @@
 /**
- * The benchmark itself, briefly: `scripts/bench.ts` against a geckos3 it starts with auth on
+ * The benchmark itself, briefly: `scripts/bench/main.ts` against a geckos3 it starts with auth on
  * (presigned wrk scripts and the raw-socket loadgen), every small-object operation twice with
  * `--repeat 2`, one second each, and its `--help`. Needs `wrk` (Debian package `wrk`).
  */
 import { assert, assertEquals } from "./support/assert.ts";
 import { ACCESS_KEY, SECRET_KEY, startTestServer } from "./support/server.ts";
 
-const BENCH = new URL("../scripts/bench.ts", import.meta.url).pathname;
+const BENCH = new URL("../scripts/bench/main.ts", import.meta.url).pathname;
 
 interface Row {
   endpoint: string;
@@ -140,5 +140,38 @@ Deno.test("bench: another endpoint runs side by side, signed with --access-key/-
     );
   } finally {
     await peer.close();
+  }
+});
+
+Deno.test("bench: --peer-go starts the given binary with the Go original's flags, side by side", async () => {
+  // The Go original is not built here (its source is on GitHub); a stand-in takes its flags, as
+  // geckos3 takes every flag of the original, and serves with them.
+  const dir = await Deno.makeTempDir();
+  const standIn = `${dir}/geckos3-go`;
+  const main = new URL("../main.ts", import.meta.url).pathname;
+  await Deno.writeTextFile(
+    standIn,
+    `#!/bin/sh\necho "$@" > ${dir}/args\nexec "${Deno.execPath()}" run -A ${main} -workers=1 "$@"\n`,
+  );
+  await Deno.chmod(standIn, 0o755);
+  try {
+    const { ok, stderr, report } = await benchJson(["--ops=GET", "--auth", `--peer-go=${standIn}`]);
+    assert(ok, stderr);
+    assertEquals(report.failures, []);
+    const go = report.results.find((r) => r.endpoint === "original (Go) (auth on)");
+    assert(go && go.ops > 0 && go.errors === 0, JSON.stringify(report.results));
+    assertEquals(report.ratios.map((r) => [r.endpoint, r.versus]), [
+      ["geckos3 (auth on)", "original (Go) (auth on)"],
+    ]);
+    const args = (await Deno.readTextFile(`${dir}/args`)).trim().split(" ");
+    assertEquals(args.map((a) => a.split("=")[0]), [
+      "-data-dir",
+      "-listen",
+      "-auth",
+      "-access-key",
+      "-secret-key",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
