@@ -175,3 +175,18 @@ Deno.test("bench: --peer-go starts the given binary with the Go original's flags
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("bench: large transfers run beside both ceilings, with a ratio to each", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", BENCH, "--scenarios=large", "--large=1MiB", "--json"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  assert(out.success, new TextDecoder().decode(out.stderr));
+  const report = JSON.parse(text) as { results: Row[]; ratios: { versus: string }[] };
+  const endpoints = new Set(report.results.map((r) => r.endpoint));
+  assertEquals([...endpoints].sort(), ["ceiling (bare Deno.serve)", "ceiling + MD5", "geckos3"]);
+  for (const r of report.results) assertEquals(r.errors, 0, `${r.endpoint} ${r.scenario}`);
+  assertEquals(new Set(report.ratios.map((r) => r.versus)).size, 2);
+});

@@ -130,8 +130,8 @@ export async function startS3rver(b: Bench): Promise<Endpoint> {
  */
 export async function startCeiling(dir: string, md5 = false): Promise<Endpoint> {
   const port = await freePort();
-  const md5Module = new URL("../src/checksum/md5.ts", import.meta.url).href;
-  const hexModule = new URL("../src/checksum/mod.ts", import.meta.url).href;
+  const md5Module = new URL("../../src/checksum/md5.ts", import.meta.url).href;
+  const hexModule = new URL("../../src/checksum/mod.ts", import.meta.url).href;
   const code = `
     import { createMd5 } from ${JSON.stringify(md5Module)};
     import { toHex } from ${JSON.stringify(hexModule)};
