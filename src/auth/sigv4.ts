@@ -125,26 +125,34 @@ export function stringToSign(amzDate: string, scope: string, canonical: string):
   return `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
 }
 
-const keyCache = new Map<string, Uint8Array>();
-
-/** The SigV4 signing key for a secret, date (YYYYMMDD), region and service; cached per day. */
+/** The SigV4 signing key for a secret, date (YYYYMMDD), region and service. */
 export function signingKey(
   secret: string,
   date: string,
   region: string,
   service: string,
 ): Uint8Array {
-  const id = `${secret}\0${date}\0${region}\0${service}`;
-  let key = keyCache.get(id);
-  if (!key) {
-    const kDate = createHmac("sha256", "AWS4" + secret).update(date).digest();
-    const kRegion = createHmac("sha256", kDate).update(region).digest();
-    const kService = createHmac("sha256", kRegion).update(service).digest();
-    key = new Uint8Array(createHmac("sha256", kService).update("aws4_request").digest());
-    if (keyCache.size > 256) keyCache.clear();
-    keyCache.set(id, key);
+  const kDate = createHmac("sha256", "AWS4" + secret).update(date).digest();
+  const kRegion = createHmac("sha256", kDate).update(region).digest();
+  const kService = createHmac("sha256", kRegion).update(service).digest();
+  return new Uint8Array(createHmac("sha256", kService).update("aws4_request").digest());
+}
+
+/** Signing keys of one verifier, kept per secret, day, region and service (four HMACs saved a request). */
+export class SigningKeys {
+  readonly #keys = new Map<string, Uint8Array>();
+
+  /** The signing key (see signingKey), from the cache when it was derived before. */
+  get(secret: string, date: string, region: string, service: string): Uint8Array {
+    const id = `${secret}\0${date}\0${region}\0${service}`;
+    let key = this.#keys.get(id);
+    if (!key) {
+      key = signingKey(secret, date, region, service);
+      if (this.#keys.size > 256) this.#keys.clear();
+      this.#keys.set(id, key);
+    }
+    return key;
   }
-  return key;
 }
 
 const BLOCK = 64;

@@ -13,7 +13,7 @@ import {
   hmacHex,
   parseAmzDate,
   signaturesEqual,
-  signingKey,
+  SigningKeys,
   stringToSign,
 } from "./sigv4.ts";
 
@@ -153,6 +153,8 @@ function checkAllSigned(headers: Headers, signed: readonly string[]): void {
 
 /** Verifies requests against a lookup of secrets by access key. */
 export class SigV4Verifier {
+  readonly #keys = new SigningKeys();
+
   /** Verifies with `secretOf`, for signatures scoped to `region`. */
   constructor(private readonly secretOf: SecretLookup, private readonly region = "us-east-1") {}
 
@@ -211,7 +213,7 @@ export class SigV4Verifier {
     }
     const signed = signedList.toLowerCase().split(";");
     checkAllSigned(headers, signed);
-    const key = signingKey(secret, cred.date, cred.region, cred.service);
+    const key = this.#keys.get(secret, cred.date, cred.region, cred.service);
     this.#check(req, key, cred, amzDate, signed, payload, signature, req.rawQuery, undefined);
     return {
       accessKey: cred.accessKey,
@@ -284,7 +286,7 @@ export class SigV4Verifier {
     const signed = get("X-Amz-SignedHeaders")!.toLowerCase().split(";");
     checkAllSigned(req.headers, signed);
     const payload = get("X-Amz-Content-Sha256") ?? "UNSIGNED-PAYLOAD";
-    const key = signingKey(secret, cred.date, cred.region, cred.service);
+    const key = this.#keys.get(secret, cred.date, cred.region, cred.service);
     this.#check(
       req,
       key,
