@@ -161,3 +161,91 @@ Deno.test("the compiled binary embeds only the runtime packages, never the tests
     await Deno.remove(out, { recursive: true });
   }
 });
+
+Deno.test("`deno task start` on a fresh machine fetches only the runtime packages", async () => {
+  // The tests' packages (the AWS SDK, minio, playwright-core: about 50 MB) are pinned in
+  // tests/deno.lock; `deno task` installs every package of deno.lock before it runs a task, so
+  // deno.lock holds only what the server imports. A fresh tree and a fresh DENO_DIR seeded with
+  // just those packages, and no network: fetching anything else fails the start.
+  const lock = JSON.parse(await Deno.readTextFile(`${ROOT}deno.lock`));
+  const runtime = runtimePackages(lock);
+  assertEquals(
+    new Set(Object.keys(lock.npm).map((id) => id.replace(/@[^@]+$/, ""))),
+    runtime,
+    "deno.lock holds a package the server does not import: run the tests with `deno task test`",
+  );
+  const tree = await Deno.makeTempDir({ prefix: "geckos3-fresh-" });
+  try {
+    for (const f of ["main.ts", "deno.json", "deno.lock"]) {
+      await Deno.copyFile(`${ROOT}${f}`, `${tree}/${f}`);
+    }
+    await new Deno.Command("cp", { args: ["-r", `${ROOT}src`, `${tree}/src`] }).output();
+    const cache = await npmCache();
+    const seeded = `${tree}/deno-dir/npm/registry.npmjs.org`;
+    for (const name of runtime) {
+      await Deno.mkdir(`${seeded}/${name}`.replace(/\/[^/]+$/, ""), { recursive: true });
+      await new Deno.Command("cp", { args: ["-r", `${cache}/${name}`, `${seeded}/${name}`] })
+        .output();
+    }
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (l.addr as Deno.NetAddr).port;
+    l.close();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["task", "start", `-listen=127.0.0.1:${port}`, `-data-dir=${tree}/data`, "-workers=1"],
+      cwd: tree,
+      env: {
+        DENO_DIR: `${tree}/deno-dir`,
+        HTTPS_PROXY: "http://127.0.0.1:9", // nothing listens there: no download can succeed
+        HTTP_PROXY: "http://127.0.0.1:9",
+      },
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    let up = false;
+    try {
+      for (let i = 0; i < 300 && !up; i++) {
+        up = await fetch(`http://127.0.0.1:${port}/health`).then(async (r) => {
+          await r.body?.cancel();
+          return r.ok;
+        }, () => false);
+        if (!up) await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      if (up) child.kill("SIGTERM");
+      const { stderr } = await child.output();
+      assert(up, `the server did not start:\n${new TextDecoder().decode(stderr).slice(0, 2000)}`);
+    }
+  } finally {
+    await Deno.remove(tree, { recursive: true });
+  }
+});
+
+/** Where Deno keeps the npm packages of registry.npmjs.org on this machine. */
+async function npmCache(): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped" })
+    .output();
+  return `${JSON.parse(new TextDecoder().decode(out.stdout)).npmCache}/registry.npmjs.org`;
+}
+
+/** The npm packages the program needs: deno.json's imports and what they depend on, by deno.lock. */
+function runtimePackages(
+  lock: {
+    workspace: { dependencies: string[] };
+    specifiers: Record<string, string>;
+    npm: Record<string, { dependencies?: string[] }>;
+  },
+): Set<string> {
+  const names = new Set<string>();
+  const byName = new Map(Object.keys(lock.npm).map((id) => [id.replace(/@[^@]+$/, ""), id]));
+  const visit = (id: string) => {
+    const name = id.replace(/@[^@]+$/, "");
+    if (names.has(name)) return;
+    names.add(name);
+    for (const dep of lock.npm[id]?.dependencies ?? []) visit(byName.get(dep) ?? dep);
+  };
+  for (const spec of lock.workspace.dependencies) {
+    const name = spec.replace(/^npm:/, "").replace(/@[^@]+$/, "");
+    visit(`${name}@${lock.specifiers[spec]}`);
+  }
+  return names;
+}
