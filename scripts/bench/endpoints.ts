@@ -7,41 +7,13 @@ import type { Endpoint } from "./types.ts";
 const ROOT = new URL("../..", import.meta.url).pathname;
 
 /** Starts geckos3 with `workers` server threads (`-workers`: a number, or auto). */
-export async function startGeckos3(b: Bench, workers: string): Promise<Endpoint> {
-  const dataDir = await Deno.makeTempDir({ prefix: "geckos3-bench-" });
-  const port = await freePort();
-  const perms = runtimeFlags();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      ...perms,
-      `${ROOT}main.ts`,
-      `-data-dir=${dataDir}`,
-      `-listen=127.0.0.1:${port}`,
-      `-auth=${b.args.auth}`,
-      `-access-key=${b.signer.accessKey}`,
-      `-secret-key=${b.signer.secretKey}`,
-      `-region=${b.signer.region}`,
-      `-workers=${workers}`,
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  const url = `http://127.0.0.1:${port}`;
-  await waitHealthy(url);
-  if (b.args.auth) b.signers.set(url, b.signer);
-  return {
-    name: `geckos3${workers === "auto" ? "" : ` x${workers}`}${b.args.auth ? " (auth on)" : ""}`,
-    url,
-    pid: child.pid,
-    dataDir,
+export function startGeckos3(b: Bench, workers: string): Promise<Endpoint> {
+  return startGeckos3Like(b, {
+    name: `geckos3${workers === "auto" ? "" : ` x${workers}`}`,
+    command: [Deno.execPath(), "run", ...runtimeFlags(), `${ROOT}main.ts`],
+    extra: [`-region=${b.signer.region}`, `-workers=${workers}`],
     fresh: () => startGeckos3(b, workers),
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
-    },
-  };
+  });
 }
 
 /**
@@ -49,16 +21,35 @@ export async function startGeckos3(b: Bench, workers: string): Promise<Endpoint>
  * geckos3 gets here: the same credentials, auth on or off, metadata on,
  * fsync off (both servers' defaults).
  */
-export async function startGo(b: Bench, binary: string): Promise<Endpoint> {
-  const dataDir = await Deno.makeTempDir({ prefix: "geckos3-bench-go-" });
+export function startGo(b: Bench, binary: string): Promise<Endpoint> {
+  return startGeckos3Like(b, {
+    name: "original (Go)",
+    command: [binary],
+    extra: [],
+    fresh: () => startGo(b, binary),
+  });
+}
+
+/**
+ * Starts a server that takes geckos3's flags (both geckos3s do) on a temp
+ * data dir and a free port, with the run's credentials and auth setting.
+ */
+async function startGeckos3Like(
+  b: Bench,
+  server: { name: string; command: string[]; extra: string[]; fresh: () => Promise<Endpoint> },
+): Promise<Endpoint> {
+  const dataDir = await Deno.makeTempDir({ prefix: "geckos3-bench-" });
   const port = await freePort();
-  const child = new Deno.Command(binary, {
+  const [program, ...args] = server.command;
+  const child = new Deno.Command(program, {
     args: [
+      ...args,
       `-data-dir=${dataDir}`,
       `-listen=127.0.0.1:${port}`,
       `-auth=${b.args.auth}`,
       `-access-key=${b.signer.accessKey}`,
       `-secret-key=${b.signer.secretKey}`,
+      ...server.extra,
     ],
     stdout: "null",
     stderr: "null",
@@ -67,11 +58,11 @@ export async function startGo(b: Bench, binary: string): Promise<Endpoint> {
   await waitHealthy(url);
   if (b.args.auth) b.signers.set(url, b.signer);
   return {
-    name: `original (Go)${b.args.auth ? " (auth on)" : ""}`,
+    name: `${server.name}${b.args.auth ? " (auth on)" : ""}`,
     url,
     pid: child.pid,
     dataDir,
-    fresh: () => startGo(b, binary),
+    fresh: server.fresh,
     async stop() {
       child.kill("SIGTERM");
       await child.status;
