@@ -1,12 +1,21 @@
+// @ts-check
+/// <reference lib="dom" />
 /** The console application: log in, buckets, objects, details; the entry module of index.html. */
 import { creds, enc, presign, s3 } from "./sign.js";
 import { $, all, el, guard, size, status, text, xmlOf } from "./ui.js";
 import { uploadFiles } from "./upload.js";
 
-export const state = { bucket: null, prefix: "", token: null, rows: [], sort: "name", desc: false };
+/** @typedef {{ folder: boolean, key: string, size: number, date: string, etag?: string }} Row */
 
+/**
+ * What the console shows: the open bucket and prefix, the listing so far, its order.
+ * @type {{ bucket: string, prefix: string, token: string | null, rows: Row[], sort: string, desc: boolean }}
+ */
+export const state = { bucket: "", prefix: "", token: null, rows: [], sort: "name", desc: false };
+
+/** The bucket list. */
 async function showBuckets() {
-  state.bucket = null;
+  state.bucket = "";
   $("buckets").classList.remove("hidden");
   $("objects").classList.add("hidden");
   const doc = await xmlOf(await s3("GET", "/"));
@@ -22,7 +31,7 @@ async function showBuckets() {
         {},
         el("a", {
           href: "#",
-          onclick: (e) => {
+          onclick: (/** @type {Event} */ e) => {
             e.preventDefault();
             guard(() => openBucket(name, ""));
           },
@@ -53,6 +62,11 @@ async function showBuckets() {
   status(body.children.length + " bucket(s)");
 }
 
+/**
+ * Opens a bucket at a prefix: the first page of its listing.
+ * @param {string} bucket
+ * @param {string} prefix
+ */
 export async function openBucket(bucket, prefix) {
   Object.assign(state, { bucket, prefix, token: null, rows: [] });
   $("buckets").classList.add("hidden");
@@ -69,7 +83,7 @@ function renderCrumbs() {
   nav.append(
     el("a", {
       href: "#",
-      onclick: (e) => {
+      onclick: (/** @type {Event} */ e) => {
         e.preventDefault();
         guard(showBuckets);
       },
@@ -77,7 +91,7 @@ function renderCrumbs() {
     " / ",
     el("a", {
       href: "#",
-      onclick: (e) => {
+      onclick: (/** @type {Event} */ e) => {
         e.preventDefault();
         guard(() => openBucket(state.bucket, ""));
       },
@@ -91,7 +105,7 @@ function renderCrumbs() {
     nav.append(
       el("a", {
         href: "#",
-        onclick: (e) => {
+        onclick: (/** @type {Event} */ e) => {
           e.preventDefault();
           guard(() => openBucket(state.bucket, p));
         },
@@ -103,6 +117,7 @@ function renderCrumbs() {
 
 async function loadPage() {
   const prefix = state.prefix + $("search").value;
+  /** @type {Record<string, string>} */
   const params = { "list-type": "2", delimiter: "/", prefix, "max-keys": "200" };
   if (state.token) params["continuation-token"] = state.token;
   const doc = await xmlOf(await s3("GET", "/" + state.bucket, params));
@@ -147,14 +162,14 @@ function renderRows() {
     const link = r.folder
       ? el("a", {
         href: "#",
-        onclick: (e) => {
+        onclick: (/** @type {Event} */ e) => {
           e.preventDefault();
           guard(() => openBucket(state.bucket, r.key));
         },
       }, "📁 " + name)
       : el("a", {
         href: "#",
-        onclick: (e) => {
+        onclick: (/** @type {Event} */ e) => {
           e.preventDefault();
           guard(() => details(r.key));
         },
@@ -178,6 +193,10 @@ function renderRows() {
   status(rows.length + " item(s)" + (state.token ? " (more available)" : ""));
 }
 
+/**
+ * An object's details: headers, metadata, a preview, a presigned link, delete.
+ * @param {string} key
+ */
 async function details(key) {
   const res = await s3("HEAD", "/" + state.bucket + "/" + key);
   const meta = [...res.headers].filter(([k]) => k.startsWith("x-amz-meta-")).map(([k, v]) =>
@@ -197,14 +216,16 @@ async function details(key) {
     ),
     el("p", {}, meta.length ? "Metadata: " + meta.join(", ") : "No user metadata"),
   );
-  const expiry = el(
+  const expiry = /** @type {HTMLSelectElement} */ (el(
     "select",
     { "aria-label": "Link expiry" },
     ...[["3600", "1 hour"], ["86400", "1 day"], ["604800", "7 days"]].map(([v, l]) =>
       el("option", { value: v }, l)
     ),
+  ));
+  const out = /** @type {HTMLInputElement} */ (
+    el("input", { readonly: "", "aria-label": "Presigned link", size: "60" })
   );
-  const out = el("input", { readonly: "", "aria-label": "Presigned link", size: "60" });
   box.append(el(
     "div",
     { class: "row" },
@@ -254,6 +275,10 @@ async function details(key) {
   }
 }
 
+/**
+ * Downloads an object through a short presigned link.
+ * @param {string} key
+ */
 async function download(key) {
   const a = el("a", {
     href: await presign(state.bucket, key, 300, { "response-content-disposition": "attachment" }),
@@ -296,7 +321,7 @@ globalThis.addEventListener("DOMContentLoaded", () => {
   $("delete-selected").addEventListener("click", () =>
     guard(async () => {
       const keys = [...document.querySelectorAll("#object-rows input:checked")].map((i) =>
-        i.dataset.key
+        /** @type {HTMLElement} */ (i).dataset.key ?? ""
       );
       if (!keys.length || !confirm("Delete " + keys.length + " object(s)?")) return;
       const xml = "<Delete>" + keys.map((k) =>
@@ -316,14 +341,15 @@ globalThis.addEventListener("DOMContentLoaded", () => {
       await loadPage();
     }));
   for (const b of document.querySelectorAll("th button[data-sort]")) {
+    const sort = /** @type {HTMLElement} */ (b).dataset.sort ?? "name";
     b.addEventListener("click", () => {
-      state.desc = state.sort === b.dataset.sort ? !state.desc : false;
-      state.sort = b.dataset.sort;
+      state.desc = state.sort === sort ? !state.desc : false;
+      state.sort = sort;
       renderRows();
     });
   }
-  $("files").addEventListener("change", (e) => uploadFiles([...e.target.files]));
-  $("folder").addEventListener("change", (e) => uploadFiles([...e.target.files]));
+  $("files").addEventListener("change", () => uploadFiles([...$("files").files ?? []]));
+  $("folder").addEventListener("change", () => uploadFiles([...$("folder").files ?? []]));
   const drop = $("drop");
   drop.addEventListener("dragover", (e) => {
     e.preventDefault();
@@ -333,7 +359,7 @@ globalThis.addEventListener("DOMContentLoaded", () => {
   drop.addEventListener("drop", (e) => {
     e.preventDefault();
     drop.classList.remove("over");
-    uploadFiles([...e.dataTransfer.files]);
+    uploadFiles([...e.dataTransfer?.files ?? []]);
   });
   if (creds()) start();
 });

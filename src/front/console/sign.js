@@ -1,9 +1,20 @@
+// @ts-check
+/// <reference lib="dom" />
 /** SigV4 in the browser (Web Crypto): signed requests, presigned URLs. The secret stays in sessionStorage. */
 
+/** @typedef {{ key: string, secret: string }} Credentials */
+
+/** UTF-8 encoder. */
 export const enc = new TextEncoder();
+/** @param {ArrayBuffer} buf */
 const hex = (buf) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
+/** @param {string | ArrayBuffer} data */
 const sha256 = async (data) =>
   hex(await crypto.subtle.digest("SHA-256", typeof data === "string" ? enc.encode(data) : data));
+/**
+ * @param {string | ArrayBuffer} key
+ * @param {string} data
+ */
 async function hmac(key, data) {
   const k = await crypto.subtle.importKey(
     "raw",
@@ -14,6 +25,11 @@ async function hmac(key, data) {
   );
   return crypto.subtle.sign("HMAC", k, enc.encode(data));
 }
+/**
+ * AWS URI encoding of `s` (every byte but unreserved characters, and `/` when kept).
+ * @param {string} s
+ * @param {boolean} keepSlash
+ */
 export const uriEncode = (s, keepSlash) =>
   [...enc.encode(s)].map((b) => {
     const c = String.fromCharCode(b);
@@ -21,23 +37,42 @@ export const uriEncode = (s, keepSlash) =>
       ? c
       : "%" + b.toString(16).toUpperCase().padStart(2, "0");
   }).join("");
+/**
+ * The logged-in credentials, or null.
+ * @returns {Credentials}
+ */
 export const creds = () => JSON.parse(sessionStorage.getItem("geckos3-console") || "null");
 /** The server's region (-region), which every signature's scope names. */
 const REGION = document.documentElement.dataset.region || "us-east-1";
 
-/** SigV4 pieces shared by header signing and presigning. */
+/**
+ * SigV4 pieces shared by header signing and presigning.
+ * @param {string} secret
+ * @param {string} day
+ */
 async function signingKey(secret, day) {
   let k = await hmac("AWS4" + secret, day);
   for (const part of [REGION, "s3", "aws4_request"]) k = await hmac(k, part);
   return k;
 }
+/**
+ * Query parameters in SigV4's canonical form (sorted, encoded).
+ * @param {Record<string, string>} params
+ */
 export function canonicalQuery(params) {
   return Object.keys(params).sort().map((k) =>
     uriEncode(k, false) + "=" + uriEncode(params[k], false)
   ).join("&");
 }
 
-/** Signs and sends an S3 request (payload UNSIGNED-PAYLOAD, so bodies stream as they are). */
+/**
+ * Signs and sends an S3 request (payload UNSIGNED-PAYLOAD, so bodies stream as they are).
+ * @param {string} method
+ * @param {string} path
+ * @param {Record<string, string>} [params]
+ * @param {BodyInit | null} [body]
+ * @param {Record<string, string>} [extraHeaders]
+ */
 export async function s3(method, path, params = {}, body = null, extraHeaders = {}) {
   const headers = await signedHeaders(method, path, params, extraHeaders);
   const query = canonicalQuery(params);
@@ -61,13 +96,24 @@ function signingTime() {
   return { amzDate, scope: amzDate.slice(0, 8) + "/" + REGION + "/s3/aws4_request" };
 }
 
-/** The hex SigV4 signature of a canonical request, with the logged-in secret. */
+/**
+ * The hex SigV4 signature of a canonical request, with the logged-in secret.
+ * @param {string} canonical
+ * @param {string} amzDate
+ * @param {string} scope
+ */
 async function signCanonical(canonical, amzDate, scope) {
   const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, await sha256(canonical)].join("\n");
   return hex(await hmac(await signingKey(creds().secret, amzDate.slice(0, 8)), toSign));
 }
 
-/** A presigned GET URL valid for `seconds`. */
+/**
+ * A presigned GET URL valid for `seconds`.
+ * @param {string} bucket
+ * @param {string} key
+ * @param {number} seconds
+ * @param {Record<string, string>} [extra]
+ */
 export async function presign(bucket, key, seconds, extra = {}) {
   const c = creds();
   const { amzDate, scope } = signingTime();
@@ -92,10 +138,17 @@ export async function presign(bucket, key, seconds, extra = {}) {
   return location.origin + uri + "?" + canonicalQuery(params) + "&X-Amz-Signature=" + signature;
 }
 
-/** Signed request headers (SigV4, UNSIGNED-PAYLOAD) for method, path and query. */
+/**
+ * Signed request headers (SigV4, UNSIGNED-PAYLOAD) for method, path and query.
+ * @param {string} method
+ * @param {string} path
+ * @param {Record<string, string>} [params]
+ * @param {Record<string, string>} [extra]
+ */
 export async function signedHeaders(method, path, params = {}, extra = {}) {
   const c = creds();
   const { amzDate, scope } = signingTime();
+  /** @type {Record<string, string>} */
   const headers = {
     host: location.host,
     "x-amz-content-sha256": "UNSIGNED-PAYLOAD",

@@ -1,9 +1,22 @@
+// @ts-check
+/// <reference lib="dom" />
 /** Uploads with progress: single PUTs, and multipart for large files. */
 import { openBucket, state } from "./app.js";
 import { canonicalQuery, s3, signedHeaders, uriEncode } from "./sign.js";
 import { $, all, el, guard, text, xmlOf } from "./ui.js";
 
-/** A signed PUT with upload progress (fetch has none); resolves with the ETag. */
+/** @typedef {{ xhr: XMLHttpRequest | null, cancelled: boolean }} UploadJob */
+
+/**
+ * A signed PUT with upload progress (fetch has none); resolves with the ETag.
+ * @param {string} path
+ * @param {Record<string, string>} params
+ * @param {Record<string, string>} extra
+ * @param {Blob} body
+ * @param {(sent: number) => void} onProgress
+ * @param {UploadJob} job
+ * @returns {Promise<string>}
+ */
 async function putWithProgress(path, params, extra, body, onProgress, job) {
   const headers = await signedHeaders("PUT", path, params, extra);
   const query = canonicalQuery(params);
@@ -15,7 +28,7 @@ async function putWithProgress(path, params, extra, body, onProgress, job) {
     xhr.upload.onprogress = (e) => onProgress(e.loaded);
     xhr.onload = () =>
       xhr.status < 300
-        ? resolve(xhr.getResponseHeader("ETag"))
+        ? resolve(xhr.getResponseHeader("ETag") ?? "")
         : reject(new Error("Upload failed: " + xhr.status));
     xhr.onerror = () => reject(new Error("Upload failed"));
     xhr.onabort = () => reject(new Error("Upload cancelled"));
@@ -30,11 +43,20 @@ const PART_SIZE = 16 * 1024 * 1024;
  * upload's id is remembered (localStorage) per bucket, key, size and date,
  * so retrying the same file resumes it, skipping the parts already stored.
  */
+/**
+ * @param {File} file
+ * @param {string} key
+ */
 async function upload(file, key) {
-  const bar = el("progress", { max: "1", value: "0", "aria-label": "Upload of " + key });
+  const bar = /** @type {HTMLProgressElement} */ (el("progress", {
+    max: "1",
+    value: "0",
+    "aria-label": "Upload of " + key,
+  }));
   const cancel = el("button", { type: "button" }, "Cancel");
   const row = el("div", { class: "row" }, el("span", {}, key), bar, cancel);
   $("uploads").append(row);
+  /** @type {UploadJob} */
   const job = { xhr: null, cancelled: false };
   cancel.onclick = () => {
     job.cancelled = true;
@@ -55,6 +77,7 @@ async function upload(file, key) {
     } else {
       const memo = "geckos3-upload:" + [state.bucket, key, file.size, file.lastModified].join(":");
       let uploadId = localStorage.getItem(memo);
+      /** @type {Map<number, { etag: string, size: number }>} */
       const done = new Map();
       if (uploadId) {
         try {
@@ -114,6 +137,10 @@ async function upload(file, key) {
   }
 }
 
+/**
+ * Uploads files into the open bucket and prefix (a folder's keep their relative paths).
+ * @param {File[]} files
+ */
 export async function uploadFiles(files) {
   for (const f of files) {
     await guard(() => upload(f, state.prefix + (f.webkitRelativePath || f.name)));
