@@ -222,3 +222,28 @@ Deno.test({
     assertEquals(await (await fetch(url)).text(), "<h1>hi</h1>");
   });
 });
+
+Deno.test({
+  name: "aws-cli s3 sync: empty files (PUTs with Expect: 100-continue) stall no later request",
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  requireCommand(AWS, "awscli");
+  await withClientServer(async (c) => {
+    // One attempt and a 5 s read timeout: a stalled connection fails the sync instead of a retry
+    // hiding it (botocore misread the response after an empty PUT and waited 60 s).
+    const env = { AWS_MAX_ATTEMPTS: "1", AWS_RETRY_MODE: "standard" };
+    const aws = (...args: string[]) =>
+      c.run(AWS, ["--endpoint-url", c.url, "--cli-read-timeout", "5", ...args], { env });
+    await aws("s3", "mb", "s3://empty-files");
+    await Deno.mkdir(`${c.work}/tree`);
+    for (let i = 0; i < 20; i++) {
+      await Deno.writeTextFile(`${c.work}/tree/empty-${i}`, "");
+      await Deno.writeTextFile(`${c.work}/tree/full-${i}`, `file ${i}\n`);
+    }
+    const sync = await aws("s3", "sync", "tree", "s3://empty-files/tree/");
+    assertEquals(sync.stdout.match(/upload:/g)?.length, 40, sync.stdout + sync.stderr);
+    const ls = (await aws("s3", "ls", "--recursive", "s3://empty-files/")).stdout;
+    assertEquals(ls.trim().split("\n").length, 40, ls);
+  });
+});

@@ -100,6 +100,13 @@ async function handle(
   h.set("x-amz-request-id", requestId);
   h.set("x-amz-id-2", HOST_ID);
   h.set("server", "geckos3");
+  if (emptyExpectingContinue(req)) {
+    // An empty body announced with `Expect: 100-continue` is answered without `100 Continue`
+    // (there is nothing to read), and botocore then misreads the next response on the same
+    // connection, stalling 60 s (aws-cli, boto3). S3 sends 100 first; closing the connection
+    // after the response keeps any client from reusing it.
+    h.set("connection", "close");
+  }
   if (req.method !== "OPTIONS") await deps.cors.decorate(req, where.bucket, h);
   const seconds = (performance.now() - started) / 1000;
   const bytesOut = Number(h.get("content-length") ?? 0);
@@ -208,6 +215,13 @@ function accessLine(
   }
   if (x.error) line.error = x.error;
   return line;
+}
+
+/** A request announcing `Expect: 100-continue` for a body of no bytes. */
+function emptyExpectingContinue(req: Request): boolean {
+  const expect = req.headers.get("expect");
+  return expect !== null && expect.toLowerCase() === "100-continue" &&
+    (req.headers.get("content-length") ?? "0").trim() === "0";
 }
 
 /** The host id of this process (`x-amz-id-2`). */

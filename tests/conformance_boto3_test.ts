@@ -1,0 +1,18 @@
+/** S3 behaviours real clients depend on, each checked with boto3 (tests/clients/boto3_conformance.py). */
+import { hasCommand, withClientServer } from "./support/clients.ts";
+import { assert } from "./support/assert.ts";
+
+const SCRIPT = new URL("./clients/boto3_conformance.py", import.meta.url).pathname;
+
+/** Runs one case of the script against a fresh server. */
+function boto3Case(name: string, what: string): void {
+  Deno.test({ name: `boto3: ${what}`, sanitizeResources: false, sanitizeOps: false }, async () => {
+    assert(hasCommand("python3"), "python3 with boto3 is needed (.ci/run installs it)");
+    await withClientServer(async (c) => {
+      const r = await c.run("python3", [SCRIPT, name], { env: { S3_ENDPOINT: c.url } });
+      assert(r.stdout.includes(`ok ${name}`), `${r.stdout}\n${r.stderr}`);
+    });
+  });
+}
+
+boto3Case("empty_put_then_more", "an empty PUT with Expect: 100-continue does not stall the next");
