@@ -16,3 +16,14 @@ function boto3Case(name: string, what: string): void {
 }
 
 boto3Case("empty_put_then_more", "an empty PUT with Expect: 100-continue does not stall the next");
+boto3Case("url_encoding_lists_space_as_percent_20", "encoding-type=url lists a space as %20");
+boto3Case(
+  "empty_continuation_token_lists_from_start",
+  "an empty continuation token lists from the start",
+);
+boto3Case("create_owned_bucket_again", "creating a bucket you own again is 200 in us-east-1");
+boto3Case("part_copy_range_beyond_object", "UploadPartCopy past the source's end is InvalidRange");
+boto3Case(
+  "conditional_writes_and_deletes",
+  "If-Match on PutObject and DeleteObject, size and time",
+);

@@ -375,3 +375,12 @@ serverTest("objects written through the SDK list with their real ETags", async (
   const r = await t.s3.send(new ListObjectsV2Command({ Bucket: B }));
   assertEquals(r.Contents?.[0].ETag, put.ETag);
 });
+
+serverTest("a carriage return in a key survives a listing (escaped, as S3 does)", async (t) => {
+  const keys = ["line\rbreak", "crlf\r\nkey", "tab\tkey"];
+  await put(t, keys);
+  const r = await raw(`${t.url}/${B}?list-type=2`);
+  assert(r.text.includes("<Key>line&#13;break</Key>"), r.text);
+  const listed = await t.s3.send(new ListObjectsV2Command({ Bucket: B }));
+  assertEquals(listed.Contents?.map((c) => c.Key), s3Sort(keys));
+});

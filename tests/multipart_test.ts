@@ -366,7 +366,7 @@ serverTest("UploadPartCopy copies whole objects and byte ranges", async (t) => {
         CopySourceRange: "bytes=0-99999999",
       }),
     )),
-    "InvalidArgument",
+    "InvalidRange",
   );
   await t.s3.send(
     new CompleteMultipartUploadCommand({

@@ -1,5 +1,6 @@
 /** Bucket operations: ListBuckets, CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation. */
 import { requestBody, type RequestContext } from "./context.ts";
+import { S3Error } from "../errors.ts";
 import { emptyResponse, isoDate, OWNER, xmlResponse } from "./response.ts";
 import { readXmlBody, renderXml } from "./xml.ts";
 
@@ -18,7 +19,15 @@ export async function listBuckets(ctx: RequestContext): Promise<Response> {
 export async function createBucket(ctx: RequestContext): Promise<Response> {
   // An optional CreateBucketConfiguration (LocationConstraint) is accepted and ignored.
   await readXmlBody(requestBody(ctx).stream);
-  await ctx.storage.createBucket(ctx.bucket);
+  try {
+    await ctx.storage.createBucket(ctx.bucket);
+  } catch (e) {
+    // In us-east-1, S3 answers 200 to creating a bucket you already own (for legacy clients);
+    // every other region answers BucketAlreadyOwnedByYou.
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
+    const owned = e instanceof S3Error && e.code === "BucketAlreadyOwnedByYou";
+    if (!owned || ctx.config.region !== "us-east-1") throw e;
+  }
   return emptyResponse(200, { location: `/${ctx.bucket}` });
 }
 

@@ -109,3 +109,38 @@ export function writePrecondition(headers: Headers): ((current: ObjectMeta | nul
     }
   };
 }
+
+/**
+ * Conditional deletes: `If-Match`, `x-amz-if-match-last-modified-time` and
+ * `x-amz-if-match-size` must all hold for the current object (412
+ * PreconditionFailed otherwise, 404 NoSuchKey when there is none). Null when
+ * the request has none of them.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html
+ */
+export function deletePrecondition(
+  headers: Headers,
+): ((current: ObjectMeta | null) => void) | null {
+  const ifMatch = headers.get("if-match");
+  const lastModified = headers.get("x-amz-if-match-last-modified-time");
+  const size = headers.get("x-amz-if-match-size");
+  if (ifMatch === null && lastModified === null && size === null) return null;
+  const wantedTime = lastModified === null ? null : parseHttpDate(lastModified);
+  if (lastModified !== null && wantedTime === null) {
+    throw new S3Error("InvalidArgument", "Invalid x-amz-if-match-last-modified-time.");
+  }
+  if (size !== null && !/^\d+$/.test(size.trim())) {
+    throw new S3Error("InvalidArgument", "Invalid x-amz-if-match-size.");
+  }
+  return (current) => {
+    if (!current) throw new S3Error("NoSuchKey");
+    if (ifMatch !== null && !etagMatches(ifMatch, current.etag)) {
+      throw new S3Error("PreconditionFailed");
+    }
+    if (wantedTime !== null && modifiedSeconds(current) !== Math.floor(wantedTime / 1000) * 1000) {
+      throw new S3Error("PreconditionFailed");
+    }
+    if (size !== null && Number(size.trim()) !== current.size) {
+      throw new S3Error("PreconditionFailed");
+    }
+  };
+}

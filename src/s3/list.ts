@@ -20,8 +20,12 @@ export function parseMaxKeys(value: string | null, name = "max-keys"): number {
 }
 
 /** Encodes a listed key or prefix the way S3 does for `encoding-type=url`. */
+/**
+ * A key or prefix as S3 lists it under `encoding-type=url`: percent-encoded, `/` kept, a space
+ * as `%20` (never `+`, which a client's decoder could not tell from a literal `+`).
+ */
 function urlEncodeKey(s: string): string {
-  return encodeURIComponent(s).replace(/%20/g, "+").replace(/%2F/g, "/");
+  return encodeURIComponent(s).replace(/%2F/g, "/");
 }
 
 function encodingOf(ctx: RequestContext): (s: string) => string {
@@ -112,10 +116,8 @@ export async function listObjectsV2(ctx: RequestContext): Promise<Response> {
   const delimiter = q.get("delimiter") ?? "";
   const startAfter = q.get("start-after") ?? "";
   const token = q.get("continuation-token");
-  if (token === "") {
-    throw new S3Error("InvalidArgument", "The continuation token provided is incorrect");
-  }
-  const after = token !== null ? readToken(token, tokenKey(ctx)) : startAfter;
+  // An empty token lists from the start (after start-after) and is echoed, as S3 does.
+  const after = token !== null && token !== "" ? readToken(token, tokenKey(ctx)) : startAfter;
   const maxKeys = parseMaxKeys(q.get("max-keys"));
   const fetchOwner = q.get("fetch-owner") === "true";
   const page = await ctx.storage.listObjects(ctx.bucket, { prefix, delimiter, after, maxKeys });

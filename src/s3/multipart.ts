@@ -134,7 +134,7 @@ export async function uploadPartCopy(ctx: RequestContext): Promise<Response> {
       }
       if (Number(m[2]) >= src.meta.size) {
         throw new S3Error(
-          "InvalidArgument",
+          "InvalidRange",
           `Range specified is not valid for source object of size: ${src.meta.size}`,
         );
       }

@@ -4,7 +4,12 @@ import { S3Error } from "../errors.ts";
 import { emptyResponse, isoDate, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml } from "./xml.ts";
 import { attributesFromHeaders, checksumHeaders, setObjectHeaders } from "./object_headers.ts";
-import { checkCopySourceConditions, checkReadConditions, writePrecondition } from "./conditions.ts";
+import {
+  checkCopySourceConditions,
+  checkReadConditions,
+  deletePrecondition,
+  writePrecondition,
+} from "./conditions.ts";
 import { parseRange } from "./range.ts";
 import { resolveCopySource } from "./names.ts";
 import { type ObjectAttributes, type ObjectMeta, SMALL_BODY } from "../storage/mod.ts";
@@ -92,9 +97,10 @@ function readObject(ctx: RequestContext, withBody: boolean): Response {
   }
 }
 
-/** DELETE /{bucket}/{key}: 204 whether or not the key existed. */
+/** DELETE /{bucket}/{key}: 204 whether or not the key existed (unless a condition says otherwise). */
 export async function deleteObject(ctx: RequestContext): Promise<Response> {
-  await ctx.storage.deleteObject(ctx.bucket, ctx.key);
+  const precondition = deletePrecondition(ctx.headers) ?? undefined;
+  await ctx.storage.deleteObject(ctx.bucket, ctx.key, precondition);
   return emptyResponse(204);
 }
 

@@ -20,9 +20,12 @@ const ESCAPES: Record<string, string> = {
   ">": "&gt;",
   '"': "&quot;",
   "'": "&apos;",
+  // A parser turns a raw carriage return into a line feed (XML 1.0, section 2.11): a key holding
+  // one would come back as another key. S3 writes it as a reference.
+  "\r": "&#13;",
 };
 // deno-lint-ignore no-control-regex
-const ESCAPE_RE = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+const ESCAPE_RE = /[&<>"'\u0000-\u0008\u000b-\u001f]/g;
 // deno-lint-ignore no-control-regex
 const NEEDS_ESCAPE_RE = /[&<>"'\u0000-\u001f]/;
 

@@ -3,7 +3,8 @@ import { keyToSegments, SELF_OBJECT } from "./keys.ts";
 import { surelyMissing } from "./libc.ts";
 import { parentOf } from "./layout.ts";
 import { requireBucket } from "./buckets.ts";
-import { lstatSyncOrNull } from "./reads.ts";
+import { lstatSyncOrNull, readMeta } from "./reads.ts";
+import type { Precondition } from "./types.ts";
 import type { Store } from "./store.ts";
 import { isNotFound, removeQuietly } from "./fsutil.ts";
 
@@ -14,18 +15,34 @@ import { isNotFound, removeQuietly } from "./fsutil.ts";
  */
 export const FREE_LATER_BYTES = 8 * 1024 * 1024;
 
-/** Deletes an object (no error when absent) and prunes directories it leaves empty. */
-export async function deleteObject(store: Store, bucket: string, key: string): Promise<void> {
+/**
+ * Deletes an object (no error when absent) and prunes directories it leaves empty.
+ * `precondition` sees the current object (null when there is none) under the key's lock.
+ */
+export async function deleteObject(
+  store: Store,
+  { bucket, key }: { bucket: string; key: string },
+  precondition?: Precondition,
+): Promise<void> {
   const { layout } = store;
   const keySegments = keyToSegments(key);
   requireBucket(store, bucket);
   // Below a link there is no object: nothing to delete, and nothing outside is touched.
-  if (store.links.crossesLink(bucket, keySegments.slice(0, -1))) return;
+  if (store.links.crossesLink(bucket, keySegments.slice(0, -1))) {
+    precondition?.(null);
+    return;
+  }
   await store.locks.with(bucket + "/" + key, async () => {
     let segments = keySegments;
-    const info = lstatSyncOrNull(layout.dataPath(bucket, segments));
+    let info = lstatSyncOrNull(layout.dataPath(bucket, segments));
+    if (info?.isDirectory) {
+      segments = [...segments, SELF_OBJECT];
+      info = lstatSyncOrNull(layout.dataPath(bucket, segments));
+    }
+    if (precondition) {
+      precondition(info?.isFile ? readMeta(store, { bucket, segments, info }) : null);
+    }
     if (!info) return;
-    if (info.isDirectory) segments = [...segments, SELF_OBJECT];
     try {
       await removeData(store, layout.dataPath(bucket, segments), info);
     } catch (e) {

@@ -30,6 +30,7 @@ import type {
   ObjectAttributes,
   ObjectMeta,
   ObjectReader,
+  Precondition,
   PutOptions,
 } from "./types.ts";
 import { FsUploads } from "./uploads.ts";
@@ -184,8 +185,8 @@ export class FsStorage implements Storage {
   }
 
   /** Deletes an object (no error when absent) and prunes directories it leaves empty. */
-  deleteObject(bucket: string, key: string): Promise<void> {
-    return deleteObject(this.#store, bucket, key);
+  deleteObject(bucket: string, key: string, precondition?: Precondition): Promise<void> {
+    return deleteObject(this.#store, { bucket, key }, precondition);
   }
 
   /** One page of a bucket's listing. */

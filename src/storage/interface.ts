@@ -14,6 +14,7 @@ import type {
   ObjectMeta,
   ObjectReader,
   PartInfo,
+  Precondition,
   PutOptions,
   UploadInfo,
 } from "./types.ts";
@@ -55,8 +56,11 @@ export interface Storage {
     key: string,
     update: (meta: ObjectMeta) => Partial<ObjectAttributes>,
   ): Promise<ObjectMeta>;
-  /** Deletes an object; no error when it is absent. */
-  deleteObject(bucket: string, key: string): Promise<void>;
+  /**
+   * Deletes an object; no error when it is absent. `precondition`, when given, is checked under
+   * the key's lock against the current object (null when absent) and may throw to refuse.
+   */
+  deleteObject(bucket: string, key: string, precondition?: Precondition): Promise<void>;
   /** One page of a bucket's listing, in S3 order, with each object's metadata. */
   listObjects(bucket: string, opts: ListOptions): Promise<ListPage>;
 

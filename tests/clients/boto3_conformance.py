@@ -43,7 +43,76 @@ def empty_put_then_more():
     check(s3.get_object(Bucket="expect-bucket", Key="next")["Body"].read() == b"x", "next body")
 
 
-CASES = {f.__name__: f for f in [empty_put_then_more]}
+def url_encoding_lists_space_as_percent_20():
+    """encoding-type=url encodes a space as %20 (never +), in keys and common prefixes."""
+    s3.create_bucket(Bucket="enc-bucket")
+    for key in ["quux ab/xyzzy", "foo+1/bar", "plain"]:
+        s3.put_object(Bucket="enc-bucket", Key=key, Body=b"x")
+    r = s3.list_objects_v2(Bucket="enc-bucket", Delimiter="/", EncodingType="url")
+    prefixes = [p["Prefix"] for p in r.get("CommonPrefixes", [])]
+    check(prefixes == ["foo%2B1/", "quux%20ab/"], "prefixes %r" % prefixes)
+    r = s3.list_objects(Bucket="enc-bucket", EncodingType="url")
+    keys = [c["Key"] for c in r["Contents"]]
+    check(keys == ["foo%2B1/bar", "plain", "quux%20ab/xyzzy"], "keys %r" % keys)
+
+
+def empty_continuation_token_lists_from_start():
+    """ContinuationToken="" lists from the start and echoes the empty token."""
+    s3.create_bucket(Bucket="token-bucket")
+    s3.put_object(Bucket="token-bucket", Key="a", Body=b"x")
+    r = s3.list_objects_v2(Bucket="token-bucket", ContinuationToken="")
+    check([c["Key"] for c in r["Contents"]] == ["a"], "contents %r" % r.get("Contents"))
+    check(r.get("ContinuationToken") == "", "token %r" % r.get("ContinuationToken"))
+
+
+def create_owned_bucket_again():
+    """CreateBucket of a bucket you own answers 200 in us-east-1, as S3 does there."""
+    s3.create_bucket(Bucket="twice-bucket")
+    s3.create_bucket(Bucket="twice-bucket")
+
+
+def part_copy_range_beyond_object():
+    """UploadPartCopy with a source range past the object's end is InvalidRange."""
+    s3.create_bucket(Bucket="copy-bucket")
+    s3.put_object(Bucket="copy-bucket", Key="src", Body=b"0123456789")
+    up = s3.create_multipart_upload(Bucket="copy-bucket", Key="dst")["UploadId"]
+    code, status = error_code(lambda: s3.upload_part_copy(
+        Bucket="copy-bucket", Key="dst", UploadId=up, PartNumber=1,
+        CopySource={"Bucket": "copy-bucket", "Key": "src"}, CopySourceRange="bytes=5-20"))
+    check((code, status) == ("InvalidRange", 416), "got %r" % ((code, status),))
+
+
+def conditional_writes_and_deletes():
+    """If-Match on PutObject (412, or 404 without an object) and on DeleteObject."""
+    s3.create_bucket(Bucket="cond-bucket")
+    etag = s3.put_object(Bucket="cond-bucket", Key="k", Body=b"v1")["ETag"]
+    s3.put_object(Bucket="cond-bucket", Key="k", Body=b"v2", IfMatch=etag)
+    code, status = error_code(lambda: s3.put_object(Bucket="cond-bucket", Key="k", Body=b"v3", IfMatch=etag))
+    check((code, status) == ("PreconditionFailed", 412), "stale If-Match put: %r" % ((code, status),))
+    code, status = error_code(lambda: s3.put_object(Bucket="cond-bucket", Key="none", Body=b"v", IfMatch=etag))
+    check((code, status) == ("NoSuchKey", 404), "If-Match on a missing key: %r" % ((code, status),))
+    code, status = error_code(lambda: s3.delete_object(Bucket="cond-bucket", Key="k", IfMatch=etag))
+    check((code, status) == ("PreconditionFailed", 412), "stale If-Match delete: %r" % ((code, status),))
+    current = s3.head_object(Bucket="cond-bucket", Key="k")
+    code, status = error_code(lambda: s3.delete_object(Bucket="cond-bucket", Key="k", IfMatchSize=99))
+    check((code, status) == ("PreconditionFailed", 412), "wrong size delete: %r" % ((code, status),))
+    s3.delete_object(Bucket="cond-bucket", Key="k", IfMatch=current["ETag"], IfMatchSize=2,
+                     IfMatchLastModifiedTime=current["LastModified"])
+    code, _ = error_code(lambda: s3.head_object(Bucket="cond-bucket", Key="k"))
+    check(code == "404", "deleted object still there: %r" % code)
+
+
+CASES = {
+    f.__name__: f
+    for f in [
+        empty_put_then_more,
+        url_encoding_lists_space_as_percent_20,
+        empty_continuation_token_lists_from_start,
+        create_owned_bucket_again,
+        part_copy_range_beyond_object,
+        conditional_writes_and_deletes,
+    ]
+}
 
 if __name__ == "__main__":
     name = sys.argv[1]
