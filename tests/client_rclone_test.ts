@@ -84,3 +84,39 @@ Deno.test({
     assert(r.stderr.includes("0 differences found"), r.stderr);
   });
 });
+
+Deno.test({
+  name:
+    "rclone: multipart uploads complete (part ETags sent as &#34;...&#34;), piped and from files",
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  requireCommand("rclone", "rclone");
+  await withClientServer(async (c) => {
+    const env = {
+      RCLONE_CONFIG_GECKO_TYPE: "s3",
+      RCLONE_CONFIG_GECKO_PROVIDER: "Other",
+      RCLONE_CONFIG_GECKO_ACCESS_KEY_ID: "geckoadmin",
+      RCLONE_CONFIG_GECKO_SECRET_ACCESS_KEY: "geckoadmin",
+      RCLONE_CONFIG_GECKO_ENDPOINT: c.url,
+      RCLONE_CONFIG_GECKO_REGION: "us-east-1",
+      RCLONE_CONFIG: `${c.work}/rclone.conf`,
+    };
+    // Multipart from 5 MiB on (rclone's cutoff is 200 MiB by default; the XML is the same).
+    const rclone = (args: string[], stdin?: string) =>
+      c.run("rclone", [...args, "--s3-upload-cutoff", "5M", "--s3-chunk-size", "5M"], {
+        env,
+        stdin,
+      });
+    const data = new Uint8Array(12 * 1024 * 1024).map((_, i) => (i * 7) & 255);
+    await Deno.mkdir(`${c.work}/big`);
+    await Deno.writeFile(`${c.work}/big/twelve.bin`, data);
+    await rclone(["mkdir", "gecko:rc-multipart"]);
+    await rclone(["copy", "big", "gecko:rc-multipart/"]);
+    await rclone(["rcat", "gecko:rc-multipart/piped.txt"], "piped line\n".repeat(1024 * 1024));
+    const ls = (await rclone(["lsl", "gecko:rc-multipart"])).stdout;
+    assert(/12582912 .* twelve\.bin/.test(ls) && /11534336 .* piped\.txt/.test(ls), ls);
+    const check = await rclone(["check", "--one-way", "big", "gecko:rc-multipart/"]);
+    assert(/0 differences found/.test(check.stderr), check.stderr);
+  });
+});
