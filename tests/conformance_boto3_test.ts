@@ -27,3 +27,7 @@ boto3Case(
   "conditional_writes_and_deletes",
   "If-Match on PutObject and DeleteObject, size and time",
 );
+boto3Case(
+  "aws_chunked_content_encoding_is_not_framing",
+  "Content-Encoding: aws-chunked alone is no framing",
+);

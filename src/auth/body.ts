@@ -84,8 +84,12 @@ export function decodeRequestBody(
   signer: StreamingSigner | null,
 ): DecodedBody {
   const mode = headers.get("x-amz-content-sha256") ?? "";
+  // aws-chunked framing comes with a STREAMING-* payload mode, or with the decoded length beside
+  // Content-Encoding: aws-chunked. That encoding alone is a client's (boto3 passes
+  // ContentEncoding through as given): the body is then plain, as S3 takes it.
   const chunked = mode.startsWith("STREAMING-") ||
-    /aws-chunked/i.test(headers.get("content-encoding") ?? "");
+    (/aws-chunked/i.test(headers.get("content-encoding") ?? "") &&
+      headers.has("x-amz-decoded-content-length"));
   if (mode.includes("ECDSA")) {
     throw new S3Error(
       "NotImplemented",

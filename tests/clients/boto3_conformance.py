@@ -102,6 +102,17 @@ def conditional_writes_and_deletes():
     check(code == "404", "deleted object still there: %r" % code)
 
 
+def aws_chunked_content_encoding_is_not_framing():
+    """Content-Encoding: aws-chunked alone frames nothing, and is never stored."""
+    s3.create_bucket(Bucket="ce-bucket")
+    for encoding, stored in [("aws-chunked", None), ("gzip, aws-chunked", "gzip")]:
+        s3.put_object(Bucket="ce-bucket", Key=encoding, Body=b"hello world", ContentEncoding=encoding)
+        head = s3.head_object(Bucket="ce-bucket", Key=encoding)
+        check(head.get("ContentEncoding") == stored, "%s stored as %r" % (encoding, head.get("ContentEncoding")))
+        body = s3.get_object(Bucket="ce-bucket", Key=encoding)["Body"].read()
+        check(body == b"hello world", "%s body %r" % (encoding, body))
+
+
 CASES = {
     f.__name__: f
     for f in [
@@ -111,6 +122,7 @@ CASES = {
         create_owned_bucket_again,
         part_copy_range_beyond_object,
         conditional_writes_and_deletes,
+        aws_chunked_content_encoding_is_not_framing,
     ]
 }
 
