@@ -418,3 +418,17 @@ Deno.test({
     }
   },
 });
+
+serverTest("a preflight without Origin is 400, one no rule allows is 403", async (t) => {
+  const preflight = (headers: Record<string, string>) =>
+    fetch(`${t.url}/any-bucket/obj`, { method: "OPTIONS", headers });
+  let r = await preflight({ "access-control-request-method": "GET" });
+  assertEquals([r.status, errorCode(await r.text())], [400, "BadRequest"]);
+  r = await preflight({ origin: "https://app.test" });
+  assertEquals([r.status, errorCode(await r.text())], [400, "BadRequest"]);
+  r = await preflight({ origin: "https://app.test", "access-control-request-method": "PATCH" });
+  assertEquals([r.status, errorCode(await r.text())], [403, "AccessForbidden"]);
+  r = await preflight({ origin: "https://app.test", "access-control-request-method": "PUT" });
+  await r.body?.cancel();
+  assertEquals(r.status, 204);
+}, { auth: true });

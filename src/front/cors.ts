@@ -136,10 +136,11 @@ export class CorsPolicy {
     const rules = await this.rules(bucket);
     const fail = (code: "BadRequest" | "AccessForbidden", message: string) =>
       errorResponse(new S3Error(code, message), bucket ? `/${bucket}` : "/", requestId, "OPTIONS");
+    // A preflight names its origin and method; without them S3 answers 400, whatever the rules.
+    if (!origin || !method) {
+      return fail("BadRequest", "Insufficient information. Origin request header needed.");
+    }
     if (rules) {
-      if (!origin || !method) {
-        return fail("BadRequest", "Insufficient information. Origin request header needed.");
-      }
       const rule = matchRule(rules, origin, method, requested);
       if (!rule) {
         return fail(
@@ -166,8 +167,11 @@ export class CorsPolicy {
     if (!this.allowAll) {
       return fail("AccessForbidden", "CORSResponse: CORS is not enabled for this bucket.");
     }
+    if (!DEFAULT_METHODS.split(", ").includes(method.toUpperCase())) {
+      return fail("AccessForbidden", "CORSResponse: This CORS request is not allowed.");
+    }
     const h = new Headers({
-      "access-control-allow-origin": origin ?? "*",
+      "access-control-allow-origin": origin,
       "access-control-allow-methods": DEFAULT_METHODS,
       "access-control-allow-headers": req.headers.get("access-control-request-headers") ?? "*",
       "access-control-max-age": "86400",
