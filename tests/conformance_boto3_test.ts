@@ -31,3 +31,4 @@ boto3Case(
   "aws_chunked_content_encoding_is_not_framing",
   "Content-Encoding: aws-chunked alone is no framing",
 );
+boto3Case("get_and_head_by_part_number", "GET and HEAD with PartNumber return that part");

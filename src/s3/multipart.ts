@@ -13,6 +13,7 @@ import { attributesFromHeaders, checksumElements, checksumHeaders } from "./obje
 import { writePrecondition } from "./conditions.ts";
 import { openCopySource, verifyContentMd5 } from "./objects.ts";
 import { parseMaxKeys } from "./list.ts";
+import { MAX_PART_NUMBER, parsePartNumber } from "./part_number.ts";
 import { bareEtag, multipartEtag, unquoteEtag } from "../checksum/etag.ts";
 import { type Body, keyToSegments, type PartCheck, type PartInfo } from "../storage/mod.ts";
 import {
@@ -23,22 +24,8 @@ import {
   toBase64,
 } from "../checksum/mod.ts";
 
-/** Highest part number S3 allows. */
-const MAX_PART_NUMBER = 10000;
-
 /** Smallest size of every part but the last, as S3. */
 const MIN_PART_SIZE = 5 * 1024 * 1024;
-
-function parsePartNumber(value: string | null): number {
-  const n = value !== null && /^\d{1,5}$/.test(value) ? Number(value) : NaN;
-  if (!(n >= 1 && n <= MAX_PART_NUMBER)) {
-    throw new S3Error(
-      "InvalidArgument",
-      "Part number must be an integer between 1 and 10000, inclusive",
-    );
-  }
-  return n;
-}
 
 function uploadIdOf(ctx: RequestContext): string {
   return ctx.query.get("uploadId") ?? "";

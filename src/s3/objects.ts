@@ -10,7 +10,8 @@ import {
   deletePrecondition,
   writePrecondition,
 } from "./conditions.ts";
-import { parseRange } from "./range.ts";
+import { type ByteRange, parseRange } from "./range.ts";
+import { parsePartNumber, partRange } from "./part_number.ts";
 import { resolveCopySource } from "./names.ts";
 import { type ObjectAttributes, type ObjectMeta, SMALL_BODY } from "../storage/mod.ts";
 
@@ -72,7 +73,7 @@ function readObject(ctx: RequestContext, withBody: boolean): Response {
   let handedOver = false;
   try {
     checkReadConditions(ctx.headers, meta);
-    const range = parseRange(ctx.headers.get("range"), meta.size);
+    const range = requestedRange(ctx, meta);
     const start = range ? range.start : 0;
     const length = range ? range.end - range.start + 1 : meta.size;
     const sendBody = withBody && length > 0;
@@ -95,6 +96,19 @@ function readObject(ctx: RequestContext, withBody: boolean): Response {
   } finally {
     if (!handedOver) object.close();
   }
+}
+
+/** The bytes a GET or HEAD asks for: a `partNumber`, a Range header, or (null) the whole object. */
+function requestedRange(ctx: RequestContext, meta: ObjectMeta): ByteRange | null {
+  const partNumber = ctx.query.get("partNumber");
+  if (partNumber === null) return parseRange(ctx.headers.get("range"), meta.size);
+  if (ctx.headers.get("range") !== null) {
+    throw new S3Error(
+      "InvalidRequest",
+      "Cannot specify both Range header and partNumber query parameter",
+    );
+  }
+  return partRange(parsePartNumber(partNumber), meta);
 }
 
 /** DELETE /{bucket}/{key}: 204 whether or not the key existed (unless a condition says otherwise). */

@@ -113,6 +113,34 @@ def aws_chunked_content_encoding_is_not_framing():
         check(body == b"hello world", "%s body %r" % (encoding, body))
 
 
+def get_and_head_by_part_number():
+    """GET and HEAD with PartNumber return that part (206, Content-Range, PartsCount)."""
+    s3.create_bucket(Bucket="part-bucket")
+    parts = [bytes([65 + i]) * size for i, size in enumerate([5 * 1024 * 1024, 5 * 1024 * 1024, 1024])]
+    up = s3.create_multipart_upload(Bucket="part-bucket", Key="mp")["UploadId"]
+    done = []
+    for i, data in enumerate(parts):
+        etag = s3.upload_part(Bucket="part-bucket", Key="mp", UploadId=up, PartNumber=i + 1, Body=data)["ETag"]
+        done.append({"PartNumber": i + 1, "ETag": etag})
+    s3.complete_multipart_upload(Bucket="part-bucket", Key="mp", UploadId=up, MultipartUpload={"Parts": done})
+    r = s3.get_object(Bucket="part-bucket", Key="mp", PartNumber=2)
+    check(r["ResponseMetadata"]["HTTPStatusCode"] == 206, "status %r" % r["ResponseMetadata"]["HTTPStatusCode"])
+    check(r["Body"].read() == parts[1], "part 2 bytes")
+    size = 10 * 1024 * 1024 + 1024
+    check(r["ContentRange"] == "bytes 5242880-10485759/%d" % size, "range %r" % r["ContentRange"])
+    check(r["PartsCount"] == 3, "parts count %r" % r.get("PartsCount"))
+    h = s3.head_object(Bucket="part-bucket", Key="mp", PartNumber=3)
+    check(h["ContentLength"] == 1024 and h["PartsCount"] == 3, "head part 3 %r" % h)
+    code, status = error_code(lambda: s3.get_object(Bucket="part-bucket", Key="mp", PartNumber=4))
+    check((code, status) == ("InvalidPartNumber", 416), "part 4: %r" % ((code, status),))
+    s3.put_object(Bucket="part-bucket", Key="plain", Body=b"0123456789")
+    r = s3.get_object(Bucket="part-bucket", Key="plain", PartNumber=1)
+    check(r["ResponseMetadata"]["HTTPStatusCode"] == 206, "plain status")
+    check(r["Body"].read() == b"0123456789" and r["ContentRange"] == "bytes 0-9/10", "plain part 1")
+    code, status = error_code(lambda: s3.head_object(Bucket="part-bucket", Key="plain", PartNumber=2))
+    check(status == 416, "plain part 2: %r" % ((code, status),))
+
+
 CASES = {
     f.__name__: f
     for f in [
@@ -123,6 +151,7 @@ CASES = {
         part_copy_range_beyond_object,
         conditional_writes_and_deletes,
         aws_chunked_content_encoding_is_not_framing,
+        get_and_head_by_part_number,
     ]
 }
 
