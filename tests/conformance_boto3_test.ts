@@ -32,3 +32,4 @@ boto3Case(
   "Content-Encoding: aws-chunked alone is no framing",
 );
 boto3Case("get_and_head_by_part_number", "GET and HEAD with PartNumber return that part");
+boto3Case("object_attributes_list_parts", "GetObjectAttributes lists parts with a count, paged");

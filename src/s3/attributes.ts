@@ -39,7 +39,7 @@ export function getObjectAttributes(ctx: RequestContext): Response {
     );
     const last = page.at(-1)?.n ?? marker;
     body.ObjectParts = {
-      TotalPartsCount: meta.parts,
+      PartsCount: meta.parts,
       PartNumberMarker: marker,
       NextPartNumberMarker: last,
       MaxParts: maxParts,

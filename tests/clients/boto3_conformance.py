@@ -141,6 +141,28 @@ def get_and_head_by_part_number():
     check(status == 416, "plain part 2: %r" % ((code, status),))
 
 
+def object_attributes_list_parts():
+    """GetObjectAttributes ObjectParts: the parts count, and parts paged by MaxParts."""
+    s3.create_bucket(Bucket="attr-bucket")
+    up = s3.create_multipart_upload(Bucket="attr-bucket", Key="mp", ChecksumAlgorithm="CRC32")["UploadId"]
+    done = []
+    for n, size in [(1, 5 * 1024 * 1024), (2, 5 * 1024 * 1024), (3, 100)]:
+        r = s3.upload_part(Bucket="attr-bucket", Key="mp", UploadId=up, PartNumber=n,
+                           Body=bytes([n]) * size, ChecksumAlgorithm="CRC32")
+        done.append({"PartNumber": n, "ETag": r["ETag"], "ChecksumCRC32": r["ChecksumCRC32"]})
+    s3.complete_multipart_upload(Bucket="attr-bucket", Key="mp", UploadId=up, MultipartUpload={"Parts": done})
+    a = s3.get_object_attributes(Bucket="attr-bucket", Key="mp", ObjectAttributes=["ObjectParts"], MaxParts=2)
+    parts = a["ObjectParts"]
+    check(parts["TotalPartsCount"] == 3, "count %r" % parts)
+    check([p["PartNumber"] for p in parts["Parts"]] == [1, 2] and parts["IsTruncated"], "page 1 %r" % parts)
+    check(parts["Parts"][0]["Size"] == 5 * 1024 * 1024 and parts["Parts"][0]["ChecksumCRC32"] == done[0]["ChecksumCRC32"],
+          "part 1 %r" % parts["Parts"][0])
+    a = s3.get_object_attributes(Bucket="attr-bucket", Key="mp", ObjectAttributes=["ObjectParts"],
+                                 PartNumberMarker=parts["NextPartNumberMarker"])
+    rest = a["ObjectParts"]
+    check([p["PartNumber"] for p in rest["Parts"]] == [3] and not rest["IsTruncated"], "page 2 %r" % rest)
+
+
 CASES = {
     f.__name__: f
     for f in [
@@ -152,6 +174,7 @@ CASES = {
         conditional_writes_and_deletes,
         aws_chunked_content_encoding_is_not_framing,
         get_and_head_by_part_number,
+        object_attributes_list_parts,
     ]
 }
 
