@@ -33,3 +33,4 @@ boto3Case(
 );
 boto3Case("get_and_head_by_part_number", "GET and HEAD with PartNumber return that part");
 boto3Case("object_attributes_list_parts", "GetObjectAttributes lists parts with a count, paged");
+boto3Case("retried_completion_succeeds", "a retried CompleteMultipartUpload answers the same");

@@ -229,14 +229,12 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<Resp
   let alg: ChecksumAlgorithm | null = null;
   let fullObject: Checksum | null = null;
   let checksums: Record<string, string> = {};
-  let checksumType: string | undefined;
   const meta = await ctx.storage.uploads.complete(
     { bucket: ctx.bucket, key: ctx.key, uploadId: uploadIdOf(ctx) },
     {
       async choose(info, stored) {
         const parts = checkParts(requested, stored);
         alg = parseAlgorithm(info.checksumAlgorithm);
-        checksumType = info.checksumType;
         fullObject = alg !== null && info.checksumType === "FULL_OBJECT"
           ? await createChecksum(alg)
           : null;
@@ -265,20 +263,26 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<Resp
         };
       },
       precondition: writePrecondition(ctx.headers) ?? undefined,
+      isRetryOf: (parts) =>
+        parts.length === requested.length &&
+        parts.every((p, i) =>
+          p.partNumber === requested[i].partNumber && unquoteEtag(p.etag) === requested[i].etag
+        ),
     },
   );
-  const hasChecksum = Object.keys(checksums).length > 0;
+  // From the stored object: a retried completion (see Uploads.complete) answers the same.
+  const hasChecksum = meta.checksums !== undefined && Object.keys(meta.checksums).length > 0;
   return xmlResponse(
     renderXml("CompleteMultipartUploadResult", {
       Location: `/${ctx.bucket}/${ctx.key}`,
       Bucket: ctx.bucket,
       Key: ctx.key,
       ETag: meta.etag,
-      ...checksumElements(hasChecksum ? checksums : undefined),
-      ...(hasChecksum ? { ChecksumType: checksumType } : {}),
+      ...checksumElements(hasChecksum ? meta.checksums : undefined),
+      ...(hasChecksum ? { ChecksumType: meta.checksumType } : {}),
     }),
     200,
-    hasChecksum ? { "x-amz-checksum-type": checksumType! } : {},
+    hasChecksum ? { "x-amz-checksum-type": meta.checksumType! } : {},
   );
 }
 

@@ -60,6 +60,7 @@ export async function deleteBucket(store: Store, bucket: string): Promise<void> 
   await removeQuietly(layout.metaDir(bucket), true);
   await removeQuietly(layout.configDir(bucket), true);
   await removeQuietly(layout.uploadsDir(bucket), true);
+  await removeQuietly(layout.completedDir(bucket), true);
   store.dirs.forget(dir);
   store.dirs.forget(layout.metaDir(bucket));
 }

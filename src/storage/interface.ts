@@ -105,6 +105,11 @@ export interface CompletionRules {
   attributes(info: UploadInfo, parts: readonly PartInfo[]): ObjectAttributes & { etag: string };
   /** Checked under the key's lock against the current version. */
   precondition?: PutOptions["precondition"];
+  /**
+   * Whether a completion of an upload already completed asks for exactly the `parts` that made
+   * it: a retry (its response was lost), which is answered with that object.
+   */
+  isRetryOf(parts: readonly { partNumber: number; etag: string }[]): boolean;
 }
 
 /** Multipart uploads. */
@@ -124,7 +129,10 @@ export interface Uploads {
   parts(bucket: string, key: string, uploadId: string): Promise<Map<number, PartInfo>>;
   /** Every upload in progress in a bucket (unordered). */
   list(bucket: string): Promise<UploadInfo[]>;
-  /** Assembles the chosen parts into the object and commits it; the upload is gone after. */
+  /**
+   * Assembles the chosen parts into the object and commits it; the upload is gone after. A
+   * completion retried later (its response was lost) answers the object it made, as S3 does.
+   */
   complete(
     target: { bucket: string; key: string; uploadId: string },
     rules: CompletionRules,

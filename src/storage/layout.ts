@@ -5,6 +5,7 @@
  *   <root>/.geckos3/meta/<bucket>/<segments>  metadata sidecars (see sidecar.ts)
  *   <root>/.geckos3/buckets/<bucket>/<name>   bucket configuration documents
  *   <root>/.geckos3/multipart/<bucket>/<id>/  upload staging (see uploads.ts)
+ *   <root>/.geckos3/completed/<bucket>/<id>   what a completed upload made (for retries)
  *   <root>/.geckos3/tmp/<instance>/           temp files per process (see instance.ts)
  *   <root>/.geckos3/locks/                    cross-process key locks (see locks.ts)
  *
@@ -29,6 +30,8 @@ export class Layout {
   readonly locksRoot: string;
   /** Multipart staging root. */
   readonly uploadsRoot: string;
+  /** Records of completed uploads. */
+  readonly completedRoot: string;
 
   /** The layout of the data dir `dataDir` (resolved against the working directory). */
   constructor(dataDir: string) {
@@ -38,6 +41,7 @@ export class Layout {
     this.tempRoot = this.systemRoot + SEP + "tmp";
     this.locksRoot = this.systemRoot + SEP + "locks";
     this.uploadsRoot = this.systemRoot + SEP + "multipart";
+    this.completedRoot = this.systemRoot + SEP + "completed";
   }
 
   /** Directory of a bucket. */
@@ -63,6 +67,11 @@ export class Layout {
   /** A bucket's directory of uploads. */
   uploadsDir(bucket: string): string {
     return this.uploadsRoot + SEP + bucketSegment(bucket);
+  }
+
+  /** A bucket's directory of completed uploads' records. */
+  completedDir(bucket: string): string {
+    return this.completedRoot + SEP + bucketSegment(bucket);
   }
 
   /** Path of a data file from its segments (relative to the bucket). */

@@ -23,7 +23,7 @@ import { S3Error } from "../errors.ts";
 import type { Layout } from "./layout.ts";
 import { joinInside, SEP } from "./paths.ts";
 import type { TempArea, TempFile } from "./temp.ts";
-import { identityOf, type PartInfo, type UploadInfo } from "./types.ts";
+import { identityOf, type ObjectMeta, type PartInfo, type UploadInfo } from "./types.ts";
 import { isNotFound, removeQuietly } from "./fsutil.ts";
 
 /** Upload ids: 32 base64url characters (24 random bytes). */
@@ -41,6 +41,13 @@ export interface PartSource {
   path: string;
   offset: number;
   size: number;
+}
+
+/** What a completed upload made, and from which parts. */
+export interface Completion {
+  key: string;
+  meta: ObjectMeta;
+  parts: { partNumber: number; etag: string }[];
 }
 
 /** A claimed upload: its directory is no longer reachable under its id. */
@@ -179,6 +186,28 @@ export class Staging {
           : { path: joinInside(claimed, [p.file]), offset: 0, size: p.size },
       assembled: (wanted) => assembledInPlace(claimed, parts, wanted),
     };
+  }
+
+  /** Remembers what a completed upload made, for a retried completion. */
+  async recordCompletion(bucket: string, uploadId: string, done: Completion): Promise<void> {
+    await Deno.mkdir(this.layout.completedDir(bucket), { recursive: true });
+    await this.#writeJson(this.#completedPath(bucket, uploadId), done);
+  }
+
+  /** What a completed upload made, or null (never completed here, or forgotten by the sweep). */
+  async completed(bucket: string, uploadId: string): Promise<Completion | null> {
+    try {
+      const path = this.#completedPath(bucket, uploadId);
+      const done = JSON.parse(await Deno.readTextFile(path)) as Completion;
+      return { ...done, meta: { ...done.meta, lastModified: new Date(done.meta.lastModified) } };
+    } catch {
+      return null;
+    }
+  }
+
+  #completedPath(bucket: string, uploadId: string): string {
+    if (!UPLOAD_ID.test(uploadId)) throw new S3Error("NoSuchUpload");
+    return this.layout.completedDir(bucket) + SEP + uploadId + ".json";
   }
 
   async #writeJson(path: string, value: unknown, mustExist?: string): Promise<void> {

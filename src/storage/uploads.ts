@@ -100,7 +100,14 @@ export class FsUploads implements Uploads {
     rules: CompletionRules,
   ): Promise<ObjectMeta> {
     const { bucket, key } = target;
-    const claimed = await this.#staging.claim(bucket, key, target.uploadId);
+    let claimed;
+    try {
+      claimed = await this.#staging.claim(bucket, key, target.uploadId);
+    } catch (e) {
+      const done = await this.#staging.completed(bucket, target.uploadId);
+      if (done && done.key === key && rules.isRetryOf(done.parts)) return done.meta;
+      throw e;
+    }
     let tmp: TempFile | null = null;
     try {
       const { parts, observe } = await rules.choose(claimed.info, claimed.parts);
@@ -115,6 +122,11 @@ export class FsUploads implements Uploads {
         precondition: rules.precondition,
       });
       tmp = null; // consumed
+      await this.#staging.recordCompletion(bucket, target.uploadId, {
+        key,
+        meta,
+        parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+      });
       // The upload is claimed (no longer reachable by its id): its parts can go after the response.
       this.store.background.run("remove completed upload", () => claimed.discard());
       return meta;
@@ -138,6 +150,7 @@ export class FsUploads implements Uploads {
    * never one receiving a part in this process. Returns how many were removed.
    */
   async sweep(ttlMs: number, now = Date.now()): Promise<number> {
+    await this.#forgetCompletions(ttlMs, now);
     const root = this.store.layout.uploadsRoot;
     let removed = 0;
     let buckets: Deno.DirEntry[];
@@ -162,6 +175,22 @@ export class FsUploads implements Uploads {
       }
     }
     return removed;
+  }
+
+  /** Removes completion records older than `ttlMs`: a completion's retry is answered as long. */
+  async #forgetCompletions(ttlMs: number, now: number): Promise<void> {
+    const root = this.store.layout.completedRoot;
+    try {
+      for await (const b of Deno.readDir(root)) {
+        for await (const e of Deno.readDir(root + SEP + b.name)) {
+          const path = root + SEP + b.name + SEP + e.name;
+          const info = await Deno.stat(path).catch(() => null);
+          if (info && now - (info.mtime?.getTime() ?? 0) >= ttlMs) await removeQuietly(path);
+        }
+      }
+    } catch {
+      // no completions yet, or removed meanwhile
+    }
   }
 }
 

@@ -163,6 +163,22 @@ def object_attributes_list_parts():
     check([p["PartNumber"] for p in rest["Parts"]] == [3] and not rest["IsTruncated"], "page 2 %r" % rest)
 
 
+def retried_completion_succeeds():
+    """A CompleteMultipartUpload retried after success answers 200 with the same ETag."""
+    s3.create_bucket(Bucket="retry-bucket")
+    up = s3.create_multipart_upload(Bucket="retry-bucket", Key="mp")["UploadId"]
+    etag = s3.upload_part(Bucket="retry-bucket", Key="mp", UploadId=up, PartNumber=1, Body=b"only part")["ETag"]
+    parts = {"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    first = s3.complete_multipart_upload(Bucket="retry-bucket", Key="mp", UploadId=up, MultipartUpload=parts)
+    again = s3.complete_multipart_upload(Bucket="retry-bucket", Key="mp", UploadId=up, MultipartUpload=parts)
+    check(again["ETag"] == first["ETag"], "etags %r %r" % (first["ETag"], again["ETag"]))
+    code, _ = error_code(lambda: s3.complete_multipart_upload(
+        Bucket="retry-bucket", Key="other", UploadId=up, MultipartUpload=parts))
+    check(code == "NoSuchUpload", "another key: %r" % code)
+    code, _ = error_code(lambda: s3.upload_part(Bucket="retry-bucket", Key="mp", UploadId=up, PartNumber=2, Body=b"x"))
+    check(code == "NoSuchUpload", "a part after completion: %r" % code)
+
+
 CASES = {
     f.__name__: f
     for f in [
@@ -175,6 +191,7 @@ CASES = {
         aws_chunked_content_encoding_is_not_framing,
         get_and_head_by_part_number,
         object_attributes_list_parts,
+        retried_completion_succeeds,
     ]
 }
 
