@@ -34,3 +34,7 @@ boto3Case(
 boto3Case("get_and_head_by_part_number", "GET and HEAD with PartNumber return that part");
 boto3Case("object_attributes_list_parts", "GetObjectAttributes lists parts with a count, paged");
 boto3Case("retried_completion_succeeds", "a retried CompleteMultipartUpload answers the same");
+boto3Case(
+  "complete_checks_the_object_checksum",
+  "a whole-object checksum sent with Complete is checked",
+);

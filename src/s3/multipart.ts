@@ -5,7 +5,7 @@
  * committed like any other object (one atomic rename).
  */
 import { Buffer } from "node:buffer";
-import { requestBody, type RequestContext } from "./context.ts";
+import { documentBody, requestBody, type RequestContext } from "./context.ts";
 import { S3Error } from "../errors.ts";
 import { emptyResponse, OWNER, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml } from "./xml.ts";
@@ -224,31 +224,44 @@ async function compositeChecksums(
 /** POST /{bucket}/{key}?uploadId */
 export async function completeMultipartUpload(ctx: RequestContext): Promise<Response> {
   const requested = parseCompleteBody(
-    await parseXml(await readXmlBody(requestBody(ctx).stream), "CompleteMultipartUpload"),
+    await parseXml(await readXmlBody(documentBody(ctx).stream), "CompleteMultipartUpload"),
   );
   let alg: ChecksumAlgorithm | null = null;
   let fullObject: Checksum | null = null;
   let checksums: Record<string, string> = {};
+  /** The object's checksum the client sent with the request, if any. */
+  let claimed: string | null = null;
   const meta = await ctx.storage.uploads.complete(
     { bucket: ctx.bucket, key: ctx.key, uploadId: uploadIdOf(ctx) },
     {
       async choose(info, stored) {
         const parts = checkParts(requested, stored);
         alg = parseAlgorithm(info.checksumAlgorithm);
-        fullObject = alg !== null && info.checksumType === "FULL_OBJECT"
-          ? await createChecksum(alg)
-          : null;
-        if (alg && !fullObject) checksums = await compositeChecksums(alg, parts);
+        claimed = alg ? ctx.headers.get(`x-amz-checksum-${alg}`)?.trim() ?? null : null;
+        if (alg && info.checksumType !== "FULL_OBJECT") {
+          checksums = await compositeChecksums(alg, parts);
+        }
+        // A full-object checksum is computed while the parts are assembled: the upload's own
+        // (FULL_OBJECT), or to check a whole-object value sent for a composite one.
+        // https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
+        const composite = claimed !== null && /-\d+$/.test(claimed);
+        fullObject =
+          alg && (info.checksumType === "FULL_OBJECT" || (claimed !== null && !composite))
+            ? await createChecksum(alg)
+            : null;
         const hash = fullObject;
         return { parts, observe: hash ? (chunk) => hash.update(chunk) : undefined };
       },
       attributes(info, parts) {
-        if (alg && fullObject) {
-          checksums = { [alg]: toBase64(fullObject.digest()) };
-          const claimedFull = ctx.headers.get(`x-amz-checksum-${alg}`);
-          if (claimedFull !== null && claimedFull.trim() !== checksums[alg]) {
-            throw new S3Error("BadDigest");
-          }
+        const whole = alg && fullObject ? toBase64(fullObject.digest()) : null;
+        if (alg && whole !== null && info.checksumType === "FULL_OBJECT") {
+          checksums = { [alg]: whole };
+        }
+        if (alg && claimed !== null && claimed !== whole && claimed !== checksums[alg]) {
+          throw new S3Error(
+            "BadDigest",
+            `The ${alg.toUpperCase()} you specified did not match the calculated checksum.`,
+          );
         }
         const hasChecksum = Object.keys(checksums).length > 0;
         return {

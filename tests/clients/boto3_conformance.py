@@ -179,6 +179,34 @@ def retried_completion_succeeds():
     check(code == "NoSuchUpload", "a part after completion: %r" % code)
 
 
+def complete_checks_the_object_checksum():
+    """A whole-object CRC32 sent with CompleteMultipartUpload is checked against the object."""
+    import base64
+    import zlib
+    s3.create_bucket(Bucket="full-bucket")
+    parts = [bytes([i + 1]) * (5 * 1024 * 1024) for i in range(3)]
+    crc = 0
+    for p in parts:
+        crc = zlib.crc32(p, crc)
+    whole = base64.b64encode(crc.to_bytes(4, "big")).decode()
+    for kind, sent, ok in [("FULL_OBJECT", whole, True), ("COMPOSITE", whole, True),
+                           ("FULL_OBJECT", "AAAAAA==", False), ("COMPOSITE", "AAAAAA==", False)]:
+        up = s3.create_multipart_upload(Bucket="full-bucket", Key="k", ChecksumAlgorithm="CRC32",
+                                        ChecksumType=kind)["UploadId"]
+        done = []
+        for n, data in enumerate(parts, 1):
+            r = s3.upload_part(Bucket="full-bucket", Key="k", UploadId=up, PartNumber=n, Body=data,
+                               ChecksumAlgorithm="CRC32")
+            done.append({"PartNumber": n, "ETag": r["ETag"], "ChecksumCRC32": r["ChecksumCRC32"]})
+        code, _ = error_code(lambda: s3.complete_multipart_upload(
+            Bucket="full-bucket", Key="k", UploadId=up, MultipartUpload={"Parts": done},
+            ChecksumCRC32=sent, ChecksumType=kind))
+        check(code == (None if ok else "BadDigest"), "%s with %s: %r" % (kind, sent, code))
+        if ok and kind == "FULL_OBJECT":
+            head = s3.head_object(Bucket="full-bucket", Key="k", ChecksumMode="ENABLED")
+            check(head["ChecksumCRC32"] == whole, "stored %r" % head.get("ChecksumCRC32"))
+
+
 CASES = {
     f.__name__: f
     for f in [
@@ -192,6 +220,7 @@ CASES = {
         get_and_head_by_part_number,
         object_attributes_list_parts,
         retried_completion_succeeds,
+        complete_checks_the_object_checksum,
     ]
 }
 
