@@ -38,3 +38,4 @@ boto3Case(
   "complete_checks_the_object_checksum",
   "a whole-object checksum sent with Complete is checked",
 );
+boto3Case("list_buckets_paged_and_filtered", "ListBuckets pages, filters by prefix and region");

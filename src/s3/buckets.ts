@@ -1,17 +1,55 @@
 /** Bucket operations: ListBuckets, CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation. */
+import { Buffer } from "node:buffer";
 import { requestBody, type RequestContext } from "./context.ts";
 import { S3Error } from "../errors.ts";
 import { emptyResponse, isoDate, OWNER, xmlResponse } from "./response.ts";
 import { readXmlBody, renderXml } from "./xml.ts";
 
-/** GET / */
+/** Most buckets one ListBuckets page holds (S3's range of max-buckets). */
+const MAX_BUCKETS = 10000;
+
+/**
+ * GET /: every bucket, or with `max-buckets` a page of them (`continuation-token` for the next),
+ * filtered by `prefix` and `bucket-region`; each names its region, as current SDKs expect.
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html
+ */
 export async function listBuckets(ctx: RequestContext): Promise<Response> {
-  const buckets = await ctx.storage.listBuckets();
+  const q = ctx.query;
+  const prefix = q.get("prefix") ?? "";
+  const region = q.get("bucket-region");
+  const maxText = q.get("max-buckets");
+  const max = maxText === null ? MAX_BUCKETS : Number(maxText);
+  if (!/^\d+$/.test(maxText ?? "1") || max < 1 || max > MAX_BUCKETS) {
+    throw new S3Error(
+      "InvalidArgument",
+      "Argument max-buckets must be an integer between 1 and 10000.",
+    );
+  }
+  const token = q.get("continuation-token");
+  let after = "";
+  if (token !== null && token !== "") {
+    after = Buffer.from(token, "base64url").toString("utf8");
+    if (Buffer.from(after, "utf8").toString("base64url") !== token) {
+      throw new S3Error("InvalidArgument", "The continuation token provided is incorrect");
+    }
+  }
+  const all = (await ctx.storage.listBuckets()).filter((b) =>
+    b.name.startsWith(prefix) && b.name > after &&
+    (region === null || region === ctx.config.region)
+  );
+  const page = all.slice(0, max);
+  const next = all.length > page.length ? page.at(-1)!.name : null;
   return xmlResponse(renderXml("ListAllMyBucketsResult", {
     Owner: { ...OWNER },
     Buckets: {
-      Bucket: buckets.map((b) => ({ Name: b.name, CreationDate: isoDate(b.created) })),
+      Bucket: page.map((b) => ({
+        Name: b.name,
+        CreationDate: isoDate(b.created),
+        BucketRegion: ctx.config.region,
+      })),
     },
+    ContinuationToken: next !== null ? Buffer.from(next, "utf8").toString("base64url") : undefined,
+    Prefix: q.has("prefix") ? prefix : undefined,
   }));
 }
 

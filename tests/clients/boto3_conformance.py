@@ -207,6 +207,29 @@ def complete_checks_the_object_checksum():
             check(head["ChecksumCRC32"] == whole, "stored %r" % head.get("ChecksumCRC32"))
 
 
+def list_buckets_paged_and_filtered():
+    """ListBuckets with MaxBuckets pages by ContinuationToken; Prefix filters; entries name their region."""
+    names = ["page-a-bucket", "page-b-bucket", "page-c-bucket", "other-bucket"]
+    for name in names:
+        s3.create_bucket(Bucket=name)
+    seen, token = [], None
+    while True:
+        kw = {"MaxBuckets": 2, "Prefix": "page-"}
+        if token:
+            kw["ContinuationToken"] = token
+        r = s3.list_buckets(**kw)
+        check(len(r["Buckets"]) <= 2, "page size %d" % len(r["Buckets"]))
+        seen += [b["Name"] for b in r["Buckets"]]
+        check(all(b["BucketRegion"] == "us-east-1" for b in r["Buckets"]), "regions %r" % r["Buckets"])
+        token = r.get("ContinuationToken")
+        if not token:
+            break
+    check(seen == names[:3], "paged %r" % seen)
+    check(r.get("Prefix") == "page-", "prefix %r" % r.get("Prefix"))
+    check(len(s3.list_buckets()["Buckets"]) == 4, "all buckets")
+    check(s3.list_buckets(BucketRegion="eu-west-1")["Buckets"] == [], "other region")
+
+
 CASES = {
     f.__name__: f
     for f in [
@@ -221,6 +244,7 @@ CASES = {
         object_attributes_list_parts,
         retried_completion_succeeds,
         complete_checks_the_object_checksum,
+        list_buckets_paged_and_filtered,
     ]
 }
 
