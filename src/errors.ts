@@ -66,6 +66,7 @@ const ERROR_CATALOGUE = {
   MissingSecurityHeader: [400, "Your request is missing a required header."],
   NoSuchBucket: [404, "The specified bucket does not exist."],
   NoSuchCORSConfiguration: [404, "The CORS configuration does not exist"],
+  NoSuchTagSet: [404, "The TagSet does not exist"],
   NoSuchKey: [404, "The specified key does not exist."],
   NoSuchUpload: [
     404,

@@ -39,3 +39,4 @@ boto3Case(
   "a whole-object checksum sent with Complete is checked",
 );
 boto3Case("list_buckets_paged_and_filtered", "ListBuckets pages, filters by prefix and region");
+boto3Case("bucket_tagging_and_tag_rules", "bucket tagging, and S3's tag limits as InvalidTag");

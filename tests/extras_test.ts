@@ -84,7 +84,7 @@ serverTest(
         t.s3.send(
           new PutObjectTaggingCommand({ Bucket: B, Key: "t", Tagging: { TagSet: eleven } }),
         ),
-      "BadRequest",
+      "InvalidTag",
       400,
     );
     for (

@@ -487,7 +487,6 @@ serverTest("unknown sub-resources are 501 and never touch data", async (t) => {
     "policy",
     "versioning",
     "lifecycle",
-    "tagging",
     "website",
     "replication",
   ];

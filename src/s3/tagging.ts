@@ -1,6 +1,7 @@
 /**
- * Object tagging: PutObjectTagging, GetObjectTagging, DeleteObjectTagging,
+ * Object and bucket tagging: Put/Get/DeleteObjectTagging, Put/Get/DeleteBucketTagging,
  * and the `x-amz-tagging` header of writes, with S3's limits.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-tagging.html
  */
 import { requestBody, type RequestContext } from "./context.ts";
 import { S3Error } from "../errors.ts";
@@ -8,17 +9,25 @@ import { emptyResponse, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml } from "./xml.ts";
 
 /** Most tags an object may carry. */
-const MAX_TAGS = 10;
+const MAX_OBJECT_TAGS = 10;
+/** Most tags a bucket may carry. */
+const MAX_BUCKET_TAGS = 50;
+/** Name of the bucket configuration document holding a bucket's tags. */
+const BUCKET_TAGS = "tagging.json";
 /** Longest tag key, in characters. */
 const MAX_TAG_KEY = 128;
 /** Longest tag value, in characters. */
 const MAX_TAG_VALUE = 256;
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
-/** Checks a tag set against S3's rules; throws InvalidTag / BadRequest. */
-function validateTags(pairs: readonly [string, string][]): Record<string, string> {
-  if (pairs.length > MAX_TAGS) {
-    throw new S3Error("BadRequest", "Object tags cannot be greater than 10");
+/** Checks a tag set against S3's rules (at most `max` tags); throws InvalidTag. */
+function validateTags(
+  pairs: readonly [string, string][],
+  max = MAX_OBJECT_TAGS,
+): Record<string, string> {
+  if (pairs.length > max) {
+    const what = max === MAX_OBJECT_TAGS ? "Object" : "Bucket";
+    throw new S3Error("InvalidTag", `${what} tags cannot be greater than ${max}`);
   }
   const tags: Record<string, string> = {};
   for (const [k, v] of pairs) {
@@ -50,8 +59,8 @@ export function tagsFromHeader(value: string): Record<string, string> {
   return validateTags([...new URLSearchParams(value)]);
 }
 
-/** PUT /{bucket}/{key}?tagging */
-export async function putObjectTagging(ctx: RequestContext): Promise<Response> {
+/** The tag pairs of a `<Tagging>` request document. */
+async function tagsOfRequest(ctx: RequestContext): Promise<[string, string][]> {
   const doc = await parseXml(await readXmlBody(requestBody(ctx).stream), "Tagging");
   const set = doc.TagSet;
   if (set === undefined) throw new S3Error("MalformedXML");
@@ -65,22 +74,53 @@ export async function putObjectTagging(ctx: RequestContext): Promise<Response> {
     }
     return [String(t.Key), t.Value === undefined ? "" : String(t.Value)];
   });
-  const tags = validateTags(pairs);
+  return pairs;
+}
+
+/** A `<Tagging>` response document. */
+function taggingResponse(tags: Record<string, string>): Response {
+  return xmlResponse(renderXml("Tagging", {
+    TagSet: { Tag: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
+  }));
+}
+
+/** PUT /{bucket}/{key}?tagging */
+export async function putObjectTagging(ctx: RequestContext): Promise<Response> {
+  const tags = validateTags(await tagsOfRequest(ctx));
   await ctx.storage.updateAttributes(ctx.bucket, ctx.key, () => ({ tags }));
   return emptyResponse(200);
 }
 
 /** GET /{bucket}/{key}?tagging */
 export function getObjectTagging(ctx: RequestContext): Response {
-  const meta = ctx.storage.headObject(ctx.bucket, ctx.key);
-  const tags = Object.entries(meta.tags ?? {});
-  return xmlResponse(renderXml("Tagging", {
-    TagSet: { Tag: tags.map(([Key, Value]) => ({ Key, Value })) },
-  }));
+  return taggingResponse(ctx.storage.headObject(ctx.bucket, ctx.key).tags ?? {});
 }
 
 /** DELETE /{bucket}/{key}?tagging */
 export async function deleteObjectTagging(ctx: RequestContext): Promise<Response> {
   await ctx.storage.updateAttributes(ctx.bucket, ctx.key, () => ({ tags: undefined }));
+  return emptyResponse(204);
+}
+
+/** PUT /{bucket}?tagging */
+export async function putBucketTagging(ctx: RequestContext): Promise<Response> {
+  ctx.storage.requireBucket(ctx.bucket);
+  const tags = validateTags(await tagsOfRequest(ctx), MAX_BUCKET_TAGS);
+  await ctx.storage.writeBucketConfig(ctx.bucket, BUCKET_TAGS, JSON.stringify(tags));
+  return emptyResponse(204);
+}
+
+/** GET /{bucket}?tagging: NoSuchTagSet when the bucket has none. */
+export async function getBucketTagging(ctx: RequestContext): Promise<Response> {
+  ctx.storage.requireBucket(ctx.bucket);
+  const doc = await ctx.storage.readBucketConfig(ctx.bucket, BUCKET_TAGS);
+  if (doc === null) throw new S3Error("NoSuchTagSet");
+  return taggingResponse(JSON.parse(doc.text) as Record<string, string>);
+}
+
+/** DELETE /{bucket}?tagging */
+export async function deleteBucketTagging(ctx: RequestContext): Promise<Response> {
+  ctx.storage.requireBucket(ctx.bucket);
+  await ctx.storage.writeBucketConfig(ctx.bucket, BUCKET_TAGS, null);
   return emptyResponse(204);
 }

@@ -230,6 +230,32 @@ def list_buckets_paged_and_filtered():
     check(s3.list_buckets(BucketRegion="eu-west-1")["Buckets"] == [], "other region")
 
 
+def bucket_tagging_and_tag_rules():
+    """Bucket tagging (NoSuchTagSet when none), and S3's tag limits with InvalidTag."""
+    s3.create_bucket(Bucket="tag-bucket")
+    code, status = error_code(lambda: s3.get_bucket_tagging(Bucket="tag-bucket"))
+    check((code, status) == ("NoSuchTagSet", 404), "no tags yet: %r" % ((code, status),))
+    tags = [{"Key": "k%d" % i, "Value": "v%d" % i} for i in range(50)]
+    s3.put_bucket_tagging(Bucket="tag-bucket", Tagging={"TagSet": tags})
+    got = s3.get_bucket_tagging(Bucket="tag-bucket")["TagSet"]
+    check(sorted((t["Key"], t["Value"]) for t in got) == sorted((t["Key"], t["Value"]) for t in tags), "bucket tags")
+    too_many = tags + [{"Key": "k50", "Value": "x"}]
+    code, _ = error_code(lambda: s3.put_bucket_tagging(Bucket="tag-bucket", Tagging={"TagSet": too_many}))
+    check(code == "InvalidTag", "51 bucket tags: %r" % code)
+    s3.delete_bucket_tagging(Bucket="tag-bucket")
+    code, _ = error_code(lambda: s3.get_bucket_tagging(Bucket="tag-bucket"))
+    check(code == "NoSuchTagSet", "deleted tags: %r" % code)
+    s3.put_object(Bucket="tag-bucket", Key="o", Body=b"x", Tagging="empty=&full=yes")
+    got = {t["Key"]: t["Value"] for t in s3.get_object_tagging(Bucket="tag-bucket", Key="o")["TagSet"]}
+    check(got == {"empty": "", "full": "yes"}, "header tags %r" % got)
+    eleven = [{"Key": "k%d" % i, "Value": ""} for i in range(11)]
+    for bad in [eleven, [{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}],
+                [{"Key": "x" * 129, "Value": ""}], [{"Key": "k", "Value": "v" * 257}],
+                [{"Key": "bad#key", "Value": ""}]]:
+        code, _ = error_code(lambda: s3.put_object_tagging(Bucket="tag-bucket", Key="o", Tagging={"TagSet": bad}))
+        check(code == "InvalidTag", "object tags %r: %r" % (bad[:2], code))
+
+
 CASES = {
     f.__name__: f
     for f in [
@@ -245,6 +271,7 @@ CASES = {
         retried_completion_succeeds,
         complete_checks_the_object_checksum,
         list_buckets_paged_and_filtered,
+        bucket_tagging_and_tag_rules,
     ]
 }
 
