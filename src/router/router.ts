@@ -14,6 +14,7 @@ import { listMultipartUploads } from "../s3/uploads_list.ts";
 import * as tagging from "../s3/tagging.ts";
 import * as bucketCors from "../s3/bucket_cors.ts";
 import { getObjectAttributes } from "../s3/attributes.ts";
+import { renameObject } from "../s3/rename.ts";
 
 /** An operation handler. */
 export type Handler = (ctx: RequestContext) => Promise<Response> | Response;
@@ -50,6 +51,7 @@ const SUBRESOURCES: ReadonlySet<string> = new Set([
   "policyStatus",
   "publicAccessBlock",
   "rename",
+  "renameObject",
   "replication",
   "requestPayment",
   "restore",
@@ -93,6 +95,7 @@ const TABLE: Record<string, Route> = {
   "object PUT tagging": r("PutObjectTagging", tagging.putObjectTagging),
   "object GET tagging": r("GetObjectTagging", tagging.getObjectTagging),
   "object DELETE tagging": r("DeleteObjectTagging", tagging.deleteObjectTagging),
+  "object PUT renameObject": r("RenameObject", renameObject),
   "bucket PUT tagging": r("PutBucketTagging", tagging.putBucketTagging),
   "bucket GET tagging": r("GetBucketTagging", tagging.getBucketTagging),
   "bucket DELETE tagging": r("DeleteBucketTagging", tagging.deleteBucketTagging),

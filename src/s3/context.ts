@@ -51,3 +51,15 @@ export function documentBody(ctx: RequestContext): DecodedBody {
   }
   return ctx.authenticator.decodeBody(ctx.req.body, headers, ctx.auth);
 }
+
+/** Drains and discards a request body (for operations that ignore it). */
+export async function discardBody(ctx: RequestContext): Promise<void> {
+  if (!ctx.req.body) return;
+  try {
+    for await (const _ of ctx.req.body) {
+      // discard
+    }
+  } catch {
+    // The client went away; nothing to do.
+  }
+}

@@ -19,6 +19,7 @@ import { SharedLocks } from "./locks.ts";
 import { LinkCheck } from "./nofollow.ts";
 import { objectReader } from "./reader.ts";
 import { openObject } from "./reads.ts";
+import { type Rename, renameObject } from "./rename.ts";
 import type { Store } from "./store.ts";
 import { TempArea } from "./temp.ts";
 import type {
@@ -187,6 +188,11 @@ export class FsStorage implements Storage {
   /** Deletes an object (no error when absent) and prunes directories it leaves empty. */
   deleteObject(bucket: string, key: string, precondition?: Precondition): Promise<void> {
     return deleteObject(this.#store, { bucket, key }, precondition);
+  }
+
+  /** Renames an object within its bucket atomically. */
+  renameObject(rename: Rename): Promise<void> {
+    return renameObject(this.#store, rename);
   }
 
   /** One page of a bucket's listing. */

@@ -4,6 +4,7 @@
  * file handle or a directory walk; a new capability (versions, policies,
  * lifecycle, notifications) is a new call here.
  */
+import type { Rename } from "./rename.ts";
 import type {
   BucketInfo,
   BucketUsage,
@@ -61,6 +62,8 @@ export interface Storage {
    * the key's lock against the current object (null when absent) and may throw to refuse.
    */
   deleteObject(bucket: string, key: string, precondition?: Precondition): Promise<void>;
+  /** Renames an object within its bucket atomically, its metadata with it. NoSuchKey. */
+  renameObject(rename: Rename): Promise<void>;
   /** One page of a bucket's listing, in S3 order, with each object's metadata. */
   listObjects(bucket: string, opts: ListOptions): Promise<ListPage>;
 

@@ -46,7 +46,8 @@ function fnv1a(s: string): number {
  * one of a fixed set of lock files under `dir`, each taken with an exclusive
  * `flock` (see flock.ts) inside an in-process mutex for its slot (flock
  * does not exclude holders within one process). Callers must never take a
- * second lock while holding one: two names may share a slot.
+ * second lock while holding one (two names may share a slot); withPair() is
+ * the one way to hold two.
  */
 export class SharedLocks {
   readonly #local = new NamedLocks();
@@ -67,7 +68,21 @@ export class SharedLocks {
 
   /** Runs `fn` holding the lock for `name`, in this process and across processes. */
   with<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const slot = fnv1a(name) % this.slots;
+    return this.#withSlot(fnv1a(name) % this.slots, fn);
+  }
+
+  /**
+   * Runs `fn` holding the locks of two names (a rename's source and target): the only place two
+   * are held at once, always in slot order, so two such callers cannot wait on each other, and
+   * one lock is taken when both names share a slot.
+   */
+  withPair<T>(a: string, b: string, fn: () => Promise<T>): Promise<T> {
+    const [low, high] = [fnv1a(a) % this.slots, fnv1a(b) % this.slots].sort((x, y) => x - y);
+    if (low === high) return this.#withSlot(low, fn);
+    return this.#withSlot(low, () => this.#withSlot(high, fn));
+  }
+
+  #withSlot<T>(slot: number, fn: () => Promise<T>): Promise<T> {
     return this.#local.with(String(slot), async () => {
       const file = await this.#file(slot);
       await file.lock();

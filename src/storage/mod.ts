@@ -24,5 +24,6 @@ export { DEFAULT_CONTENT_TYPE } from "./sidecar.ts";
 export { isValidBucketName, keyToSegments } from "./keys.ts";
 export { compareKeys } from "./walk.ts";
 export { SMALL_BODY } from "./temp.ts";
+export type { Rename } from "./rename.ts";
 export { FsStorage, type FsStorageOptions } from "./fs.ts";
 export { descriptorInode, listDescriptors } from "./descriptors.ts";

@@ -256,6 +256,36 @@ def bucket_tagging_and_tag_rules():
         check(code == "InvalidTag", "object tags %r: %r" % (bad[:2], code))
 
 
+def rename_object():
+    """RenameObject moves an object and its metadata atomically; conditions on both sides."""
+    s3.create_bucket(Bucket="rename-bucket")
+    put = s3.put_object(Bucket="rename-bucket", Key="old/name.txt", Body=b"renamed bytes",
+                        ContentType="text/plain", Metadata={"who": "me"})
+    s3.rename_object(Bucket="rename-bucket", Key="new/place.txt", RenameSource="/rename-bucket/old/name.txt")
+    got = s3.get_object(Bucket="rename-bucket", Key="new/place.txt")
+    check(got["Body"].read() == b"renamed bytes", "bytes")
+    check(got["ETag"] == put["ETag"] and got["ContentType"] == "text/plain", "metadata %r" % got)
+    check(got["Metadata"] == {"who": "me"}, "user metadata %r" % got["Metadata"])
+    code, _ = error_code(lambda: s3.head_object(Bucket="rename-bucket", Key="old/name.txt"))
+    check(code == "404", "source still there: %r" % code)
+    keys = [c["Key"] for c in s3.list_objects_v2(Bucket="rename-bucket")["Contents"]]
+    check(keys == ["new/place.txt"], "listing %r" % keys)
+    code, status = error_code(lambda: s3.rename_object(
+        Bucket="rename-bucket", Key="x", RenameSource="/rename-bucket/old/name.txt"))
+    check((code, status) == ("NoSuchKey", 404), "missing source: %r" % ((code, status),))
+    s3.put_object(Bucket="rename-bucket", Key="other", Body=b"o")
+    code, status = error_code(lambda: s3.rename_object(
+        Bucket="rename-bucket", Key="other", RenameSource="/rename-bucket/new/place.txt",
+        DestinationIfNoneMatch="*"))
+    check((code, status) == ("PreconditionFailed", 412), "target exists: %r" % ((code, status),))
+    code, status = error_code(lambda: s3.rename_object(
+        Bucket="rename-bucket", Key="third", RenameSource="/rename-bucket/new/place.txt",
+        SourceIfMatch='"0123456789abcdef0123456789abcdef"'))
+    check((code, status) == ("PreconditionFailed", 412), "source etag: %r" % ((code, status),))
+    s3.rename_object(Bucket="rename-bucket", Key="other", RenameSource="/rename-bucket/new/place.txt")
+    check(s3.get_object(Bucket="rename-bucket", Key="other")["Body"].read() == b"renamed bytes", "replaced")
+
+
 CASES = {
     f.__name__: f
     for f in [
@@ -272,6 +302,7 @@ CASES = {
         complete_checks_the_object_checksum,
         list_buckets_paged_and_filtered,
         bucket_tagging_and_tag_rules,
+        rename_object,
     ]
 }
 
