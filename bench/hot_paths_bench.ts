@@ -17,7 +17,7 @@ import {
   exampleGetRequest,
 } from "../tests/support/aws_examples.ts";
 
-const auth = await createAuthenticator(
+const auth = createAuthenticator(
   makeConfig({ auth: true, accessKey: EXAMPLE_ACCESS_KEY, secretKey: EXAMPLE_SECRET_KEY }),
 );
 const exampleGet = exampleGetRequest();
@@ -105,9 +105,20 @@ Deno.bench(`hash 1 MiB: md5 (${md5Implementation()}, as uploads use it)`, { grou
   h.update(MiB);
   h.digest();
 });
-for (const alg of ["crc32", "crc32c", "crc64nvme"] as const) {
+const SOURCE: Record<string, string> = { crc32: "node:zlib", sha512: "node:crypto" };
+for (
+  const alg of [
+    "crc32",
+    "crc32c",
+    "crc64nvme",
+    "sha512",
+    "xxhash64",
+    "xxhash3",
+    "xxhash128",
+  ] as const
+) {
   const h = await createChecksum(alg);
-  Deno.bench(`hash 1 MiB: ${alg} (${alg === "crc32" ? "node:zlib" : "hash-wasm"})`, {
+  Deno.bench(`hash 1 MiB: ${alg} (${SOURCE[alg] ?? "hash-wasm"})`, {
     group: "hash",
   }, () => {
     h.update(MiB);

@@ -1,17 +1,29 @@
 /**
  * Flexible checksums (`x-amz-checksum-*`): incremental hashers for every
  * algorithm S3 accepts, with digests in S3's base64 form.
- * CRC32 comes from `node:zlib`; CRC32C and CRC64NVME from hash-wasm (a
- * maintained WebAssembly implementation, far faster than a JS table loop),
- * loaded with the first request that needs one: importing it took about 55
- * ms of every start-up; SHA-1 and SHA-256 from `node:crypto`.
+ * CRC32 comes from `node:zlib`; CRC32C, CRC64NVME and the three XXHASH
+ * variants from hash-wasm (a maintained WebAssembly implementation, far
+ * faster than a JS table loop), loaded with the first request that needs
+ * one: importing it took about 55 ms of every start-up; SHA-1, SHA-256,
+ * SHA-512 and MD5 from `node:crypto`.
  */
 import { crc32 } from "node:zlib";
 import { createHash } from "node:crypto";
 import { Buffer } from "node:buffer";
 
 /** The algorithms S3 supports, as they appear in header names. */
-export const CHECKSUM_ALGORITHMS = ["crc32", "crc32c", "crc64nvme", "sha1", "sha256"] as const;
+export const CHECKSUM_ALGORITHMS = [
+  "crc32",
+  "crc32c",
+  "crc64nvme",
+  "sha1",
+  "sha256",
+  "sha512",
+  "md5",
+  "xxhash64",
+  "xxhash3",
+  "xxhash128",
+] as const;
 
 /** One flexible checksum algorithm. */
 export type ChecksumAlgorithm = typeof CHECKSUM_ALGORITHMS[number];
@@ -42,6 +54,11 @@ const DIGEST_LENGTH: Record<ChecksumAlgorithm, number> = {
   crc64nvme: 8,
   sha1: 20,
   sha256: 32,
+  sha512: 64,
+  md5: 16,
+  xxhash64: 8,
+  xxhash3: 8,
+  xxhash128: 16,
 };
 
 /** Creates an incremental hasher for `alg`. */
@@ -67,8 +84,22 @@ export async function createChecksum(alg: ChecksumAlgorithm): Promise<Checksum> 
       h.init();
       return { update: (b) => void h.update(b), digest: () => h.digest("binary") };
     }
+    case "xxhash64":
+    case "xxhash3":
+    case "xxhash128": {
+      const { createXXHash64, createXXHash3, createXXHash128 } = await import("hash-wasm");
+      const h = alg === "xxhash64"
+        ? await createXXHash64()
+        : alg === "xxhash3"
+        ? await createXXHash3()
+        : await createXXHash128();
+      h.init();
+      return { update: (b) => void h.update(b), digest: () => h.digest("binary") };
+    }
     case "sha1":
-    case "sha256": {
+    case "sha256":
+    case "sha512":
+    case "md5": {
       const h = createHash(alg);
       return { update: (b) => void h.update(b), digest: () => new Uint8Array(h.digest()) };
     }
