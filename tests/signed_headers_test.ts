@@ -6,6 +6,7 @@
  */
 import {
   CreateBucketCommand,
+  HeadObjectCommand,
   DeleteObjectsCommand,
   GetBucketLocationCommand,
   GetObjectCommand,
@@ -248,3 +249,25 @@ serverTest("request XML decodes character references as XML does", async (t) => 
   );
   assertEquals(await stored(t, "private"), null);
 }, AUTH);
+
+serverTest(
+  "user metadata with non-ASCII values is signed as sent, stored, returned as S3 does",
+  async (t) => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: "meta-utf8" }));
+    // Under Deno the SDK sends UTF-8 bytes; it signed the text they encode.
+    await t.s3.send(
+      new PutObjectCommand({
+        Bucket: "meta-utf8",
+        Key: "k",
+        Body: "x",
+        Metadata: { name: "Zoë café", plain: "ascii" },
+      }),
+    );
+    const head = await t.s3.send(new HeadObjectCommand({ Bucket: "meta-utf8", Key: "k" }));
+    // S3 returns a non-ASCII value as an RFC 2047 encoded word, an ASCII one as it is.
+    assertEquals(head.Metadata, { name: "=?UTF-8?B?Wm/DqyBjYWbDqQ==?=", plain: "ascii" });
+    const sidecar = await Deno.readTextFile(`${t.dataDir}/.geckos3/meta/meta-utf8/k`);
+    assert(sidecar.includes('"name":"Zoë café"'), sidecar);
+  },
+  { auth: true },
+);

@@ -97,10 +97,30 @@ export function canonicalQuery(rawQuery: string, omit?: string): string {
 export function canonicalHeaders(headers: Headers, signed: readonly string[]): string {
   let out = "";
   for (const name of signed) {
-    const value = (headers.get(name) ?? "").trim().replace(/\s+/g, " ");
+    const value = headerText(headers.get(name) ?? "").trim().replace(/\s+/g, " ");
     out += `${name}:${value}\n`;
   }
   return out;
+}
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+// deno-lint-ignore no-control-regex
+const ASCII = /^[\u0000-\u007f]*$/;
+
+/**
+ * A header value as the client signed it. The server sees each byte of a
+ * value as one character; a client that sent UTF-8 (boto3, the JS SDK under
+ * Deno) signed the text those bytes encode, one that sent Latin-1 (Node's
+ * http) the characters themselves. Bytes that decode as UTF-8 are taken as
+ * UTF-8, as S3 does with the bytes it receives; anything else as it is.
+ */
+export function headerText(value: string): string {
+  if (ASCII.test(value) || /[^\u0000-\u00ff]/.test(value)) return value;
+  try {
+    return UTF8.decode(Uint8Array.from(value, (c) => c.charCodeAt(0)));
+  } catch {
+    return value;
+  }
 }
 
 /** The canonical request of SigV4. */

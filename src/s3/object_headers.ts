@@ -2,6 +2,8 @@
  * Object attributes to and from HTTP headers: what a PUT (or a create of a
  * multipart upload, or a REPLACE copy) stores, and what GET/HEAD return.
  */
+import { Buffer } from "node:buffer";
+import { headerText } from "../auth/sigv4.ts";
 import type { XmlNode } from "./xml.ts";
 import { S3Error } from "../errors.ts";
 import {
@@ -30,6 +32,17 @@ const STORAGE_CLASSES = new Set([
   "EXPRESS_ONEZONE",
 ]);
 const encoder = new TextEncoder();
+// deno-lint-ignore no-control-regex
+const PRINTABLE_ASCII = /^[\u0020-\u007e]*$/;
+
+/**
+ * A user metadata value as a response header: as stored when it is plain
+ * ASCII, else an RFC 2047 encoded word (`=?UTF-8?B?...?=`), as S3 returns it.
+ */
+function metaHeaderValue(value: string): string {
+  if (PRINTABLE_ASCII.test(value)) return value;
+  return `=?UTF-8?B?${Buffer.from(value, "utf8").toString("base64")}?=`;
+}
 
 /** Reads the attributes a write stores from its request headers; MetadataTooLarge past 2 KB of user metadata. */
 export function attributesFromHeaders(headers: Headers): ObjectAttributes {
@@ -39,7 +52,7 @@ export function attributesFromHeaders(headers: Headers): ObjectAttributes {
   for (const [name, value] of headers) {
     if (name.startsWith(META_PREFIX)) {
       const metaName = name.slice(META_PREFIX.length);
-      userMeta[metaName] = value;
+      userMeta[metaName] = headerText(value); // stored as the text the client sent
       metaBytes += encoder.encode(metaName).byteLength + encoder.encode(value).byteLength;
     }
   }
@@ -114,7 +127,7 @@ export function setObjectHeaders(
   h.set("last-modified", meta.lastModified.toUTCString());
   h.set("accept-ranges", "bytes");
   for (const [k, v] of Object.entries(meta.headers)) h.set(k, v);
-  for (const [k, v] of Object.entries(meta.userMeta)) h.set(META_PREFIX + k, v);
+  for (const [k, v] of Object.entries(meta.userMeta)) h.set(META_PREFIX + k, metaHeaderValue(v));
   if (meta.parts) h.set("x-amz-mp-parts-count", String(meta.parts));
   if (meta.tags && Object.keys(meta.tags).length > 0) {
     h.set("x-amz-tagging-count", String(Object.keys(meta.tags).length));
