@@ -733,3 +733,48 @@ serverTest(
     assertEquals(await leftoverTempFiles(t.dataDir), []);
   },
 );
+
+serverTest("a part uploaded twice at once is the upload that finished last", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  const created = await raw(`${t.url}/${B}/race-part?uploads`, { method: "POST" });
+  const id = /<UploadId>([^<]+)<\/UploadId>/.exec(created.text)![1];
+  const url = `${t.url}/${B}/race-part?partNumber=1&uploadId=${id}`;
+  const first = new Uint8Array(6 * MiB).fill(1);
+  const second = new Uint8Array(6 * MiB).fill(2);
+  // The first upload sends half its body, then waits while the second goes through whole.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const slow = new ReadableStream<Uint8Array>({
+    async start(c) {
+      c.enqueue(first.subarray(0, 3 * MiB));
+      await held;
+      c.enqueue(first.subarray(3 * MiB));
+      c.close();
+    },
+  });
+  const firstPut = fetch(url, {
+    method: "PUT",
+    body: slow,
+    headers: { "content-length": String(first.byteLength) },
+    duplex: "half",
+  } as RequestInit);
+  await new Promise((r) => setTimeout(r, 200));
+  const secondPut = await fetch(url, { method: "PUT", body: second });
+  assertEquals(secondPut.status, 200);
+  await secondPut.body?.cancel();
+  release();
+  const firstDone = await firstPut;
+  assertEquals(firstDone.status, 200);
+  const etag = firstDone.headers.get("etag")!;
+  await firstDone.body?.cancel();
+  const parts = await raw(`${t.url}/${B}/race-part?uploadId=${id}`);
+  assert(parts.text.includes(`<ETag>${etag.replaceAll('"', "&quot;")}</ETag>`), parts.text);
+  const body =
+    `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${etag}</ETag></Part></CompleteMultipartUpload>`;
+  assertEquals(
+    (await raw(`${t.url}/${B}/race-part?uploadId=${id}`, { method: "POST", body })).status,
+    200,
+  );
+  const got = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "race-part" }));
+  assertEquals(await md5Hex(await bytesOf(got.Body)), await md5Hex(first));
+});

@@ -6,11 +6,11 @@
  */
 import {
   CreateBucketCommand,
-  HeadObjectCommand,
   DeleteObjectsCommand,
   GetBucketLocationCommand,
   GetObjectCommand,
   getSignedUrl,
+  HeadObjectCommand,
   PutObjectCommand,
   S3Client,
 } from "./deps/aws_sdk.ts";
