@@ -778,3 +778,50 @@ serverTest("a part uploaded twice at once is the upload that finished last", asy
   const got = await t.s3.send(new GetObjectCommand({ Bucket: B, Key: "race-part" }));
   assertEquals(await md5Hex(await bytesOf(got.Body)), await md5Hex(first));
 });
+
+serverTest("an upload claimed by a process that crashed is put back by the sweep", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  const { UploadId: id } = await t.s3.send(
+    new CreateMultipartUploadCommand({ Bucket: B, Key: "orphan" }),
+  );
+  const part = await t.s3.send(
+    new UploadPartCommand({ Bucket: B, Key: "orphan", UploadId: id, PartNumber: 1, Body: "data" }),
+  );
+  // What a process killed during CompleteMultipartUpload leaves: the upload renamed to a claim
+  // naming its (now removed) area.
+  const base = `${t.dataDir}/.geckos3/multipart/${B}`;
+  await Deno.rename(`${base}/${id}`, `${base}/${id}.claimed-gone-1234-${crypto.randomUUID()}`);
+  const hidden = await t.s3.send(new ListMultipartUploadsCommand({ Bucket: B }));
+  assertEquals(hidden.Uploads ?? [], []);
+  assertEquals(await t.server.storage.uploads.sweep(86_400_000), 0);
+  const listed = await t.s3.send(new ListMultipartUploadsCommand({ Bucket: B }));
+  assertEquals(listed.Uploads?.map((u) => u.UploadId), [id]);
+  const done = await t.s3.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: B,
+      Key: "orphan",
+      UploadId: id,
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+    }),
+  );
+  assert(done.ETag);
+  // A claim whose completion was recorded (the crash came after the commit) is removed.
+  const { UploadId: id2 } = await t.s3.send(
+    new CreateMultipartUploadCommand({ Bucket: B, Key: "orphan2" }),
+  );
+  const p2 = await t.s3.send(
+    new UploadPartCommand({ Bucket: B, Key: "orphan2", UploadId: id2, PartNumber: 1, Body: "x" }),
+  );
+  await t.s3.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: B,
+      Key: "orphan2",
+      UploadId: id2,
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p2.ETag }] },
+    }),
+  );
+  await t.server.storage.idle();
+  await Deno.mkdir(`${base}/${id2}.claimed-gone-1234-${crypto.randomUUID()}`);
+  await t.server.storage.uploads.sweep(86_400_000);
+  assertEquals([...Deno.readDirSync(base)].map((e) => e.name), []);
+});

@@ -20,12 +20,16 @@
  */
 import { etagOf } from "../checksum/etag.ts";
 import { S3Error } from "../errors.ts";
+import { basename } from "node:path";
 import type { Layout } from "./layout.ts";
 import { joinInside, SEP } from "./paths.ts";
 import type { TempArea, TempFile } from "./temp.ts";
 import { identityOf, type ObjectMeta, type PartInfo, type UploadInfo } from "./types.ts";
 import { isNotFound, removeQuietly } from "./fsutil.ts";
 
+/** A claimed upload's directory: the upload id, then the claiming process's area and a UUID. */
+export const CLAIMED =
+  /^([A-Za-z0-9_-]{32})\.claimed-(.+)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Upload ids: 32 base64url characters (24 random bytes). */
 export const UPLOAD_ID = /^[A-Za-z0-9_-]{32}$/;
 /** Name of a part's own data file: its number, a dash and a UUID (see parts.ts). */
@@ -159,7 +163,8 @@ export class Staging {
   /** Claims an upload for completion or abort: NoSuchUpload if absent, of another key, or claimed. */
   async claim(bucket: string, key: string, uploadId: string): Promise<ClaimedUpload> {
     const dir = this.dir(bucket, uploadId);
-    const claimed = `${dir}.claimed-${crypto.randomUUID()}`;
+    // The claim names this process's area: a claim whose process is gone is put back (sweep).
+    const claimed = `${dir}.claimed-${basename(this.temp.dir)}-${crypto.randomUUID()}`;
     try {
       await Deno.rename(dir, claimed);
     } catch (e) {

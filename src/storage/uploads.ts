@@ -5,7 +5,7 @@ import { requireBucket } from "./buckets.ts";
 import type { CompletionRules, PartInput, Uploads } from "./interface.ts";
 import { storePart } from "./parts.ts";
 import { SEP } from "./paths.ts";
-import { Staging, UPLOAD_ID } from "./staging.ts";
+import { CLAIMED, Staging, UPLOAD_ID } from "./staging.ts";
 import { readFile } from "./stream.ts";
 import type { Store } from "./store.ts";
 import type { TempFile } from "./temp.ts";
@@ -165,6 +165,7 @@ export class FsUploads implements Uploads {
       for await (const e of Deno.readDir(base)) {
         const dir = base + SEP + e.name;
         if (this.#active.has(dir)) continue;
+        if (await this.#returnOrphanedClaim(b.name, e.name)) continue;
         try {
           if (now - await lastActivity(dir) < ttlMs || this.#active.has(dir)) continue;
           await removeQuietly(dir, true);
@@ -175,6 +176,31 @@ export class FsUploads implements Uploads {
       }
     }
     return removed;
+  }
+
+  /**
+   * Puts back an upload claimed by a process that is gone (it crashed during a completion or
+   * an abort): its area in the temp root no longer exists, as the start-up sweep of temp areas
+   * removes dead ones first. An upload whose completion was recorded is removed instead.
+   * True when `name` was such a claim.
+   */
+  async #returnOrphanedClaim(bucket: string, name: string): Promise<boolean> {
+    const m = CLAIMED.exec(name);
+    if (!m) return false;
+    const { layout } = this.store;
+    if (await exists(layout.tempRoot + SEP + m[2])) return false; // its process still runs
+    const base = layout.uploadsDir(bucket);
+    if (await this.#staging.completed(bucket, m[1])) {
+      await removeQuietly(base + SEP + name, true);
+      return true;
+    }
+    if (await exists(base + SEP + m[1])) return true; // put back already
+    await Deno.rename(base + SEP + name, base + SEP + m[1]).catch(() => {});
+    this.store.log.event("warn", "returned an upload claimed by a process that is gone", {
+      bucket,
+      upload_id: m[1],
+    });
+    return true;
   }
 
   /** Removes completion records older than `ttlMs`: a completion's retry is answered as long. */
@@ -202,4 +228,13 @@ async function lastActivity(dir: string): Promise<number> {
     if (t > last) last = t;
   }
   return last;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
