@@ -41,3 +41,7 @@ boto3Case(
 boto3Case("list_buckets_paged_and_filtered", "ListBuckets pages, filters by prefix and region");
 boto3Case("bucket_tagging_and_tag_rules", "bucket tagging, and S3's tag limits as InvalidTag");
 boto3Case("rename_object", "RenameObject moves an object and its metadata atomically");
+boto3Case(
+  "copy_recomputes_checksum",
+  "CopyObject with ChecksumAlgorithm computes it; FULL_OBJECT rules",
+);

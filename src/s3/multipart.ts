@@ -24,6 +24,9 @@ import {
   toBase64,
 } from "../checksum/mod.ts";
 
+/** The algorithms a multipart upload may have a full-object checksum of. */
+const FULL_OBJECT_ALGORITHMS = new Set(["crc32", "crc32c", "crc64nvme"]);
+
 /** Smallest size of every part but the last, as S3. */
 const MIN_PART_SIZE = 5 * 1024 * 1024;
 
@@ -48,10 +51,19 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<Respon
     if (type !== "COMPOSITE" && type !== "FULL_OBJECT") {
       throw new S3Error("InvalidRequest", "Invalid x-amz-checksum-type.");
     }
+    // Full-object checksums exist for the CRCs (which combine across parts), composite ones for
+    // every algorithm but CRC64NVME.
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
     if (type === "COMPOSITE" && algorithm === "crc64nvme") {
       throw new S3Error(
         "InvalidRequest",
         "The COMPOSITE checksum type cannot be used with the crc64nvme algorithm.",
+      );
+    }
+    if (type === "FULL_OBJECT" && !FULL_OBJECT_ALGORITHMS.has(algorithm)) {
+      throw new S3Error(
+        "InvalidRequest",
+        `The FULL_OBJECT checksum type cannot be used with the ${algorithm} algorithm.`,
       );
     }
     checksum = { algorithm, type };

@@ -3,7 +3,13 @@ import { requestBody, type RequestContext } from "./context.ts";
 import { S3Error } from "../errors.ts";
 import { emptyResponse, isoDate, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml } from "./xml.ts";
-import { attributesFromHeaders, checksumHeaders, setObjectHeaders } from "./object_headers.ts";
+import {
+  attributesFromHeaders,
+  checksumElements,
+  checksumHeaders,
+  setObjectHeaders,
+} from "./object_headers.ts";
+import { createChecksum, parseAlgorithm, toBase64 } from "../checksum/mod.ts";
 import {
   checkCopySourceConditions,
   checkReadConditions,
@@ -139,6 +145,12 @@ export async function copyObject(ctx: RequestContext): Promise<Response> {
   }
   // Validate the request's own headers even when they are not used.
   const replacement = attributesFromHeaders(ctx.headers);
+  const asked = ctx.headers.get("x-amz-checksum-algorithm");
+  const algorithm = asked === null ? null : parseAlgorithm(asked);
+  if (asked !== null && algorithm === null) {
+    throw new S3Error("InvalidRequest", "Checksum algorithm provided is unsupported.");
+  }
+  const hash = algorithm ? await createChecksum(algorithm) : null;
   const src = openCopySource(ctx);
   let meta: ObjectMeta;
   try {
@@ -158,11 +170,28 @@ export async function copyObject(ctx: RequestContext): Promise<Response> {
       throw new S3Error("InvalidArgument", "Unknown tagging directive.");
     }
     attributes.tags = taggingDirective === "REPLACE" ? replacement.tags : src.meta.tags;
+    // The copy's checksum: of the algorithm asked for, computed on the way; else the source's
+    // full-object one, which the same bytes keep (a composite one describes parts it has not).
+    if (!hash && src.meta.checksumType === "FULL_OBJECT" && src.meta.checksums) {
+      attributes.checksums = src.meta.checksums;
+      attributes.checksumType = "FULL_OBJECT";
+    }
+    const body = src.object.body();
     meta = await ctx.storage.putObject(
       ctx.bucket,
       ctx.key,
-      src.object.body(),
-      { attributes, precondition: writePrecondition(ctx.headers) ?? undefined },
+      hash ? observed(body, (chunk) => hash.update(chunk)) : body,
+      {
+        attributes,
+        precondition: writePrecondition(ctx.headers) ?? undefined,
+        finalize: () =>
+          hash && algorithm
+            ? {
+              checksums: { [algorithm]: toBase64(hash.digest()) },
+              checksumType: "FULL_OBJECT",
+            }
+            : undefined,
+      },
     );
   } finally {
     src.object.close(); // a no-op once the body was taken
@@ -170,7 +199,28 @@ export async function copyObject(ctx: RequestContext): Promise<Response> {
   return xmlResponse(renderXml("CopyObjectResult", {
     LastModified: isoDate(meta.lastModified),
     ETag: meta.etag,
+    ...(meta.checksums ? { ChecksumType: meta.checksumType } : {}),
+    ...checksumElements(meta.checksums),
   }));
+}
+
+/** `body` with every chunk shown to `see` on its way. */
+function observed(
+  body: ReadableStream<Uint8Array> | Uint8Array,
+  see: (chunk: Uint8Array) => void,
+): ReadableStream<Uint8Array> | Uint8Array {
+  if (body instanceof Uint8Array) {
+    see(body);
+    return body;
+  }
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        see(chunk);
+        controller.enqueue(chunk);
+      },
+    }),
+  );
 }
 
 /** Most keys one DeleteObjects request may name. */

@@ -286,6 +286,24 @@ def rename_object():
     check(s3.get_object(Bucket="rename-bucket", Key="other")["Body"].read() == b"renamed bytes", "replaced")
 
 
+def copy_recomputes_checksum():
+    """CopyObject with ChecksumAlgorithm computes that checksum of the copy and returns it."""
+    import base64
+    import hashlib
+    s3.create_bucket(Bucket="copysum-bucket")
+    data = b"copy me " * 5000
+    s3.put_object(Bucket="copysum-bucket", Key="src", Body=data)
+    r = s3.copy_object(Bucket="copysum-bucket", Key="dst", CopySource={"Bucket": "copysum-bucket", "Key": "src"},
+                       ChecksumAlgorithm="SHA256")
+    want = base64.b64encode(hashlib.sha256(data).digest()).decode()
+    check(r["CopyObjectResult"].get("ChecksumSHA256") == want, "copy result %r" % r["CopyObjectResult"])
+    head = s3.head_object(Bucket="copysum-bucket", Key="dst", ChecksumMode="ENABLED")
+    check(head.get("ChecksumSHA256") == want, "stored %r" % head.get("ChecksumSHA256"))
+    code, _ = error_code(lambda: s3.create_multipart_upload(
+        Bucket="copysum-bucket", Key="m", ChecksumAlgorithm="SHA256", ChecksumType="FULL_OBJECT"))
+    check(code == "InvalidRequest", "FULL_OBJECT sha256: %r" % code)
+
+
 CASES = {
     f.__name__: f
     for f in [
@@ -303,6 +321,7 @@ CASES = {
         list_buckets_paged_and_filtered,
         bucket_tagging_and_tag_rules,
         rename_object,
+        copy_recomputes_checksum,
     ]
 }
 
