@@ -98,6 +98,21 @@ def conditional_writes_and_deletes():
     check((code, status) == ("PreconditionFailed", 412), "wrong size delete: %r" % ((code, status),))
     s3.delete_object(Bucket="cond-bucket", Key="k", IfMatch=current["ETag"], IfMatchSize=2,
                      IfMatchLastModifiedTime=current["LastModified"])
+    # CompleteMultipartUpload with If-Match: 404 without an object, 412 on another ETag.
+    def complete(key, **kw):
+        up = s3.create_multipart_upload(Bucket="cond-bucket", Key=key)["UploadId"]
+        e = s3.upload_part(Bucket="cond-bucket", Key=key, UploadId=up, PartNumber=1, Body=b"p")["ETag"]
+        return lambda: s3.complete_multipart_upload(
+            Bucket="cond-bucket", Key=key, UploadId=up,
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": e}]}, **kw)
+    code, status = error_code(complete("mp-none", IfMatch=etag))
+    check((code, status) == ("NoSuchKey", 404), "If-Match complete, no object: %r" % ((code, status),))
+    s3.put_object(Bucket="cond-bucket", Key="mp-there", Body=b"now")
+    code, status = error_code(complete("mp-there", IfMatch=etag))
+    check((code, status) == ("PreconditionFailed", 412), "If-Match complete, other etag: %r" % ((code, status),))
+    there = s3.head_object(Bucket="cond-bucket", Key="mp-there")["ETag"]
+    code, _ = error_code(complete("mp-there", IfMatch=there))
+    check(code is None, "If-Match complete, same etag: %r" % code)
     code, _ = error_code(lambda: s3.head_object(Bucket="cond-bucket", Key="k"))
     check(code == "404", "deleted object still there: %r" % code)
 
