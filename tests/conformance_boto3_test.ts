@@ -45,3 +45,4 @@ boto3Case(
   "copy_recomputes_checksum",
   "CopyObject with ChecksumAlgorithm computes it; FULL_OBJECT rules",
 );
+boto3Case("multipart_sha512_composite", "a SHA512 multipart upload gets the composite SHA512");

@@ -319,6 +319,25 @@ def copy_recomputes_checksum():
     check(code == "InvalidRequest", "FULL_OBJECT sha256: %r" % code)
 
 
+def multipart_sha512_composite():
+    """A multipart upload with SHA512 checksums gets S3's composite SHA512 (-N)."""
+    import base64
+    import hashlib
+    s3.create_bucket(Bucket="sha512-bucket")
+    up = s3.create_multipart_upload(Bucket="sha512-bucket", Key="k", ChecksumAlgorithm="SHA512")["UploadId"]
+    parts, digests = [], b""
+    for n, data in enumerate([b"a" * (5 * 1024 * 1024), b"tail"], 1):
+        r = s3.upload_part(Bucket="sha512-bucket", Key="k", UploadId=up, PartNumber=n, Body=data,
+                           ChecksumAlgorithm="SHA512")
+        check(r["ChecksumSHA512"] == base64.b64encode(hashlib.sha512(data).digest()).decode(), "part %d" % n)
+        digests += hashlib.sha512(data).digest()
+        parts.append({"PartNumber": n, "ETag": r["ETag"], "ChecksumSHA512": r["ChecksumSHA512"]})
+    s3.complete_multipart_upload(Bucket="sha512-bucket", Key="k", UploadId=up, MultipartUpload={"Parts": parts})
+    want = base64.b64encode(hashlib.sha512(digests).digest()).decode() + "-2"
+    head = s3.head_object(Bucket="sha512-bucket", Key="k", ChecksumMode="ENABLED")
+    check(head.get("ChecksumSHA512") == want, "composite %r, want %r" % (head.get("ChecksumSHA512"), want))
+
+
 CASES = {
     f.__name__: f
     for f in [
@@ -337,6 +356,7 @@ CASES = {
         bucket_tagging_and_tag_rules,
         rename_object,
         copy_recomputes_checksum,
+        multipart_sha512_composite,
     ]
 }
 
