@@ -2,6 +2,19 @@
 import { readmeSnippet, requireCommand, withClientServer } from "./support/clients.ts";
 import { assert, assertEquals } from "./support/assert.ts";
 
+/** rclone's remote "gecko" (provider Other) pointed at `url`, configured by environment variables. */
+function rcloneEnv(url: string, work: string): Record<string, string> {
+  return {
+    RCLONE_CONFIG_GECKO_TYPE: "s3",
+    RCLONE_CONFIG_GECKO_PROVIDER: "Other",
+    RCLONE_CONFIG_GECKO_ACCESS_KEY_ID: "geckoadmin",
+    RCLONE_CONFIG_GECKO_SECRET_ACCESS_KEY: "geckoadmin",
+    RCLONE_CONFIG_GECKO_ENDPOINT: url,
+    RCLONE_CONFIG_GECKO_REGION: "us-east-1",
+    RCLONE_CONFIG: `${work}/rclone.conf`,
+  };
+}
+
 Deno.test({
   name: "rclone: copy, sync, lsf, check (hashes), delete and purge on 500 nested files",
   sanitizeResources: false,
@@ -9,15 +22,7 @@ Deno.test({
 }, async () => {
   requireCommand("rclone", "rclone");
   await withClientServer(async (c) => {
-    const env = {
-      RCLONE_CONFIG_GECKO_TYPE: "s3",
-      RCLONE_CONFIG_GECKO_PROVIDER: "Other",
-      RCLONE_CONFIG_GECKO_ACCESS_KEY_ID: "geckoadmin",
-      RCLONE_CONFIG_GECKO_SECRET_ACCESS_KEY: "geckoadmin",
-      RCLONE_CONFIG_GECKO_ENDPOINT: c.url,
-      RCLONE_CONFIG_GECKO_REGION: "us-east-1",
-      RCLONE_CONFIG: `${c.work}/rclone.conf`,
-    };
+    const env = rcloneEnv(c.url, c.work);
     const rclone = (...args: string[]) =>
       c.run("rclone", [...args, "--transfers", "8", "--checkers", "8"], { env });
     let n = 0;
@@ -93,15 +98,7 @@ Deno.test({
 }, async () => {
   requireCommand("rclone", "rclone");
   await withClientServer(async (c) => {
-    const env = {
-      RCLONE_CONFIG_GECKO_TYPE: "s3",
-      RCLONE_CONFIG_GECKO_PROVIDER: "Other",
-      RCLONE_CONFIG_GECKO_ACCESS_KEY_ID: "geckoadmin",
-      RCLONE_CONFIG_GECKO_SECRET_ACCESS_KEY: "geckoadmin",
-      RCLONE_CONFIG_GECKO_ENDPOINT: c.url,
-      RCLONE_CONFIG_GECKO_REGION: "us-east-1",
-      RCLONE_CONFIG: `${c.work}/rclone.conf`,
-    };
+    const env = rcloneEnv(c.url, c.work);
     // Multipart from 5 MiB on (rclone's cutoff is 200 MiB by default; the XML is the same).
     const rclone = (args: string[], stdin?: string) =>
       c.run("rclone", [...args, "--s3-upload-cutoff", "5M", "--s3-chunk-size", "5M"], {
