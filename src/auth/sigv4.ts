@@ -115,7 +115,7 @@ const ASCII = /^[\u0000-\u007f]*$/;
  * UTF-8, as S3 does with the bytes it receives; anything else as it is.
  */
 export function headerText(value: string): string {
-  if (ASCII.test(value) || /[^\u0000-\u00ff]/.test(value)) return value;
+  if (ASCII.test(value) || /[\u0100-\uffff]/.test(value)) return value;
   try {
     return UTF8.decode(Uint8Array.from(value, (c) => c.charCodeAt(0)));
   } catch {

@@ -32,7 +32,6 @@ const STORAGE_CLASSES = new Set([
   "EXPRESS_ONEZONE",
 ]);
 const encoder = new TextEncoder();
-// deno-lint-ignore no-control-regex
 const PRINTABLE_ASCII = /^[\u0020-\u007e]*$/;
 
 /**

@@ -5,12 +5,12 @@
  */
 import { etagOf } from "../checksum/etag.ts";
 import { S3Error } from "../errors.ts";
-import { keyToSegments, SELF_OBJECT } from "./keys.ts";
+import { keyToSegments } from "./keys.ts";
 import { parentOf } from "./layout.ts";
 import { requireBucket } from "./buckets.ts";
 import { RetryCommit } from "./dirs.ts";
 import { FREE_LATER_BYTES, linkAside, removeLater, removeSidecar } from "./deletes.ts";
-import { lstatSyncOrNull, openData, readMeta, readSidecar } from "./reads.ts";
+import { lstatSyncOrNull, objectFile, openData, readMeta, readSidecar } from "./reads.ts";
 import { isPlain, nextSidecar, PLAIN_MAX_BYTES, pseudoEtag, type Sidecar } from "./sidecar.ts";
 import type { SidecarEntry } from "./sidecar.ts";
 import type { Store } from "./store.ts";
@@ -125,14 +125,10 @@ async function commitOnce(
   const { bucket } = loc;
   const { layout, dirs } = store;
   const { tmp, attributes } = c;
-  let segments = loc.segments;
   // The commit's lstat and renames are synchronous: see TempArea.write() on directory locks.
-  let current: Deno.FileInfo | null = lstatSyncOrNull(layout.dataPath(bucket, segments), true);
-  if (current?.isDirectory) {
-    segments = [...segments, SELF_OBJECT];
-    current = lstatSyncOrNull(layout.dataPath(bucket, segments));
-  }
-  if (current && !current.isFile) current = null;
+  const found = objectFile(store, bucket, loc.segments, true);
+  const segments = found.segments;
+  const current = found.info?.isFile ? found.info : null;
   if (c.precondition) {
     c.precondition(current ? readMeta(store, { bucket, segments, info: current }) : null);
   }

@@ -1,9 +1,9 @@
 /** Deleting objects, and freeing the blocks of large files after the response. */
-import { keyToSegments, SELF_OBJECT } from "./keys.ts";
+import { keyToSegments } from "./keys.ts";
 import { surelyMissing } from "./libc.ts";
 import { parentOf } from "./layout.ts";
 import { requireBucket } from "./buckets.ts";
-import { lstatSyncOrNull, readMeta } from "./reads.ts";
+import { objectFile, readMeta } from "./reads.ts";
 import type { Precondition } from "./types.ts";
 import type { Store } from "./store.ts";
 import { isNotFound, removeQuietly } from "./fsutil.ts";
@@ -33,12 +33,7 @@ export async function deleteObject(
     return;
   }
   await store.locks.with(bucket + "/" + key, async () => {
-    let segments = keySegments;
-    let info = lstatSyncOrNull(layout.dataPath(bucket, segments));
-    if (info?.isDirectory) {
-      segments = [...segments, SELF_OBJECT];
-      info = lstatSyncOrNull(layout.dataPath(bucket, segments));
-    }
+    const { segments, info } = objectFile(store, bucket, keySegments);
     if (precondition) {
       precondition(info?.isFile ? readMeta(store, { bucket, segments, info }) : null);
     }

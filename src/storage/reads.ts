@@ -247,6 +247,23 @@ function readExactly(file: Deno.FsFile, size: number): Uint8Array<ArrayBuffer> |
 }
 
 /**
+ * Where the bytes of the object at `segments` live: that path, or the reserved
+ * entry inside it when it is a directory (see keys.ts SELF_OBJECT); with what
+ * lstat says there, null when nothing is. With `likelyMissing`, see lstatSyncOrNull.
+ */
+export function objectFile(
+  store: Store,
+  bucket: string,
+  segments: string[],
+  likelyMissing = false,
+): { segments: string[]; info: Deno.FileInfo | null } {
+  const info = lstatSyncOrNull(store.layout.dataPath(bucket, segments), likelyMissing);
+  if (!info?.isDirectory) return { segments, info };
+  const inside = [...segments, SELF_OBJECT];
+  return { segments: inside, info: lstatSyncOrNull(store.layout.dataPath(bucket, inside)) };
+}
+
+/**
  * lstat, or null when nothing is there. With `likelyMissing` (a PUT's new
  * key), absence is asked of libc first: a thrown NotFound costs about 20 µs.
  */

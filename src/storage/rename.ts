@@ -8,9 +8,9 @@
 import { S3Error } from "../errors.ts";
 import { requireBucket } from "./buckets.ts";
 import { FREE_LATER_BYTES, linkAside, removeLater, removeSidecar } from "./deletes.ts";
-import { keyToSegments, SELF_OBJECT } from "./keys.ts";
+import { keyToSegments } from "./keys.ts";
 import { parentOf } from "./layout.ts";
-import { lstatSyncOrNull, readMeta, readSidecar } from "./reads.ts";
+import { objectFile, readMeta, readSidecar } from "./reads.ts";
 import { findEntry, nextSidecar } from "./sidecar.ts";
 import type { Store } from "./store.ts";
 import { identityOf, type Precondition } from "./types.ts";
@@ -45,11 +45,12 @@ export async function renameObject(store: Store, r: Rename): Promise<void> {
   const metaBase = layout.metaDir(bucket);
   await dirs.ensureParent({ bucket, segments: toSegments, base: metaBase, createBase: true });
   await store.locks.withPair(bucket + "/" + r.from, bucket + "/" + r.to, async () => {
-    const source = objectAt(store, bucket, fromSegments);
-    if (!source) throw new S3Error("NoSuchKey");
+    const found = objectFile(store, bucket, fromSegments);
+    if (!found.info?.isFile) throw new S3Error("NoSuchKey");
+    const source = { segments: found.segments, info: found.info };
     r.sourceCondition?.(readMeta(store, { bucket, ...source }));
-    const target = objectAt(store, bucket, toSegments) ??
-      { segments: withSelf(store, bucket, toSegments), info: null };
+    const at = objectFile(store, bucket, toSegments);
+    const target = { segments: at.segments, info: at.info?.isFile ? at.info : null };
     r.targetCondition?.(
       target.info ? readMeta(store, { bucket, ...target, info: target.info }) : null,
     );
@@ -91,24 +92,4 @@ export async function renameObject(store: Store, r: Rename): Promise<void> {
     await dirs.prune(layout.bucketDir(bucket), source.segments);
     await dirs.prune(metaBase, source.segments);
   });
-}
-
-/** The object file at `segments` (or in the reserved entry of a directory there), or null. */
-function objectAt(
-  store: Store,
-  bucket: string,
-  segments: string[],
-): { segments: string[]; info: Deno.FileInfo } | null {
-  let info = lstatSyncOrNull(store.layout.dataPath(bucket, segments));
-  if (info?.isDirectory) {
-    segments = [...segments, SELF_OBJECT];
-    info = lstatSyncOrNull(store.layout.dataPath(bucket, segments));
-  }
-  return info?.isFile ? { segments, info } : null;
-}
-
-/** Where a new object at `segments` goes: inside the directory when one is there. */
-function withSelf(store: Store, bucket: string, segments: string[]): string[] {
-  const info = lstatSyncOrNull(store.layout.dataPath(bucket, segments));
-  return info?.isDirectory ? [...segments, SELF_OBJECT] : segments;
 }
