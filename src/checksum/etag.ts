@@ -3,6 +3,7 @@
  * double quotes; for a multipart object the MD5 of the parts' binary MD5s
  * followed by `-N`. Comparisons use the bare value.
  */
+import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { toHex } from "./mod.ts";
 
@@ -24,12 +25,6 @@ export function bareEtag(etag: string): string {
 /** S3's multipart ETag: MD5 of the concatenated binary part MD5s, then `-N`. */
 export function multipartEtag(partEtags: readonly string[]): string {
   const h = createHash("md5");
-  for (const etag of partEtags) h.update(hexBytes(bareEtag(etag)));
+  for (const etag of partEtags) h.update(Buffer.from(bareEtag(etag), "hex"));
   return `"${h.digest("hex")}-${partEtags.length}"`;
-}
-
-function hexBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length >> 1);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
 }

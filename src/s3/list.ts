@@ -117,7 +117,9 @@ export async function listObjectsV2(ctx: RequestContext): Promise<Response> {
   const startAfter = q.get("start-after") ?? "";
   const token = q.get("continuation-token");
   // An empty token lists from the start (after start-after) and is echoed, as S3 does.
-  const after = token !== null && token !== "" ? readToken(token, tokenKey(ctx)) : startAfter;
+  let key: Uint8Array | undefined;
+  const signingKey = () => key ??= tokenKey(ctx);
+  const after = token !== null && token !== "" ? readToken(token, signingKey()) : startAfter;
   const maxKeys = parseMaxKeys(q.get("max-keys"));
   const fetchOwner = q.get("fetch-owner") === "true";
   const page = await ctx.storage.listObjects(ctx.bucket, { prefix, delimiter, after, maxKeys });
@@ -130,7 +132,7 @@ export async function listObjectsV2(ctx: RequestContext): Promise<Response> {
     KeyCount: page.objects.length + page.prefixes.length,
     ContinuationToken: token ?? undefined,
     NextContinuationToken: page.truncated && page.last !== null
-      ? makeToken(page.last, tokenKey(ctx))
+      ? makeToken(page.last, signingKey())
       : undefined,
     StartAfter: startAfter !== "" ? enc(startAfter) : undefined,
     IsTruncated: page.truncated,
