@@ -2,28 +2,15 @@
 
 Run by tests/conformance_boto3_test.ts; prints "ok CASE" when the behaviour matches S3's.
 """
-import os
 import sys
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-endpoint = os.environ["S3_ENDPOINT"]
+from gecko import check, client
+
 # A short read timeout: a response the client waits for in vain fails the case instead of stalling.
-s3 = boto3.client(
-    "s3",
-    endpoint_url=endpoint,
-    aws_access_key_id="geckoadmin",
-    aws_secret_access_key="geckoadmin",
-    region_name="us-east-1",
-    config=Config(read_timeout=10, retries={"mode": "standard", "total_max_attempts": 1}),
-)
-
-
-def check(cond, msg):
-    if not cond:
-        raise SystemExit("FAILED: " + msg)
+s3 = client(Config(read_timeout=10, retries={"mode": "standard", "total_max_attempts": 1}))
 
 
 def error_code(fn):

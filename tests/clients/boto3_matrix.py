@@ -4,23 +4,12 @@ import os
 import sys
 import urllib.request
 
-import boto3
 from boto3.s3.transfer import TransferConfig
 
-endpoint = os.environ["S3_ENDPOINT"]
+from gecko import check, client
+
 work = sys.argv[1]
-s3 = boto3.client(
-    "s3",
-    endpoint_url=endpoint,
-    aws_access_key_id="geckoadmin",
-    aws_secret_access_key="geckoadmin",
-    region_name="us-east-1",
-)
-
-
-def check(cond, msg):
-    if not cond:
-        raise SystemExit("FAILED: " + msg)
+s3 = client()
 
 
 s3.create_bucket(Bucket="py-bucket")
@@ -48,14 +37,7 @@ req = urllib.request.Request(put_url, data=b"presigned body", method="PUT", head
 check(urllib.request.urlopen(req).status == 200, "presigned put")
 from botocore.config import Config
 
-v4 = boto3.client(
-    "s3",
-    endpoint_url=endpoint,
-    aws_access_key_id="geckoadmin",
-    aws_secret_access_key="geckoadmin",
-    region_name="us-east-1",
-    config=Config(signature_version="s3v4"),
-)
+v4 = client(Config(signature_version="s3v4"))
 v4_url = v4.generate_presigned_url("put_object", Params={"Bucket": "py-bucket", "Key": "pre4.txt"}, ExpiresIn=300)
 check("X-Amz-Signature=" in v4_url, "v4 presign")
 req = urllib.request.Request(v4_url, data=b"v4 body", method="PUT")
