@@ -148,6 +148,13 @@ Deno.test({
           await refused(t, request("PUT", target, { headers, body: "" }), `copy ${source}`);
           sent++;
         }
+        // RenameObject names its source the same way (a key of the request's bucket).
+        const renamed = request("PUT", "/legit/renamed?renameObject", {
+          headers: { "x-amz-rename-source": source },
+          body: "",
+        });
+        await refused(t, renamed, `rename ${source}`);
+        sent++;
       }
       // The one real upload holds no part: no refused copy left one behind.
       const parts = await raw(`${t.url}/legit/mp?uploadId=${uploadId}`);
@@ -176,8 +183,10 @@ Deno.test({
 
       assert(sent > 300, `only ${sent} requests`);
       assertEquals(await snapshot(outer, dataDir), before);
-      const copy = await raw(`${t.url}/legit/copy`);
-      assertEquals([copy.status, errorCode(copy.text)], [404, "NoSuchKey"]);
+      for (const made of ["copy", "renamed"]) {
+        const r = await raw(`${t.url}/legit/${made}`);
+        assertEquals([r.status, errorCode(r.text)], [404, "NoSuchKey"], made);
+      }
       assertEquals((await raw(`${t.url}/legit/obj`)).text, "mine");
     } finally {
       await t.close();
