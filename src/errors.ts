@@ -72,6 +72,10 @@ const ERROR_CATALOGUE = {
     404,
     "The specified multipart upload does not exist. The upload ID might not be valid, or the multipart upload might have been aborted or completed.",
   ],
+  NoSuchVersion: [
+    404,
+    "The version ID specified in the request does not match an existing version.",
+  ],
   NotImplemented: [
     501,
     "A header or query you provided implies functionality that is not implemented.",

@@ -128,7 +128,7 @@ serverTest(
       await page.getByRole("navigation", { name: "Breadcrumbs" }).getByRole("link", {
         name: "console-bucket",
       }).click();
-      await t.server.storage.deleteObject("console-bucket", "reports/");
+      await t.server.storage.deleteObject({ bucket: "console-bucket", key: "reports/" });
       await page.getByRole("navigation", { name: "Breadcrumbs" }).getByRole("link", {
         name: "Buckets",
       }).click();

@@ -491,7 +491,6 @@ serverTest("unknown sub-resources are 501 and never touch data", async (t) => {
   const bucketSubs = [
     "acl",
     "policy",
-    "versioning",
     "lifecycle",
     "website",
     "replication",

@@ -145,12 +145,30 @@ export class Metrics {
       "# HELP geckos3_bucket_bytes Bytes stored per bucket (refreshed at most every 30 s).",
       "# TYPE geckos3_bucket_bytes gauge",
     ];
-    let objects = 0, total = 0;
+    const versions = [
+      "# HELP geckos3_bucket_noncurrent_versions Noncurrent versions kept per bucket (refreshed at most every 30 s).",
+      "# TYPE geckos3_bucket_noncurrent_versions gauge",
+    ];
+    const versionBytes = [
+      "# HELP geckos3_bucket_noncurrent_bytes Bytes of noncurrent versions per bucket (refreshed at most every 30 s).",
+      "# TYPE geckos3_bucket_noncurrent_bytes gauge",
+    ];
+    const markers = [
+      "# HELP geckos3_bucket_delete_markers Delete markers per bucket (refreshed at most every 30 s).",
+      "# TYPE geckos3_bucket_delete_markers gauge",
+    ];
+    let objects = 0, total = 0, noncurrent = 0, noncurrentBytes = 0;
     for (const u of await storage.usage()) {
-      lines.push(`geckos3_bucket_objects{bucket="${u.bucket}"} ${u.objects}`);
-      bytes.push(`geckos3_bucket_bytes{bucket="${u.bucket}"} ${u.bytes}`);
+      const label = `{bucket="${u.bucket}"}`;
+      lines.push(`geckos3_bucket_objects${label} ${u.objects}`);
+      bytes.push(`geckos3_bucket_bytes${label} ${u.bytes}`);
+      versions.push(`geckos3_bucket_noncurrent_versions${label} ${u.noncurrentVersions}`);
+      versionBytes.push(`geckos3_bucket_noncurrent_bytes${label} ${u.noncurrentBytes}`);
+      markers.push(`geckos3_bucket_delete_markers${label} ${u.deleteMarkers}`);
       objects += u.objects;
       total += u.bytes;
+      noncurrent += u.noncurrentVersions;
+      noncurrentBytes += u.noncurrentBytes;
     }
     const totals = [
       "# HELP geckos3_stored_objects Objects stored (refreshed at most every 30 s).",
@@ -159,10 +177,17 @@ export class Metrics {
       "# HELP geckos3_stored_bytes Bytes stored (refreshed at most every 30 s).",
       "# TYPE geckos3_stored_bytes gauge",
       `geckos3_stored_bytes ${total}`,
+      "# HELP geckos3_stored_noncurrent_versions Noncurrent versions kept (refreshed at most every 30 s).",
+      "# TYPE geckos3_stored_noncurrent_versions gauge",
+      `geckos3_stored_noncurrent_versions ${noncurrent}`,
+      "# HELP geckos3_stored_noncurrent_bytes Bytes of noncurrent versions (refreshed at most every 30 s).",
+      "# TYPE geckos3_stored_noncurrent_bytes gauge",
+      `geckos3_stored_noncurrent_bytes ${noncurrentBytes}`,
     ].join("\n");
     this.#usage = {
       at: Date.now(),
-      perBucket: [...lines, ...bytes].join("\n") + "\n" + totals,
+      perBucket: [...lines, ...bytes, ...versions, ...versionBytes, ...markers].join("\n") + "\n" +
+        totals,
       totals,
     };
   }

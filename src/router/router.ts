@@ -15,6 +15,8 @@ import * as tagging from "../s3/tagging.ts";
 import * as bucketCors from "../s3/bucket_cors.ts";
 import { getObjectAttributes } from "../s3/attributes.ts";
 import { renameObject } from "../s3/rename.ts";
+import * as versioning from "../s3/versioning.ts";
+import { listObjectVersions } from "../s3/versions_list.ts";
 
 /** An operation handler. */
 export type Handler = (ctx: RequestContext) => Promise<Response> | Response;
@@ -99,6 +101,9 @@ const TABLE: Record<string, Route> = {
   "bucket PUT tagging": r("PutBucketTagging", tagging.putBucketTagging),
   "bucket GET tagging": r("GetBucketTagging", tagging.getBucketTagging),
   "bucket DELETE tagging": r("DeleteBucketTagging", tagging.deleteBucketTagging),
+  "bucket PUT versioning": r("PutBucketVersioning", versioning.putBucketVersioning),
+  "bucket GET versioning": r("GetBucketVersioning", versioning.getBucketVersioning),
+  "bucket GET versions": r("ListObjectVersions", listObjectVersions),
   "bucket PUT cors": r("PutBucketCors", bucketCors.putBucketCors),
   "bucket GET cors": r("GetBucketCors", bucketCors.getBucketCors),
   "bucket DELETE cors": r("DeleteBucketCors", bucketCors.deleteBucketCors),

@@ -3,6 +3,7 @@ import { unquoteEtag } from "../checksum/etag.ts";
 import type { RequestContext } from "./context.ts";
 import { S3Error } from "../errors.ts";
 import { xmlResponse } from "./response.ts";
+import { requestedVersion, versionHeader } from "./versioning.ts";
 import { renderXml, type XmlNode } from "./xml.ts";
 import { checksumElements } from "./object_headers.ts";
 
@@ -23,7 +24,7 @@ export function getObjectAttributes(ctx: RequestContext): Response {
       throw new S3Error("InvalidArgument", `Invalid attribute name specified: ${w}`);
     }
   }
-  const meta = ctx.storage.headObject(ctx.bucket, ctx.key);
+  const meta = ctx.storage.headObject(ctx.bucket, ctx.key, requestedVersion(ctx));
   const body: XmlNode = {};
   if (wanted.has("ETag")) body.ETag = unquoteEtag(meta.etag);
   if (wanted.has("Checksum") && meta.checksums && Object.keys(meta.checksums).length > 0) {
@@ -55,5 +56,6 @@ export function getObjectAttributes(ctx: RequestContext): Response {
   if (wanted.has("ObjectSize")) body.ObjectSize = meta.size;
   return xmlResponse(renderXml("GetObjectAttributesResponse", body), 200, {
     "last-modified": meta.lastModified.toUTCString(),
+    ...versionHeader(meta),
   });
 }

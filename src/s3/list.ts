@@ -19,7 +19,6 @@ export function parseMaxKeys(value: string | null, name = "max-keys"): number {
   return Math.min(Number(value.trim()), MAX_KEYS);
 }
 
-/** Encodes a listed key or prefix the way S3 does for `encoding-type=url`. */
 /**
  * A key or prefix as S3 lists it under `encoding-type=url`: percent-encoded, `/` kept, a space
  * as `%20` (never `+`, which a client's decoder could not tell from a literal `+`).
@@ -28,7 +27,8 @@ function urlEncodeKey(s: string): string {
   return encodeURIComponent(s).replace(/%2F/g, "/");
 }
 
-function encodingOf(ctx: RequestContext): (s: string) => string {
+/** The key encoder `encoding-type` asks for: InvalidArgument for an unknown one. */
+export function encodingOf(ctx: RequestContext): (s: string) => string {
   const enc = ctx.query.get("encoding-type");
   if (enc === null || enc === "") return (s) => s;
   if (enc.toLowerCase() !== "url") {

@@ -12,6 +12,7 @@ import { asArray, parseXml, readXmlBody, renderXml } from "./xml.ts";
 import { attributesFromHeaders, checksumElements, checksumHeaders } from "./object_headers.ts";
 import { writePrecondition } from "./conditions.ts";
 import { openCopySource, verifyContentMd5 } from "./objects.ts";
+import { copySourceHeader, versionHeader } from "./versioning.ts";
 import { parseMaxKeys } from "./list.ts";
 import { MAX_PART_NUMBER, parsePartNumber } from "./part_number.ts";
 import { bareEtag, multipartEtag, unquoteEtag } from "../checksum/etag.ts";
@@ -148,6 +149,8 @@ export async function uploadPartCopy(ctx: RequestContext): Promise<Response> {
     });
     return xmlResponse(
       renderXml("CopyPartResult", { ETag: part.etag, LastModified: part.lastModified }),
+      200,
+      copySourceHeader(src.meta),
     );
   } finally {
     src.object.close();
@@ -307,7 +310,10 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<Resp
       ...(hasChecksum ? { ChecksumType: meta.checksumType } : {}),
     }),
     200,
-    hasChecksum ? { "x-amz-checksum-type": meta.checksumType! } : {},
+    {
+      ...(hasChecksum ? { "x-amz-checksum-type": meta.checksumType! } : {}),
+      ...versionHeader(meta),
+    },
   );
 }
 

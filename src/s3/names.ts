@@ -1,6 +1,7 @@
 /** Names in requests: bucket names checked against S3's rules, and the copy source header. */
 import { S3Error } from "../errors.ts";
 import { isValidBucketName } from "../storage/mod.ts";
+import { checkedVersionId } from "./versioning.ts";
 
 /**
  * The bucket name a request addresses, checked against S3's naming rules:
@@ -18,18 +19,15 @@ export function checkedBucket(name: string): string {
  * The object `x-amz-copy-source` names (`bucket/key` or `/bucket/key`, URL-encoded,
  * optional `?versionId=`), its bucket checked like a request's own.
  */
-export function resolveCopySource(value: string): { bucket: string; key: string } {
+export function resolveCopySource(
+  value: string,
+): { bucket: string; key: string; versionId?: string } {
   let v = value;
+  let versionId: string | undefined;
   const q = v.indexOf("?");
   if (q >= 0) {
-    const params = new URLSearchParams(v.slice(q + 1));
-    const version = params.get("versionId");
-    if (version !== null && version !== "null") {
-      throw new S3Error(
-        "InvalidArgument",
-        "Versioning is not supported: versionId must be absent or null.",
-      );
-    }
+    const version = new URLSearchParams(v.slice(q + 1)).get("versionId");
+    if (version !== null) versionId = checkedVersionId(version);
     v = v.slice(0, q);
   }
   let decoded: string;
@@ -46,5 +44,6 @@ export function resolveCopySource(value: string): { bucket: string; key: string 
       "Copy Source must mention the source bucket and key: sourcebucket/sourcekey.",
     );
   }
-  return { bucket: checkedBucket(decoded.slice(0, slash)), key: decoded.slice(slash + 1) };
+  const source = { bucket: checkedBucket(decoded.slice(0, slash)), key: decoded.slice(slash + 1) };
+  return versionId === undefined ? source : { ...source, versionId };
 }

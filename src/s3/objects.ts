@@ -2,7 +2,14 @@
 import { requestBody, type RequestContext } from "./context.ts";
 import { S3Error } from "../errors.ts";
 import { emptyResponse, isoDate, xmlResponse } from "./response.ts";
-import { asArray, parseXml, readXmlBody, renderXml } from "./xml.ts";
+import { asArray, parseXml, readXmlBody, renderXml, type XmlNode } from "./xml.ts";
+import {
+  checkedVersionId,
+  copySourceHeader,
+  deleteHeaders,
+  requestedVersion,
+  versionHeader,
+} from "./versioning.ts";
 import {
   attributesFromHeaders,
   checksumElements,
@@ -19,7 +26,12 @@ import {
 import { type ByteRange, parseRange } from "./range.ts";
 import { parsePartNumber, partRange } from "./part_number.ts";
 import { resolveCopySource } from "./names.ts";
-import { type ObjectAttributes, type ObjectMeta, SMALL_BODY } from "../storage/mod.ts";
+import {
+  type DeleteResult,
+  type ObjectAttributes,
+  type ObjectMeta,
+  SMALL_BODY,
+} from "../storage/mod.ts";
 
 /** BadDigest when the client's Content-MD5 differs from the MD5 of the bytes received. */
 export function verifyContentMd5(expected: Uint8Array | null, actual: Uint8Array): void {
@@ -60,6 +72,7 @@ export async function putObject(ctx: RequestContext): Promise<Response> {
   return emptyResponse(200, {
     etag: meta.etag,
     ...checksumHeaders(meta.checksums, meta.checksumType),
+    ...versionHeader(meta),
   });
 }
 
@@ -74,7 +87,7 @@ export function headObject(ctx: RequestContext): Response {
 }
 
 function readObject(ctx: RequestContext, withBody: boolean): Response {
-  const object = ctx.storage.openObject(ctx.bucket, ctx.key);
+  const object = ctx.storage.openObject(ctx.bucket, ctx.key, requestedVersion(ctx));
   const { meta } = object;
   let handedOver = false;
   try {
@@ -96,6 +109,7 @@ function readObject(ctx: RequestContext, withBody: boolean): Response {
       ctx.query,
       range === null && ctx.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED",
     );
+    if (meta.versionId !== undefined) h.set("x-amz-version-id", meta.versionId);
     if (range) h.set("content-range", `bytes ${range.start}-${range.end}/${meta.size}`);
     h.set("content-length", String(length));
     return res;
@@ -120,14 +134,15 @@ function requestedRange(ctx: RequestContext, meta: ObjectMeta): ByteRange | null
 /** DELETE /{bucket}/{key}: 204 whether or not the key existed (unless a condition says otherwise). */
 export async function deleteObject(ctx: RequestContext): Promise<Response> {
   const precondition = deletePrecondition(ctx.headers) ?? undefined;
-  await ctx.storage.deleteObject(ctx.bucket, ctx.key, precondition);
-  return emptyResponse(204);
+  const target = { bucket: ctx.bucket, key: ctx.key, versionId: requestedVersion(ctx) };
+  const result = await ctx.storage.deleteObject(target, precondition);
+  return emptyResponse(204, deleteHeaders(result));
 }
 
 /** Opens the copy source named by the request, with its conditions checked. */
 export function openCopySource(ctx: RequestContext) {
   const src = resolveCopySource(ctx.headers.get("x-amz-copy-source")!);
-  const object = ctx.storage.openObject(src.bucket, src.key);
+  const object = ctx.storage.openObject(src.bucket, src.key, src.versionId);
   try {
     checkCopySourceConditions(ctx.headers, object.meta);
   } catch (e) {
@@ -135,6 +150,19 @@ export function openCopySource(ctx: RequestContext) {
     throw e;
   }
   return { ...src, object, meta: object.meta };
+}
+
+/**
+ * True when a copy source names a version of the key other than its current
+ * one: copying it over the key is how a version is restored, which S3 allows.
+ */
+function isOlderVersion(ctx: RequestContext, src: { versionId?: string }): boolean {
+  if (src.versionId === undefined) return false;
+  try {
+    return ctx.storage.headObject(ctx.bucket, ctx.key).versionId !== src.versionId;
+  } catch {
+    return true; // no current version: the key was deleted
+  }
 }
 
 /** PUT /{bucket}/{key} with x-amz-copy-source */
@@ -154,7 +182,10 @@ export async function copyObject(ctx: RequestContext): Promise<Response> {
   const src = openCopySource(ctx);
   let meta: ObjectMeta;
   try {
-    if (src.bucket === ctx.bucket && src.key === ctx.key && directive !== "REPLACE") {
+    if (
+      src.bucket === ctx.bucket && src.key === ctx.key && directive !== "REPLACE" &&
+      !isOlderVersion(ctx, src)
+    ) {
       throw new S3Error(
         "InvalidRequest",
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
@@ -196,12 +227,16 @@ export async function copyObject(ctx: RequestContext): Promise<Response> {
   } finally {
     src.object.close(); // a no-op once the body was taken
   }
-  return xmlResponse(renderXml("CopyObjectResult", {
-    LastModified: isoDate(meta.lastModified),
-    ETag: meta.etag,
-    ...(meta.checksums ? { ChecksumType: meta.checksumType } : {}),
-    ...checksumElements(meta.checksums),
-  }));
+  return xmlResponse(
+    renderXml("CopyObjectResult", {
+      LastModified: isoDate(meta.lastModified),
+      ETag: meta.etag,
+      ...(meta.checksums ? { ChecksumType: meta.checksumType } : {}),
+      ...checksumElements(meta.checksums),
+    }),
+    200,
+    { ...versionHeader(meta), ...copySourceHeader(src.meta) },
+  );
 }
 
 /** `body` with every chunk shown to `see` on its way. */
@@ -223,6 +258,21 @@ function observed(
   );
 }
 
+/** A `<Deleted>` entry of a DeleteObjects result, as S3 shapes it for versions and markers. */
+function deletedEntry(key: string, asked: string | undefined, result: DeleteResult): XmlNode {
+  if (asked !== undefined) {
+    return {
+      Key: key,
+      VersionId: asked,
+      ...(result.deleteMarker ? { DeleteMarker: true, DeleteMarkerVersionId: asked } : {}),
+    };
+  }
+  if (result.deleteMarker) {
+    return { Key: key, DeleteMarker: true, DeleteMarkerVersionId: result.versionId };
+  }
+  return { Key: key };
+}
+
 /** Most keys one DeleteObjects request may name. */
 const MAX_DELETE_KEYS = 1000;
 
@@ -233,7 +283,7 @@ export async function deleteObjects(ctx: RequestContext): Promise<Response> {
   if (objects.length === 0 || objects.length > MAX_DELETE_KEYS) throw new S3Error("MalformedXML");
   const quiet = String(doc.Quiet ?? "false").trim().toLowerCase() === "true";
   ctx.storage.requireBucket(ctx.bucket);
-  const deleted: { Key: string }[] = [];
+  const deleted: XmlNode[] = [];
   const errors: { Key: string; Code: string; Message: string }[] = [];
   for (const o of objects) {
     const key = typeof o?.Key === "string"
@@ -243,8 +293,11 @@ export async function deleteObjects(ctx: RequestContext): Promise<Response> {
       : null;
     if (key === null) throw new S3Error("MalformedXML");
     try {
-      await ctx.storage.deleteObject(ctx.bucket, key);
-      if (!quiet) deleted.push({ Key: key });
+      const versionId = o.VersionId === undefined
+        ? undefined
+        : checkedVersionId(String(o.VersionId));
+      const result = await ctx.storage.deleteObject({ bucket: ctx.bucket, key, versionId });
+      if (!quiet) deleted.push(deletedEntry(key, versionId, result));
     } catch (e) {
       if (e instanceof S3Error) errors.push({ Key: key, Code: e.code, Message: e.message });
       else {errors.push({

@@ -5,6 +5,7 @@
  */
 import { requestBody, type RequestContext } from "./context.ts";
 import { S3Error } from "../errors.ts";
+import { requestedVersion, versionHeader } from "./versioning.ts";
 import { emptyResponse, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml } from "./xml.ts";
 
@@ -78,28 +79,39 @@ async function tagsOfRequest(ctx: RequestContext): Promise<[string, string][]> {
 }
 
 /** A `<Tagging>` response document. */
-function taggingResponse(tags: Record<string, string>): Response {
-  return xmlResponse(renderXml("Tagging", {
-    TagSet: { Tag: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
-  }));
+function taggingResponse(
+  tags: Record<string, string>,
+  headers: Record<string, string> = {},
+): Response {
+  return xmlResponse(
+    renderXml("Tagging", {
+      TagSet: { Tag: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) },
+    }),
+    200,
+    headers,
+  );
 }
 
 /** PUT /{bucket}/{key}?tagging */
 export async function putObjectTagging(ctx: RequestContext): Promise<Response> {
+  const versionId = requestedVersion(ctx);
   const tags = validateTags(await tagsOfRequest(ctx));
-  await ctx.storage.updateAttributes(ctx.bucket, ctx.key, () => ({ tags }));
-  return emptyResponse(200);
+  const target = { bucket: ctx.bucket, key: ctx.key, versionId };
+  const meta = await ctx.storage.updateAttributes(target, () => ({ tags }));
+  return emptyResponse(200, versionHeader(meta));
 }
 
 /** GET /{bucket}/{key}?tagging */
 export function getObjectTagging(ctx: RequestContext): Response {
-  return taggingResponse(ctx.storage.headObject(ctx.bucket, ctx.key).tags ?? {});
+  const meta = ctx.storage.headObject(ctx.bucket, ctx.key, requestedVersion(ctx));
+  return taggingResponse(meta.tags ?? {}, versionHeader(meta));
 }
 
 /** DELETE /{bucket}/{key}?tagging */
 export async function deleteObjectTagging(ctx: RequestContext): Promise<Response> {
-  await ctx.storage.updateAttributes(ctx.bucket, ctx.key, () => ({ tags: undefined }));
-  return emptyResponse(204);
+  const target = { bucket: ctx.bucket, key: ctx.key, versionId: requestedVersion(ctx) };
+  const meta = await ctx.storage.updateAttributes(target, () => ({ tags: undefined }));
+  return emptyResponse(204, versionHeader(meta));
 }
 
 /** PUT /{bucket}?tagging */

@@ -39,10 +39,28 @@ export function escapeXml(text: string): string {
 }
 
 /** A value renderable as an element: text, a number, nested elements, or a list of those. */
-export type XmlValue = string | number | boolean | XmlNode | XmlValue[] | null | undefined;
+export type XmlValue =
+  | string
+  | number
+  | boolean
+  | XmlNode
+  | XmlValue[]
+  | XmlSequence
+  | null
+  | undefined;
 /** An element's children, by name, in insertion order; arrays repeat the element. */
 export interface XmlNode {
   [name: string]: XmlValue;
+}
+
+/**
+ * Elements of different names in one given order, rendered in place of the
+ * element whose value they are (ListObjectVersions interleaves `Version` and
+ * `DeleteMarker` in version order).
+ */
+export class XmlSequence {
+  /** The elements, by name, in order. */
+  constructor(readonly items: readonly (readonly [string, XmlValue])[]) {}
 }
 
 function renderChildren(node: XmlNode, out: string[]): void {
@@ -51,6 +69,10 @@ function renderChildren(node: XmlNode, out: string[]): void {
 
 function renderElement(name: string, value: XmlValue, out: string[]): void {
   if (value === undefined || value === null) return;
+  if (value instanceof XmlSequence) {
+    for (const [n, v] of value.items) renderElement(n, v, out);
+    return;
+  }
   if (Array.isArray(value)) {
     for (const item of value) renderElement(name, item, out);
     return;

@@ -56,7 +56,16 @@ export async function deleteBucket(store: Store, bucket: string): Promise<void> 
   const { layout } = store;
   const dir = layout.bucketDir(bucket);
   if (await containsFile(dir)) throw new S3Error("BucketNotEmpty");
+  // Noncurrent versions and delete markers count too, as in S3.
+  const versions = layout.versionsBucketDir(bucket);
+  if (await containsFile(versions).catch(() => false)) {
+    throw new S3Error(
+      "BucketNotEmpty",
+      "The bucket you tried to delete is not empty. You must delete all versions in the bucket.",
+    );
+  }
   await Deno.remove(dir, { recursive: true });
+  await removeQuietly(versions, true);
   await removeQuietly(layout.metaDir(bucket), true);
   await removeQuietly(layout.configDir(bucket), true);
   await removeQuietly(layout.uploadsDir(bucket), true);

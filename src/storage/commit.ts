@@ -10,7 +10,14 @@ import { parentOf } from "./layout.ts";
 import { requireBucket } from "./buckets.ts";
 import { RetryCommit } from "./dirs.ts";
 import { FREE_LATER_BYTES, linkAside, removeLater, removeSidecar } from "./deletes.ts";
-import { lstatSyncOrNull, objectFile, openData, readMeta, readSidecar } from "./reads.ts";
+import {
+  lstatSyncOrNull,
+  objectFile,
+  openData,
+  type OpenedData,
+  readMeta,
+  readSidecar,
+} from "./reads.ts";
 import { isPlain, nextSidecar, PLAIN_MAX_BYTES, pseudoEtag, type Sidecar } from "./sidecar.ts";
 import type { SidecarEntry } from "./sidecar.ts";
 import type { Store } from "./store.ts";
@@ -23,15 +30,19 @@ import {
   type PutOptions,
 } from "./types.ts";
 import { isNotFound, removeQuietly } from "./fsutil.ts";
+import { NULL_VERSION } from "./version_id.ts";
+import { versioningOf, type VersioningState } from "./versioning.ts";
+import { beforeVersionedWrite } from "./versions.ts";
 
 /** An object's address: its bucket, key segments and lock name. */
-interface Located {
+export interface Located {
   bucket: string;
   segments: string[];
   lockName: string;
 }
 
-function locate(bucket: string, key: string): Located {
+/** The address of `key` in `bucket`. */
+export function locate(bucket: string, key: string): Located {
   return { bucket, segments: keyToSegments(key), lockName: bucket + "/" + key };
 }
 
@@ -67,6 +78,12 @@ export interface Commit {
   tmp: TempFile;
   attributes: ObjectAttributes;
   precondition?: Precondition;
+  /**
+   * A noncurrent version made current again (its bytes linked as `tmp`):
+   * it keeps its id, no version is made noncurrent, and `after` runs under
+   * the key's lock once it is in place.
+   */
+  restore?: { versionId?: string; after: () => Promise<void> };
 }
 
 /**
@@ -85,9 +102,10 @@ async function commitAt(store: Store, loc: Located, c: Commit): Promise<ObjectMe
   const { bucket, segments } = loc;
   const { tmp } = c;
   const etag = c.attributes.etag ?? etagOf(tmp.md5);
-  // Nothing but bytes, and few of them: no sidecar (see PLAIN_MAX_BYTES).
-  const sidecar = store.metadata &&
-    !(tmp.size <= PLAIN_MAX_BYTES && tmp.md5.length > 0 && isPlain(c.attributes));
+  const state = c.restore ? "" : versioningOf(store, bucket);
+  // Nothing but bytes, and few of them: no sidecar (see PLAIN_MAX_BYTES). A version id needs one.
+  const sidecar = store.metadata && (state !== "" || c.restore !== undefined ||
+    !(tmp.size <= PLAIN_MAX_BYTES && tmp.md5.length > 0 && isPlain(c.attributes)));
   refuseLinkedParent(store, bucket, segments);
   for (let attempt = 0;; attempt++) {
     try {
@@ -100,7 +118,13 @@ async function commitAt(store: Store, loc: Located, c: Commit): Promise<ObjectMe
       }
       return await store.locks.with(
         loc.lockName,
-        () => commitOnce(store, loc, { ...c, attributes: { ...c.attributes, etag } }, sidecar),
+        () =>
+          commitOnce(store, loc, {
+            ...c,
+            attributes: { ...c.attributes, etag },
+            state,
+            withSidecar: sidecar,
+          }),
       );
     } catch (e) {
       // A delete (here or in another process) pruned a directory, a writer turned the target
@@ -119,24 +143,30 @@ async function commitAt(store: Store, loc: Located, c: Commit): Promise<ObjectMe
 async function commitOnce(
   store: Store,
   loc: Located,
-  c: Commit & { attributes: { etag: string } },
-  withSidecar: boolean,
+  c: Commit & { attributes: { etag: string }; state: VersioningState; withSidecar: boolean },
 ): Promise<ObjectMeta> {
   const { bucket } = loc;
   const { layout, dirs } = store;
-  const { tmp, attributes } = c;
+  const { tmp, attributes, withSidecar, state } = c;
   // The commit's lstat and renames are synchronous: see TempArea.write() on directory locks.
   const found = objectFile(store, bucket, loc.segments, true);
   const segments = found.segments;
   const current = found.info?.isFile ? found.info : null;
-  if (c.precondition) {
-    c.precondition(current ? readMeta(store, { bucket, segments, info: current }) : null);
-  }
+  const currentMeta = current && (c.precondition || state !== "")
+    ? readMeta(store, { bucket, segments, info: current })
+    : null;
+  c.precondition?.(currentMeta);
+  const versioned = state === "" ? null : await beforeVersionedWrite(
+    store,
+    { bucket, keySegments: loc.segments, state },
+    current && currentMeta ? { segments, info: current, meta: currentMeta } : null,
+  );
+  const versionId = c.restore ? c.restore.versionId : versioned?.versionId;
   const dataPath = layout.dataPath(bucket, segments);
   const heldLock = loc.lockName;
   await dirs.ensureParent({ bucket, segments, base: layout.bucketDir(bucket), heldLock });
   if (withSidecar) {
-    const entry: SidecarEntry = { ...attributes, id: tmp.identity };
+    const entry: SidecarEntry = { ...attributes, versionId, id: tmp.identity };
     // With no current bytes there is no entry to keep: skip reading a sidecar.
     const sidecar = nextSidecar(
       current ? readSidecar(store, bucket, segments) : null,
@@ -171,8 +201,16 @@ async function commitOnce(
     await store.temp.syncDir(parentOf(dataPath));
     if (withSidecar) await store.temp.syncDir(parentOf(layout.metaPath(bucket, segments)));
   }
+  await versioned?.after();
+  await c.restore?.after();
   const etag = store.metadata ? attributes.etag : pseudoEtag(tmp.identity);
-  return { ...attributes, etag, size: tmp.size, lastModified: new Date(tmp.identity.mtimeMs) };
+  return {
+    ...attributes,
+    etag,
+    size: tmp.size,
+    lastModified: new Date(tmp.identity.mtimeMs),
+    ...(state !== "" || c.restore ? { versionId: versionId ?? NULL_VERSION } : {}),
+  };
 }
 
 /**
@@ -207,19 +245,38 @@ export async function updateAttributes(
       throw new S3Error("NoSuchKey");
     }
     try {
-      const id = identityOf(opened.info);
-      const current = readMeta(store, { bucket, segments: opened.segments, info: opened.info });
-      const { size: _s, lastModified: _l, ...attributes } = { ...current, ...update(current) };
-      const sidecar: Sidecar = { v: 1, entries: [{ ...attributes, id }] };
-      const tmp = await store.temp.writeText(JSON.stringify(sidecar));
-      const segments = opened.segments;
-      await dirs.ensureParent({ bucket, segments, base, createBase: true, heldLock: loc.lockName });
-      await Deno.rename(tmp, layout.metaPath(bucket, segments));
-      return { ...attributes, size: current.size, lastModified: current.lastModified };
+      return (await rewriteSidecar(store, { bucket, opened, heldLock: loc.lockName }, update))!;
     } finally {
       opened.file.close();
     }
   });
+}
+
+/**
+ * Replaces the sidecar of the open current file with one whose entry has the
+ * attributes `update` returns (under the key's lock, `heldLock`). A version
+ * id asked for that the current file does not have is null: nothing changes.
+ */
+export async function rewriteSidecar(
+  store: Store,
+  at: { bucket: string; opened: OpenedData; heldLock: string; versionId?: string },
+  update: (meta: ObjectMeta) => Partial<ObjectAttributes>,
+): Promise<ObjectMeta | null> {
+  const { bucket, opened } = at;
+  const { layout, dirs } = store;
+  const segments = opened.segments;
+  const id = identityOf(opened.info);
+  const current = readMeta(store, { bucket, segments, info: opened.info });
+  if (at.versionId !== undefined && (current.versionId ?? NULL_VERSION) !== at.versionId) {
+    return null;
+  }
+  const { size: _s, lastModified: _l, ...attributes } = { ...current, ...update(current) };
+  const sidecar: Sidecar = { v: 1, entries: [{ ...attributes, id }] };
+  const tmp = await store.temp.writeText(JSON.stringify(sidecar));
+  const base = layout.metaDir(bucket);
+  await dirs.ensureParent({ bucket, segments, base, createBase: true, heldLock: at.heldLock });
+  await Deno.rename(tmp, layout.metaPath(bucket, segments));
+  return { ...attributes, size: current.size, lastModified: current.lastModified };
 }
 
 /**

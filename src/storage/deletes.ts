@@ -24,7 +24,6 @@ export async function deleteObject(
   { bucket, key }: { bucket: string; key: string },
   precondition?: Precondition,
 ): Promise<void> {
-  const { layout } = store;
   const keySegments = keyToSegments(key);
   requireBucket(store, bucket);
   // Below a link there is no object: nothing to delete, and nothing outside is touched.
@@ -37,21 +36,33 @@ export async function deleteObject(
     if (precondition) {
       precondition(info?.isFile ? readMeta(store, { bucket, segments, info }) : null);
     }
-    if (!info) return;
-    try {
-      await removeData(store, layout.dataPath(bucket, segments), info);
-    } catch (e) {
-      if (isNotFound(e)) return;
-      throw e;
-    }
-    await removeSidecar(store, bucket, segments);
-    if (store.fsync) await store.temp.syncDir(parentOf(layout.dataPath(bucket, segments)));
-    await store.dirs.prune(layout.bucketDir(bucket), segments);
-    // Plain objects often have no directory in the metadata tree either.
-    if (!surelyMissing(parentOf(layout.metaPath(bucket, segments)))) {
-      await store.dirs.prune(layout.metaDir(bucket), segments);
-    }
+    if (info) await removeCurrent(store, { bucket, segments, info });
   });
+}
+
+/**
+ * Removes the current file of a key (found at `segments`, what lstat said of
+ * it: `info`) with its sidecar, under the key's lock, and prunes the
+ * directories it leaves empty.
+ */
+export async function removeCurrent(
+  store: Store,
+  { bucket, segments, info }: { bucket: string; segments: string[]; info: Deno.FileInfo },
+): Promise<void> {
+  const { layout } = store;
+  try {
+    await removeData(store, layout.dataPath(bucket, segments), info);
+  } catch (e) {
+    if (isNotFound(e)) return;
+    throw e;
+  }
+  await removeSidecar(store, bucket, segments);
+  if (store.fsync) await store.temp.syncDir(parentOf(layout.dataPath(bucket, segments)));
+  await store.dirs.prune(layout.bucketDir(bucket), segments);
+  // Plain objects often have no directory in the metadata tree either.
+  if (!surelyMissing(parentOf(layout.metaPath(bucket, segments)))) {
+    await store.dirs.prune(layout.metaDir(bucket), segments);
+  }
 }
 
 /** Removes an object's sidecar, if it has one (plain objects do not: no failed remove). */

@@ -11,14 +11,25 @@ import { putObject, updateAttributes } from "./commit.ts";
 import { deleteObject } from "./deletes.ts";
 import { Directories } from "./dirs.ts";
 import { InstanceArea } from "./instance.ts";
-import type { Body, Storage } from "./interface.ts";
+import type { Body, ObjectTarget, Storage } from "./interface.ts";
+import { isS3Error, S3Error } from "../errors.ts";
+import { NULL_VERSION } from "./version_id.ts";
+import { listVersions, type VersionListOptions, type VersionPage } from "./version_list.ts";
+import {
+  type DeleteResult,
+  deleteVersioned,
+  noSuchKey,
+  openVersion,
+  updateVersion,
+} from "./version_ops.ts";
+import { setVersioning, versioningOf, type VersioningState } from "./versioning.ts";
 import { PromotionJournal } from "./journal.ts";
 import { Layout } from "./layout.ts";
 import { listObjects } from "./listing.ts";
 import { SharedLocks } from "./locks.ts";
 import { LinkCheck } from "./nofollow.ts";
 import { objectReader } from "./reader.ts";
-import { openObject } from "./reads.ts";
+import { type OpenedObject, openObject } from "./reads.ts";
 import { type Rename, renameObject } from "./rename.ts";
 import type { Store } from "./store.ts";
 import { TempArea } from "./temp.ts";
@@ -77,6 +88,7 @@ export class FsStorage implements Storage {
       dirs: new Directories(layout, locks, journal),
       background: new Background(log),
       walkCache: new WalkCache(),
+      versionWalkCache: new WalkCache("versions"),
       log,
       metadata: opts.metadata,
       fsync: opts.fsync,
@@ -159,16 +171,42 @@ export class FsStorage implements Storage {
     return buckets.writeBucketConfig(this.#store, bucket, name, text);
   }
 
-  /** Opens an object for reading. NoSuchKey / NoSuchBucket when absent. */
-  openObject(bucket: string, key: string): ObjectReader {
-    return objectReader(openObject(this.#store, bucket, key));
+  /** A bucket's versioning state. */
+  versioning(bucket: string): VersioningState {
+    buckets.requireBucket(this.#store, bucket);
+    return versioningOf(this.#store, bucket);
   }
 
-  /** Metadata of an object without keeping it open. */
-  headObject(bucket: string, key: string): ObjectMeta {
-    const { file, meta } = openObject(this.#store, bucket, key);
+  /** Enables or suspends a bucket's versioning. */
+  setVersioning(bucket: string, state: "Enabled" | "Suspended"): Promise<void> {
+    buckets.requireBucket(this.#store, bucket);
+    return setVersioning(this.#store, bucket, state);
+  }
+
+  /** Opens an object (or one of its versions) for reading. */
+  openObject(bucket: string, key: string, versionId?: string): ObjectReader {
+    return objectReader(this.#open(bucket, key, versionId));
+  }
+
+  /** Metadata of an object (or one of its versions) without keeping it open. */
+  headObject(bucket: string, key: string, versionId?: string): ObjectMeta {
+    const { file, meta } = this.#open(bucket, key, versionId);
     file.close();
     return meta;
+  }
+
+  #open(bucket: string, key: string, versionId?: string): OpenedObject {
+    const store = this.#store;
+    if (versionId !== undefined) return openVersion(store, { bucket, key, versionId });
+    let opened: OpenedObject;
+    try {
+      opened = openObject(store, bucket, key);
+    } catch (e) {
+      if (!isS3Error(e, "NoSuchKey") || versioningOf(store, bucket) === "") throw e;
+      throw noSuchKey(store, bucket, key);
+    }
+    if (opened.meta.versionId !== undefined || versioningOf(store, bucket) === "") return opened;
+    return { ...opened, meta: { ...opened.meta, versionId: NULL_VERSION } };
   }
 
   /** Writes an object atomically and returns its metadata. */
@@ -176,28 +214,52 @@ export class FsStorage implements Storage {
     return putObject(this.#store, { bucket, key }, body, opts);
   }
 
-  /** Changes the stored attributes of the current version under the key's lock. */
-  updateAttributes(
-    bucket: string,
-    key: string,
+  /** Changes the stored attributes of a version under the key's lock. */
+  async updateAttributes(
+    target: ObjectTarget,
     update: (meta: ObjectMeta) => Partial<ObjectAttributes>,
   ): Promise<ObjectMeta> {
-    return updateAttributes(this.#store, { bucket, key }, update);
+    const { bucket, key, versionId } = target;
+    if (versionId !== undefined) {
+      return await updateVersion(this.#store, { bucket, key, versionId }, update);
+    }
+    const meta = await updateAttributes(this.#store, { bucket, key }, update);
+    if (meta.versionId !== undefined || versioningOf(this.#store, bucket) === "") return meta;
+    return { ...meta, versionId: NULL_VERSION };
   }
 
-  /** Deletes an object (no error when absent) and prunes directories it leaves empty. */
-  deleteObject(bucket: string, key: string, precondition?: Precondition): Promise<void> {
-    return deleteObject(this.#store, { bucket, key }, precondition);
+  /** Deletes an object or a version of it (see Storage.deleteObject). */
+  async deleteObject(target: ObjectTarget, precondition?: Precondition): Promise<DeleteResult> {
+    const store = this.#store;
+    if (target.versionId === undefined) {
+      buckets.requireBucket(store, target.bucket);
+      if (versioningOf(store, target.bucket) === "") {
+        await deleteObject(store, target, precondition);
+        return {};
+      }
+    }
+    return await deleteVersioned(store, { ...target, precondition });
   }
 
-  /** Renames an object within its bucket atomically. */
+  /** Renames an object within its bucket atomically (not in a versioned bucket). */
   renameObject(rename: Rename): Promise<void> {
+    if (versioningOf(this.#store, rename.bucket) !== "") {
+      throw new S3Error(
+        "InvalidRequest",
+        "RenameObject is not supported in a bucket that has versioning enabled or suspended.",
+      );
+    }
     return renameObject(this.#store, rename);
   }
 
   /** One page of a bucket's listing. */
   listObjects(bucket: string, opts: ListOptions): Promise<ListPage> {
     return listObjects(this.#store, bucket, opts);
+  }
+
+  /** One page of a bucket's versions. */
+  listVersions(bucket: string, opts: VersionListOptions): Promise<VersionPage> {
+    return listVersions(this.#store, bucket, opts);
   }
 
   /** Objects and bytes per bucket. */

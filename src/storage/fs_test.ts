@@ -223,7 +223,7 @@ Deno.test("writing a key and keys below it at once never deadlocks and keeps eve
         const opened = s.openObject("bkt", k);
         assertEquals(await readAll(opened), k + round);
       }
-      for (const k of keys) await s.deleteObject("bkt", k);
+      for (const k of keys) await s.deleteObject({ bucket: "bkt", key: k });
     }
   });
 });

@@ -5,6 +5,9 @@
  * lifecycle, notifications) is a new call here.
  */
 import type { Rename } from "./rename.ts";
+import type { DeleteResult } from "./version_ops.ts";
+import type { VersionListOptions, VersionPage } from "./version_list.ts";
+import type { VersioningState } from "./versioning.ts";
 import type {
   BucketInfo,
   BucketUsage,
@@ -19,6 +22,14 @@ import type {
   PutOptions,
   UploadInfo,
 } from "./types.ts";
+
+/** An object, or one version of it. */
+export interface ObjectTarget {
+  bucket: string;
+  key: string;
+  /** A version id (`null` for the null version); the current version when absent. */
+  versionId?: string;
+}
 
 /** A body to store: a stream, bytes already in memory, or nothing (an empty object). */
 export type Body = ReadableStream<Uint8Array> | Uint8Array | null;
@@ -45,27 +56,41 @@ export interface Storage {
   /** Replaces a bucket configuration document atomically; null removes it. */
   writeBucketConfig(bucket: string, name: string, text: string | null): Promise<void>;
 
-  /** Opens an object: its metadata and a reader of exactly those bytes. NoSuchKey, NoSuchBucket. */
-  openObject(bucket: string, key: string): ObjectReader;
-  /** An object's metadata. NoSuchKey, NoSuchBucket. */
-  headObject(bucket: string, key: string): ObjectMeta;
-  /** Stores an object atomically and returns its metadata. */
+  /** A bucket's versioning state: "" (never enabled), Enabled or Suspended. NoSuchBucket. */
+  versioning(bucket: string): VersioningState;
+  /** Enables or suspends versioning. NoSuchBucket; NotImplemented without metadata. */
+  setVersioning(bucket: string, state: "Enabled" | "Suspended"): Promise<void>;
+
+  /**
+   * Opens an object (its current version, or version `versionId`): its metadata and a reader
+   * of exactly those bytes. NoSuchKey, NoSuchVersion, NoSuchBucket; MethodNotAllowed for a
+   * delete marker named by its id.
+   */
+  openObject(bucket: string, key: string, versionId?: string): ObjectReader;
+  /** An object's metadata (see openObject). */
+  headObject(bucket: string, key: string, versionId?: string): ObjectMeta;
+  /** Stores an object atomically (a new version in a versioned bucket) and returns its metadata. */
   putObject(bucket: string, key: string, body: Body, opts: PutOptions): Promise<ObjectMeta>;
-  /** Changes the attributes (tags, ...) of the current version without touching its bytes. */
+  /** Changes the attributes (tags, ...) of a version (the current one by default), not its bytes. */
   updateAttributes(
-    bucket: string,
-    key: string,
+    target: ObjectTarget,
     update: (meta: ObjectMeta) => Partial<ObjectAttributes>,
   ): Promise<ObjectMeta>;
   /**
-   * Deletes an object; no error when it is absent. `precondition`, when given, is checked under
-   * the key's lock against the current object (null when absent) and may throw to refuse.
+   * Deletes an object (no error when it is absent): in a versioned bucket, adds a delete
+   * marker, or with `versionId` removes that version. `precondition`, when given, is checked
+   * under the key's lock against the version deleted (null when absent) and may throw.
    */
-  deleteObject(bucket: string, key: string, precondition?: Precondition): Promise<void>;
+  deleteObject(
+    target: ObjectTarget,
+    precondition?: Precondition,
+  ): Promise<DeleteResult>;
   /** Renames an object within its bucket atomically, its metadata with it. NoSuchKey. */
   renameObject(rename: Rename): Promise<void>;
   /** One page of a bucket's listing, in S3 order, with each object's metadata. */
   listObjects(bucket: string, opts: ListOptions): Promise<ListPage>;
+  /** One page of a bucket's versions and delete markers, keys in S3 order, newest first. */
+  listVersions(bucket: string, opts: VersionListOptions): Promise<VersionPage>;
 
   /** Objects and bytes per bucket (walks every bucket: for metrics, not requests). */
   usage(): Promise<BucketUsage[]>;

@@ -10,6 +10,8 @@
  *   - `%`      an empty segment (`a//b`, or the folder marker `photos/`)
  *   - `%obj`   the bytes of the key that names the directory it lies in
  *              (key `a` when `a/b` also exists: `a/%obj`)
+ *   - `%v`     in the versions tree, the directory of a key's noncurrent
+ *              versions (`.geckos3/versions/<bucket>/a/b/%v/` for key `a/b`)
  */
 import { S3Error } from "../errors.ts";
 
@@ -17,6 +19,8 @@ import { S3Error } from "../errors.ts";
 export const EMPTY_SEGMENT = "%";
 /** File name, inside directory `d`, holding the bytes of the object whose key is `d` itself. */
 export const SELF_OBJECT = "%obj";
+/** Directory name, in the versions tree, holding the noncurrent versions of the key it lies in. */
+export const VERSIONS_ENTRY = "%v";
 /** Longest key S3 accepts, in UTF-8 bytes. */
 const MAX_KEY_BYTES = 1024;
 /** Longest file name most filesystems accept, in bytes. */

@@ -4,6 +4,7 @@
  *   <root>/<bucket>/<key segments>            objects, plain files (see keys.ts)
  *   <root>/.geckos3/meta/<bucket>/<segments>  metadata sidecars (see sidecar.ts)
  *   <root>/.geckos3/buckets/<bucket>/<name>   bucket configuration documents
+ *   <root>/.geckos3/versions/<bucket>/<segments>/%v/   noncurrent versions (see versions.ts)
  *   <root>/.geckos3/multipart/<bucket>/<id>/  upload staging (see uploads.ts)
  *   <root>/.geckos3/completed/<bucket>/<id>   what a completed upload made (for retries)
  *   <root>/.geckos3/tmp/<instance>/           temp files per process (see instance.ts)
@@ -11,6 +12,7 @@
  *
  * A bucket name cannot start with `.`, so no bucket is ever the system directory.
  */
+import { VERSIONS_ENTRY } from "./keys.ts";
 import { bucketSegment, joinInside, resolve, SEP } from "./paths.ts";
 
 /** Name of the system directory inside the data dir. */
@@ -32,6 +34,8 @@ export class Layout {
   readonly uploadsRoot: string;
   /** Records of completed uploads. */
   readonly completedRoot: string;
+  /** Noncurrent versions and delete markers. */
+  readonly versionsRoot: string;
 
   /** The layout of the data dir `dataDir` (resolved against the working directory). */
   constructor(dataDir: string) {
@@ -42,6 +46,7 @@ export class Layout {
     this.locksRoot = this.systemRoot + SEP + "locks";
     this.uploadsRoot = this.systemRoot + SEP + "multipart";
     this.completedRoot = this.systemRoot + SEP + "completed";
+    this.versionsRoot = this.systemRoot + SEP + "versions";
   }
 
   /** Directory of a bucket. */
@@ -72,6 +77,16 @@ export class Layout {
   /** A bucket's directory of completed uploads' records. */
   completedDir(bucket: string): string {
     return this.completedRoot + SEP + bucketSegment(bucket);
+  }
+
+  /** A bucket's tree of noncurrent versions (it mirrors the bucket's keys). */
+  versionsBucketDir(bucket: string): string {
+    return this.versionsRoot + SEP + bucketSegment(bucket);
+  }
+
+  /** The directory of a key's noncurrent versions, from the key's segments. */
+  versionDir(bucket: string, keySegments: readonly string[]): string {
+    return joinInside(this.versionsBucketDir(bucket), [...keySegments, VERSIONS_ENTRY]);
   }
 
   /** Path of a data file from its segments (relative to the bucket). */

@@ -4,7 +4,19 @@
  * outside `src/storage/` imports any other module of it (tools/layers.ts
  * checks).
  */
-export type { Body, CompletionRules, PartCheck, PartInput, Storage, Uploads } from "./interface.ts";
+export type {
+  Body,
+  CompletionRules,
+  ObjectTarget,
+  PartCheck,
+  PartInput,
+  Storage,
+  Uploads,
+} from "./interface.ts";
+export type { DeleteResult } from "./version_ops.ts";
+export type { VersionEntry, VersionListOptions, VersionPage } from "./version_list.ts";
+export type { VersioningState } from "./versioning.ts";
+export { isWellFormedVersionId, NULL_VERSION } from "./version_id.ts";
 export type {
   BucketInfo,
   BucketUsage,

@@ -32,7 +32,7 @@ export interface OpenedObject {
 }
 
 /** A data file opened for reading, with what fstat says of it and its final segments. */
-interface OpenedData {
+export interface OpenedData {
   file: Deno.FsFile;
   info: Deno.FileInfo;
   segments: string[];
@@ -52,13 +52,13 @@ export function openObject(store: Store, bucket: string, key: string): OpenedObj
       throw new S3Error("NoSuchKey");
     }
     try {
-      const { meta, matched, bytes } = readMetaChecked(store, {
-        bucket,
-        segments: opened.segments,
+      const at = placeOf(store, bucket, opened.segments);
+      const { meta, matched, bytes } = describe(store, {
+        ...at,
         info: opened.info,
         file: opened.file,
       });
-      if (matched || attempt >= 8 || !replaced(store, bucket, opened.segments, opened.info)) {
+      if (matched || attempt >= 8 || !replaced(at.dataPath, opened.info)) {
         return { file: opened.file, meta, bytes };
       }
     } catch (e) {
@@ -69,16 +69,11 @@ export function openObject(store: Store, bucket: string, key: string): OpenedObj
   }
 }
 
-/** True when the data path no longer holds the file described by `info`. */
-function replaced(
-  store: Store,
-  bucket: string,
-  segments: readonly string[],
-  info: Deno.FileInfo,
-): boolean {
+/** True when `path` no longer holds the file described by `info`. */
+function replaced(path: string, info: Deno.FileInfo): boolean {
   // Page-cache metadata: a synchronous lstat is cheaper than the thread hop (hand-placed
   // objects, without sidecars, take this path for every key listed).
-  const now = lstatSyncOrNull(store.layout.dataPath(bucket, segments));
+  const now = lstatSyncOrNull(path);
   return now === null || !sameIdentity(identityOf(now), identityOf(info));
 }
 
@@ -92,11 +87,12 @@ export async function metaOf(
   segments: readonly string[],
   info: Deno.FileInfo,
 ): Promise<ObjectMeta> {
+  const at = placeOf(store, bucket, segments);
   for (let attempt = 0;; attempt++) {
-    const { meta, matched } = readMetaChecked(store, { bucket, segments, info });
-    if (matched || attempt >= 8 || !replaced(store, bucket, segments, info)) return meta;
+    const { meta, matched } = describe(store, { ...at, info });
+    if (matched || attempt >= 8 || !replaced(at.dataPath, info)) return meta;
     // Rewritten while listing: describe the version now in place (NotFound if deleted).
-    info = await Deno.stat(store.layout.dataPath(bucket, segments));
+    info = await Deno.stat(at.dataPath);
   }
 }
 
@@ -149,7 +145,11 @@ export function readSidecar(
   bucket: string,
   segments: readonly string[],
 ): Sidecar | null {
-  const path = store.layout.metaPath(bucket, segments);
+  return readSidecarAt(store.layout.metaPath(bucket, segments));
+}
+
+/** The sidecar (or version record) at `path`, or null when there is none or it is unreadable. */
+export function readSidecarAt(path: string): Sidecar | null {
   if (surelyMissing(path)) return null; // plain objects have none: no NotFound to catch
   try {
     // A sidecar is a few hundred bytes: read it in one call, without a thread-pool hop.
@@ -160,17 +160,35 @@ export function readSidecar(
   }
 }
 
-/** A data file to describe: where it is, what stat says, and its open handle if there is one. */
-interface DataFile {
-  bucket: string;
-  segments: readonly string[];
+/** Where a data file and the sidecar describing it are. */
+export interface Place {
+  /** The data file. */
+  dataPath: string;
+  /** Its sidecar (for a noncurrent version: its record). */
+  sidecarPath: string;
+}
+
+/** The place of the current object file at `segments`. */
+export function placeOf(store: Store, bucket: string, segments: readonly string[]): Place {
+  const { layout } = store;
+  return {
+    dataPath: layout.dataPath(bucket, segments),
+    sidecarPath: layout.metaPath(bucket, segments),
+  };
+}
+
+/** A data file to describe: its place, what stat says, and its open handle if there is one. */
+export interface DataFile extends Place {
   info: Deno.FileInfo;
   file?: Deno.FsFile;
 }
 
-/** Metadata of a data file (see readMetaChecked). */
-export function readMeta(store: Store, data: DataFile): ObjectMeta {
-  return readMetaChecked(store, data).meta;
+/** Metadata of the current object file at `segments` (see describe). */
+export function readMeta(
+  store: Store,
+  data: { bucket: string; segments: readonly string[]; info: Deno.FileInfo },
+): ObjectMeta {
+  return describe(store, { ...placeOf(store, data.bucket, data.segments), info: data.info }).meta;
 }
 
 /**
@@ -178,9 +196,9 @@ export function readMeta(store: Store, data: DataFile): ObjectMeta {
  * sidecar had an entry for it, or (small files without one) its bytes were
  * read, from `file` when given, and hashed for the ETag.
  */
-function readMetaChecked(
+export function describe(
   store: Store,
-  { bucket, segments, info, file }: DataFile,
+  { dataPath, sidecarPath, info, file }: DataFile,
 ): { meta: ObjectMeta; matched: boolean; bytes?: Uint8Array<ArrayBuffer> } {
   const id = identityOf(info);
   if (!store.metadata) {
@@ -189,16 +207,14 @@ function readMetaChecked(
       matched: true,
     };
   }
-  const entry = findEntry(readSidecar(store, bucket, segments), id);
+  const entry = findEntry(readSidecarAt(sidecarPath), id);
   if (entry !== undefined) return { meta: metaFromEntry(entry, info, id), matched: true };
   // No entry: the file was written without a sidecar or placed by hand, unless it has been
   // replaced since it was opened and the sidecar read describes its successors. (Read by path,
   // readPlain itself checks that the file there is still this one.)
   const small = info.size <= PLAIN_MAX_BYTES;
-  const gone = (file || !small) && replaced(store, bucket, segments, info);
-  const bytes = small && !gone
-    ? readPlain(file ?? store.layout.dataPath(bucket, segments), info)
-    : null;
+  const gone = (file || !small) && replaced(dataPath, info);
+  const bytes = small && !gone ? readPlain(file ?? dataPath, info) : null;
   if (bytes === null) {
     return { meta: metaFromEntry(undefined, info, id), matched: !small && !gone };
   }

@@ -18,6 +18,8 @@ export interface SidecarEntry extends ObjectAttributes {
   id: FileIdentity;
   /** Quoted ETag. */
   etag: string;
+  /** The version's id in a versioned bucket (absent for the null version). */
+  versionId?: string;
 }
 
 /** The sidecar file format. */

@@ -24,6 +24,8 @@ export interface Store {
   readonly background: Background;
   /** Listing caches. */
   readonly walkCache: WalkCache;
+  /** Listing caches of the versions trees. */
+  readonly versionWalkCache: WalkCache;
   /** Where the store reports what went wrong in the background. */
   readonly log: Logger;
   /** Keep metadata sidecars. */

@@ -39,6 +39,11 @@ export interface ObjectMeta extends ObjectAttributes {
   size: number;
   /** Last modification time of the data file. */
   lastModified: Date;
+  /**
+   * The version's id: `null` for the null version, absent when the bucket
+   * has never had versioning enabled.
+   */
+  versionId?: string;
 }
 
 /** A bucket as listed. */
@@ -65,6 +70,12 @@ export interface BucketUsage {
   objects: number;
   /** Total size of their bytes. */
   bytes: number;
+  /** Noncurrent versions kept (versioned buckets). */
+  noncurrentVersions: number;
+  /** Total size of their bytes. */
+  noncurrentBytes: number;
+  /** Delete markers. */
+  deleteMarkers: number;
 }
 
 /** An open object: its metadata and a reader of exactly the bytes it describes. */

@@ -4,7 +4,7 @@
  * by UTF-8 bytes, starting after a given key and reading only the
  * directories the page needs.
  */
-import { decodeSegment, SELF_OBJECT } from "./keys.ts";
+import { decodeSegment, SELF_OBJECT, VERSIONS_ENTRY } from "./keys.ts";
 import { SEP } from "./paths.ts";
 
 /** One listing entry: an object or a rolled-up common prefix. */
@@ -65,8 +65,18 @@ const DIR_CACHE_ITEMS = 262_144;
 const RACY_MS = 2000;
 const WITNESS_LIMIT = 8192;
 
+/**
+ * Which tree a walk reads: a bucket (a key is a file, or the `%obj` file of
+ * its directory) or a bucket's versions tree (a key is a directory holding
+ * a `%v` directory).
+ */
+export type TreeKind = "objects" | "versions";
+
 /** What the walks of one store remember between listings: sorted directories and witnesses. */
 export class WalkCache {
+  /** The walks of one kind of tree. */
+  constructor(readonly tree: TreeKind = "objects") {}
+
   readonly #dirs = new Map<string, CachedDir>();
   #items = 0;
   /** For a directory known to hold an object below it: the path of one such object. */
@@ -97,6 +107,16 @@ export class WalkCache {
    * re-read, because a change within the filesystem's timestamp granularity
    * may leave the mtime unchanged.
    */
+  /** True when `path` (an object file, or a versions directory) is a key of this tree. */
+  isKey(path: string): boolean {
+    return this.tree === "objects" ? isFile(path) : isDirectory(path);
+  }
+
+  /** The path of what makes directory `dir` a key of this tree (checked by isKey). */
+  selfPath(dir: string): string {
+    return selfPath(this.tree, dir);
+  }
+
   async sortedItems(dir: string, isBucketRoot: boolean): Promise<DirItem[]> {
     let mtimeMs = NaN;
     try {
@@ -127,10 +147,10 @@ export class WalkCache {
   containsObject(dir: string): boolean {
     const known = this.#witnesses.get(dir);
     if (known !== undefined) {
-      if (isFile(known)) return true;
+      if (this.isKey(known)) return true;
       this.#witnesses.delete(dir);
     }
-    const found = findObject(dir);
+    const found = this.tree === "objects" ? findObject(dir) : findVersions(dir);
     if (found === null) return false;
     if (this.#witnesses.size >= WITNESS_LIMIT) {
       this.#witnesses.delete(this.#witnesses.keys().next().value!);
@@ -138,6 +158,11 @@ export class WalkCache {
     this.#witnesses.set(dir, found);
     return true;
   }
+}
+
+/** The path, inside directory `dir`, of what makes `dir` itself a key of this tree. */
+function selfPath(tree: TreeKind, dir: string): string {
+  return dir + SEP + (tree === "objects" ? SELF_OBJECT : VERSIONS_ENTRY);
 }
 
 function readSortedItems(dir: string, isBucketRoot: boolean): DirItem[] {
@@ -172,6 +197,39 @@ function isFile(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether `path` is a directory (see isFile). */
+function isDirectory(path: string): boolean {
+  try {
+    return Deno.lstatSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The path of some `%v` directory below `dir` (a key with versions under the
+ * prefix `dir` stands for), or null. The `%v` directly inside `dir` belongs
+ * to the key `dir` names itself, not to keys below it.
+ */
+function findVersions(dir: string): string | null {
+  const trees: string[] = [];
+  try {
+    for (const e of Deno.readDirSync(dir)) {
+      if (!e.isDirectory || decodeSegment(e.name) === null) continue;
+      const tree = dir + SEP + e.name;
+      if (isDirectory(tree + SEP + VERSIONS_ENTRY)) return tree + SEP + VERSIONS_ENTRY;
+      trees.push(tree);
+    }
+  } catch {
+    return null; // removed meanwhile, or not a directory
+  }
+  for (const tree of trees) {
+    const found = findVersions(tree);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 /** The path of some object below `dir` (files first, then subdirectories in turn), or null. */
@@ -248,9 +306,9 @@ export async function* walkBucket(
       let path = dir + SEP + item.name;
       let segs = [...segments, item.name];
       if (item.kind === "self") {
-        path += SEP + SELF_OBJECT;
-        segs = [...segs, SELF_OBJECT];
-        if (!isFile(path)) continue;
+        path = cache.selfPath(path);
+        segs = [...segs, path.slice(path.lastIndexOf(SEP) + 1)];
+        if (!cache.isKey(path)) continue;
       }
       if (rolled !== null) {
         lastPrefix = rolled;
