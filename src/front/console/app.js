@@ -4,6 +4,7 @@
 import { creds, enc, presign, s3 } from "./sign.js";
 import { $, all, el, guard, size, status, text, xmlOf } from "./ui.js";
 import { uploadFiles } from "./upload.js";
+import { showVersions } from "./versions.js";
 
 /** @typedef {{ folder: boolean, key: string, size: number, date: string, etag?: string }} Row */
 
@@ -73,6 +74,7 @@ export async function openBucket(bucket, prefix) {
   $("objects").classList.remove("hidden");
   $("search").value = "";
   $("details").classList.add("hidden");
+  $("versions").classList.add("hidden");
   renderCrumbs();
   await loadPage();
 }
@@ -245,6 +247,9 @@ async function details(key) {
     }, "Share link"),
     out,
     el("button", {
+      onclick: () => guard(() => showVersions(state.bucket, state.prefix, key)),
+    }, "Show versions"),
+    el("button", {
       class: "danger",
       onclick: () =>
         guard(async () => {
@@ -334,6 +339,10 @@ globalThis.addEventListener("DOMContentLoaded", () => {
       await openBucket(state.bucket, state.prefix);
     }));
   $("more").addEventListener("click", () => guard(loadPage));
+  $("show-versions").addEventListener(
+    "click",
+    () => guard(() => showVersions(state.bucket, state.prefix)),
+  );
   $("search").addEventListener("input", () =>
     guard(async () => {
       state.rows = [];

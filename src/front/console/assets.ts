@@ -8,6 +8,7 @@ import appJs from "./app.js" with { type: "text" };
 import signJs from "./sign.js" with { type: "text" };
 import uiJs from "./ui.js" with { type: "text" };
 import uploadJs from "./upload.js" with { type: "text" };
+import versionsJs from "./versions.js" with { type: "text" };
 import consoleCss from "./console.css" with { type: "text" };
 
 const JS = "text/javascript; charset=utf-8";
@@ -16,6 +17,7 @@ const FILES: Record<string, { body: string; type: string }> = {
   "sign.js": { body: signJs, type: JS },
   "ui.js": { body: uiJs, type: JS },
   "upload.js": { body: uploadJs, type: JS },
+  "versions.js": { body: versionsJs, type: JS },
   "console.css": { body: consoleCss, type: "text/css; charset=utf-8" },
 };
 
