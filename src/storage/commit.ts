@@ -5,7 +5,7 @@
  */
 import { etagOf } from "../checksum/etag.ts";
 import { S3Error } from "../errors.ts";
-import { keyToSegments } from "./keys.ts";
+import { keyToSegments, SELF_OBJECT } from "./keys.ts";
 import { parentOf } from "./layout.ts";
 import { requireBucket } from "./buckets.ts";
 import { RetryCommit } from "./dirs.ts";
@@ -150,7 +150,12 @@ async function commitOnce(
   const { tmp, attributes, withSidecar, state } = c;
   // The commit's lstat and renames are synchronous: see TempArea.write() on directory locks.
   const found = objectFile(store, bucket, loc.segments, true);
-  const segments = found.segments;
+  // No file here, but the sidecar tree has a directory in its place (a delete of `a/b` is about
+  // to prune it, or could not): `a` goes in as `a/%obj`, where both trees have room for it.
+  const segments = found.info === null && withSidecar && found.segments.at(-1) !== SELF_OBJECT &&
+      isDirectory(layout.metaPath(bucket, found.segments))
+    ? [...found.segments, SELF_OBJECT]
+    : found.segments;
   const current = found.info?.isFile ? found.info : null;
   const currentMeta = current && (c.precondition || state !== "")
     ? readMeta(store, { bucket, segments, info: current })
@@ -277,6 +282,11 @@ export async function rewriteSidecar(
   await dirs.ensureParent({ bucket, segments, base, createBase: true, heldLock: at.heldLock });
   await Deno.rename(tmp, layout.metaPath(bucket, segments));
   return { ...attributes, size: current.size, lastModified: current.lastModified };
+}
+
+/** True when `path` is a directory (a synchronous lstat: page-cache metadata). */
+function isDirectory(path: string): boolean {
+  return lstatSyncOrNull(path, true)?.isDirectory === true;
 }
 
 /**

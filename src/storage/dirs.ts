@@ -90,7 +90,9 @@ export class Directories {
     for (let n = segments.length - 1; n > 0; n--) {
       const dir = base + SEP + segments.slice(0, n).join(SEP);
       try {
-        await Deno.remove(dir);
+        // The trailing separator makes this an rmdir: a file put in the directory's place
+        // meanwhile (`a` written once `a/b` was deleted) fails it instead of being removed.
+        await Deno.remove(dir + SEP);
       } catch {
         return; // not empty, or already gone
       }
