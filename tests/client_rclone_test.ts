@@ -1,19 +1,6 @@
 /** rclone (provider Other, configured by environment variables) against a geckos3 process. */
-import { readmeSnippet, requireCommand, withClientServer } from "./support/clients.ts";
+import { rcloneEnv, readmeSnippet, requireCommand, withClientServer } from "./support/clients.ts";
 import { assert, assertEquals } from "./support/assert.ts";
-
-/** rclone's remote "gecko" (provider Other) pointed at `url`, configured by environment variables. */
-function rcloneEnv(url: string, work: string): Record<string, string> {
-  return {
-    RCLONE_CONFIG_GECKO_TYPE: "s3",
-    RCLONE_CONFIG_GECKO_PROVIDER: "Other",
-    RCLONE_CONFIG_GECKO_ACCESS_KEY_ID: "geckoadmin",
-    RCLONE_CONFIG_GECKO_SECRET_ACCESS_KEY: "geckoadmin",
-    RCLONE_CONFIG_GECKO_ENDPOINT: url,
-    RCLONE_CONFIG_GECKO_REGION: "us-east-1",
-    RCLONE_CONFIG: `${work}/rclone.conf`,
-  };
-}
 
 Deno.test({
   name: "rclone: copy, sync, lsf, check (hashes), delete and purge on 500 nested files",

@@ -1,19 +1,7 @@
 /** S3 behaviours real clients depend on, each checked with boto3 (tests/clients/boto3_conformance.py). */
-import { hasCommand, withClientServer } from "./support/clients.ts";
-import { assert } from "./support/assert.ts";
+import { boto3Cases } from "./support/boto3.ts";
 
-const SCRIPT = new URL("./clients/boto3_conformance.py", import.meta.url).pathname;
-
-/** Runs one case of the script against a fresh server. */
-function boto3Case(name: string, what: string): void {
-  Deno.test({ name: `boto3: ${what}`, sanitizeResources: false, sanitizeOps: false }, async () => {
-    assert(hasCommand("python3"), "python3 with boto3 is needed (.ci/run installs it)");
-    await withClientServer(async (c) => {
-      const r = await c.run("python3", [SCRIPT, name], { env: { S3_ENDPOINT: c.url } });
-      assert(r.stdout.includes(`ok ${name}`), `${r.stdout}\n${r.stderr}`);
-    });
-  });
-}
+const boto3Case = boto3Cases("boto3_conformance.py");
 
 boto3Case("empty_put_then_more", "an empty PUT with Expect: 100-continue does not stall the next");
 boto3Case("url_encoding_lists_space_as_percent_20", "encoding-type=url lists a space as %20");

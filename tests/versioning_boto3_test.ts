@@ -1,19 +1,7 @@
 /** Versioning as boto3 sees it, one behaviour per case (tests/clients/boto3_versioning.py). */
-import { hasCommand, withClientServer } from "./support/clients.ts";
-import { assert } from "./support/assert.ts";
+import { boto3Cases } from "./support/boto3.ts";
 
-const SCRIPT = new URL("./clients/boto3_versioning.py", import.meta.url).pathname;
-
-/** Runs one case of the script against a fresh server. */
-function boto3Case(name: string, what: string): void {
-  Deno.test({ name: `boto3: ${what}`, sanitizeResources: false, sanitizeOps: false }, async () => {
-    assert(hasCommand("python3"), "python3 with boto3 is needed (.ci/run installs it)");
-    await withClientServer(async (c) => {
-      const r = await c.run("python3", [SCRIPT, name], { env: { S3_ENDPOINT: c.url } });
-      assert(r.stdout.includes(`ok ${name}`), `${r.stdout}\n${r.stderr}`);
-    });
-  });
-}
+const boto3Case = boto3Cases("boto3_versioning.py");
 
 boto3Case("bucket_versioning_states", "versioning states; MFA delete is refused with 501");
 boto3Case("versions_and_reads_by_id", "every PUT is a version, read back by id with its own ETag");

@@ -1,5 +1,5 @@
 /** Versioning as aws-cli (s3api) and rclone (--s3-versions) see it, against a geckos3 process. */
-import { requireCommand, withClientServer } from "./support/clients.ts";
+import { rcloneEnv, requireCommand, withClientServer } from "./support/clients.ts";
 import { assert, assertEquals } from "./support/assert.ts";
 
 Deno.test({
@@ -91,15 +91,7 @@ Deno.test({
   requireCommand("rclone", "rclone");
   requireCommand("aws", "awscli");
   await withClientServer(async (c) => {
-    const env = {
-      RCLONE_CONFIG_GECKO_TYPE: "s3",
-      RCLONE_CONFIG_GECKO_PROVIDER: "Other",
-      RCLONE_CONFIG_GECKO_ACCESS_KEY_ID: "geckoadmin",
-      RCLONE_CONFIG_GECKO_SECRET_ACCESS_KEY: "geckoadmin",
-      RCLONE_CONFIG_GECKO_ENDPOINT: c.url,
-      RCLONE_CONFIG_GECKO_REGION: "us-east-1",
-      RCLONE_CONFIG: `${c.work}/rclone.conf`,
-    };
+    const env = rcloneEnv(c.url, c.work);
     const rclone = (...args: string[]) => c.run("rclone", args, { env });
     await rclone("mkdir", "gecko:rc-versions");
     await c.run("aws", [

@@ -156,3 +156,16 @@ export async function readmeSnippet(heading: string, url: string): Promise<strin
     new URL(url).host,
   );
 }
+
+/** rclone's remote "gecko" (provider Other) pointed at `url`, configured by environment variables. */
+export function rcloneEnv(url: string, work: string): Record<string, string> {
+  return {
+    RCLONE_CONFIG_GECKO_TYPE: "s3",
+    RCLONE_CONFIG_GECKO_PROVIDER: "Other",
+    RCLONE_CONFIG_GECKO_ACCESS_KEY_ID: "geckoadmin",
+    RCLONE_CONFIG_GECKO_SECRET_ACCESS_KEY: "geckoadmin",
+    RCLONE_CONFIG_GECKO_ENDPOINT: url,
+    RCLONE_CONFIG_GECKO_REGION: "us-east-1",
+    RCLONE_CONFIG: `${work}/rclone.conf`,
+  };
+}

@@ -1,0 +1,23 @@
+/** Test declarations for boto3 scripts that run one named case each against a fresh server. */
+import { hasCommand, withClientServer } from "./clients.ts";
+import { assert } from "./assert.ts";
+
+/**
+ * A function declaring a test for one case of `script` (a Python file in
+ * tests/clients/ that prints `ok CASE`), each case against a fresh server.
+ */
+export function boto3Cases(script: string): (name: string, what: string) => void {
+  const path = new URL(`../clients/${script}`, import.meta.url).pathname;
+  return (name, what) => {
+    Deno.test(
+      { name: `boto3: ${what}`, sanitizeResources: false, sanitizeOps: false },
+      async () => {
+        assert(hasCommand("python3"), "python3 with boto3 is needed (.ci/run installs it)");
+        await withClientServer(async (c) => {
+          const r = await c.run("python3", [path, name], { env: { S3_ENDPOINT: c.url } });
+          assert(r.stdout.includes(`ok ${name}`), `${r.stdout}\n${r.stderr}`);
+        });
+      },
+    );
+  };
+}
