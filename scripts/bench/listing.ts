@@ -1,6 +1,7 @@
 /** Listing pages of a large bucket: first, middle, last, and rolled up by a delimiter. */
 import { type Bench, pool } from "./context.ts";
 import { measured } from "./system.ts";
+import { sevenGets } from "./rows.ts";
 import type { Endpoint, Result } from "./types.ts";
 
 /** The listing keys: nested prefixes, 100 top-level directories of 10 sub-directories. */
@@ -64,28 +65,12 @@ export async function listing(b: Bench, ep: Endpoint, keys: number): Promise<Res
   const results: Result[] = [];
   for (const [label, query] of pages) {
     results.push(
-      await measured(b, ep, async () => {
-        const latencies: number[] = [];
-        const t0 = performance.now();
-        for (let i = 0; i < 7; i++) {
-          const p0 = performance.now();
-          const r = await b.request("GET", `${ep.url}/${bucket}?list-type=2${query}`);
-          await r.text();
-          latencies.push(performance.now() - p0);
-        }
-        const seconds = (performance.now() - t0) / 1000;
-        latencies.sort((a, b) => a - b);
-        return {
-          ops: latencies.length,
-          seconds,
-          opsPerSec: latencies.length / seconds,
-          mbPerSec: 0,
-          p50ms: latencies[3],
-          p99ms: latencies[6],
-          errors: 0,
-          loadCpuSec: null,
-        };
-      }, `LIST ${keys} keys: ${label}`),
+      await measured(
+        b,
+        ep,
+        () => sevenGets(b, `${ep.url}/${bucket}?list-type=2${query}`),
+        `LIST ${keys} keys: ${label}`,
+      ),
     );
   }
   return results;

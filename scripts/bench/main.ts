@@ -3,7 +3,7 @@
  * in one run.
  *
  *   deno task bench [--duration 10] [--clients 32]
- *                   [--scenarios small,large,listing,multipart,memory]
+ *                   [--scenarios small,large,listing,multipart,memory,versions]
  *                   [--sizes 4KiB,1MiB] [--ops PUT,GET,HEAD,STAT,DELETE,MIXED]
  *                   [--repeat 1] [--large 1GiB] [--peer s3rver] [--peer-go PATH]
  *                   [--auth[=false]]
@@ -24,6 +24,9 @@
  * with the same credentials. Small-object scenarios are driven by `wrk`
  * (Debian `wrk`) with keep-alive connections in its own process; large
  * transfers by `curl`.
+ * `versions` (geckos3 only) runs PUT into a versioned bucket beside an
+ * unversioned one, round by round, and times ListObjectVersions pages of
+ * 1,000 from one key with 10,000 versions.
  * For every scenario it reports ops/s, MB/s, p50/p99 latency, the server's
  * CPU seconds per operation and peak RSS, the load generator's CPU time, and
  * the share of the machine's CPU its hypervisor took meanwhile (steal).
@@ -48,6 +51,7 @@ import { prepareSmall, SMALL_OPS, smallOp, type SmallSetup } from "./small.ts";
 import { largeObjects, memory } from "./large.ts";
 import { listing } from "./listing.ts";
 import { multipart } from "./multipart.ts";
+import { versions } from "./versions.ts";
 import { fmtSize, table } from "./report.ts";
 import type { Endpoint, Result } from "./types.ts";
 
@@ -158,6 +162,10 @@ async function main(b: Bench): Promise<void> {
       let ep = endpoints[i];
       if (scenarios.has("listing")) {
         await attempt(ep, "listing", () => listing(b, ep, Number(b.args["listing-keys"])));
+      }
+      if (scenarios.has("versions") && ep.name.startsWith("geckos3")) {
+        const size = parseSize(b.args.sizes!.split(",")[0]);
+        await attempt(ep, "versions", () => versions(b, ep, size));
       }
       // The groups with memory targets run in a fresh process where possible: a process keeps the
       // memory it grew to, and what earlier scenarios left is not theirs.

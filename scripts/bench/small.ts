@@ -3,6 +3,7 @@ import { type Bench, pool } from "./context.ts";
 import { luaFor, runLoadgen, runWrk } from "./drivers.ts";
 import { fmtSize } from "./report.ts";
 import { measured } from "./system.ts";
+import { loadRow } from "./rows.ts";
 import type { Endpoint, Result } from "./types.ts";
 
 /** A bucket of small objects made ready for the small-object scenarios on one endpoint. */
@@ -46,15 +47,6 @@ export async function smallOp(
       ? await runLoadgen(b, ep.url, "GET:45,PUT:15,HEAD:30,DELETE:10", bucket, keys, size)
       : await runWrk(b, ep.url, luaFor(b, op, ep.url, bucket, keys, bodyFile));
     const moved = op === "GET" || op === "PUT" ? size : op === "MIXED" ? size * 0.6 : 0;
-    return {
-      ops: r.ops,
-      seconds: r.seconds,
-      opsPerSec: r.ops / r.seconds,
-      mbPerSec: (r.ops * moved) / r.seconds / 1e6,
-      p50ms: r.p50,
-      p99ms: r.p99,
-      errors: r.errors,
-      loadCpuSec: r.cpu,
-    };
+    return loadRow(r, moved);
   }, `${op} ${fmtSize(size)}`);
 }
