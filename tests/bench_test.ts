@@ -41,6 +41,23 @@ Deno.test("bench: every small-object operation runs, signed, in each --repeat ro
   }
 });
 
+Deno.test("bench: the versions scenario compares versioned PUTs and pages 10,000 versions", async () => {
+  const { ok, stderr, report } = await benchJson(["--scenarios=versions"]);
+  assert(ok, stderr);
+  assertEquals(report.failures, []);
+  const scenarios = report.results.map((r) => r.scenario);
+  for (
+    const s of [
+      "PUT 4 KiB unversioned",
+      "PUT 4 KiB versioned",
+      "LIST VERSIONS 1000 of 10000: first page",
+      "LIST VERSIONS 1000 of 10000: last page",
+    ]
+  ) assert(scenarios.includes(s), `${s} in ${scenarios}`);
+  for (const r of report.results) assertEquals(r.errors, 0, r.scenario);
+  assert(report.notes.some((n) => /versioned bucket over an unversioned one: \d/.test(n)));
+});
+
 Deno.test("bench: --help prints the usage and exits 0", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", BENCH, "--help"],
@@ -77,6 +94,7 @@ async function benchJson(flags: string[]): Promise<{
     results: (Row & { opsPerSec: number })[];
     ratios: { scenario: string; endpoint: string; versus: string; rounds: number[] }[];
     failures: string[];
+    notes: string[];
   };
 }> {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -84,7 +102,7 @@ async function benchJson(flags: string[]): Promise<{
       "run",
       "--allow-all",
       BENCH,
-      "--scenarios=small",
+      ...(flags.some((f) => f.startsWith("--scenarios=")) ? [] : ["--scenarios=small"]),
       "--sizes=4KiB",
       "--duration=1",
       "--clients=4",
