@@ -455,3 +455,35 @@ serverTest("metrics count noncurrent versions, their bytes and delete markers", 
     ]
   ) assert(m.text.includes(line), `${line}\n${m.text}`);
 }, { metrics: true });
+
+serverTest("checksums are kept per version", async (t) => {
+  await versionedBucket(t.s3);
+  const sums: string[] = [];
+  const ids: string[] = [];
+  for (const body of ["alpha", "beta"]) {
+    const r = await t.s3.send(
+      new PutObjectCommand({ Bucket: B, Key: "k", Body: text(body), ChecksumAlgorithm: "CRC32" }),
+    );
+    ids.push(r.VersionId!);
+    sums.push(r.ChecksumCRC32!);
+  }
+  assert(sums[0] !== sums[1]);
+  for (const i of [0, 1]) {
+    const h = await t.s3.send(
+      new HeadObjectCommand({ Bucket: B, Key: "k", VersionId: ids[i], ChecksumMode: "ENABLED" }),
+    );
+    assertEquals(h.ChecksumCRC32, sums[i], `version ${i}`);
+  }
+});
+
+serverTest("with -metadata=false, versioning is refused clearly", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  const r = await raw(`${t.url}/${B}?versioning`, {
+    method: "PUT",
+    body: "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>",
+  });
+  assertEquals([r.status, errorCode(r.text)], [501, "NotImplemented"]);
+  assert(r.text.includes("-metadata=true"), r.text);
+  const get = await raw(`${t.url}/${B}?versioning`);
+  assert(!get.text.includes("<Status>"), get.text);
+}, { metadata: false });
