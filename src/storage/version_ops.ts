@@ -29,6 +29,7 @@ import { versioningOf } from "./versioning.ts";
 import {
   checkVersionId,
   type Current,
+  type CurrentFile,
   hiddenBy,
   makeNoncurrent,
   newestNoncurrent,
@@ -69,13 +70,13 @@ export function openVersion(
   const loc = locate(target.bucket, target.key);
   const dir = versionDir(store, loc.bucket, loc.segments);
   for (let attempt = 0; attempt < 3; attempt++) {
-    let current: Current | null = null;
+    let current: CurrentFile | null = null;
     const opened = openCurrent(store, target);
     if (opened) {
       if ((opened.meta.versionId ?? NULL_VERSION) === target.versionId) {
         return { ...opened, meta: { ...opened.meta, versionId: target.versionId } };
       }
-      current = { segments: [], info: opened.file.statSync(), meta: opened.meta };
+      current = { info: opened.file.statSync(), meta: opened.meta };
       opened.file.close();
     }
     const version = openNoncurrent(dir, target.versionId, { store, current });

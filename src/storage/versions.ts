@@ -53,6 +53,9 @@ export interface Current {
   meta: ObjectMeta;
 }
 
+/** What the crash rule needs of the current file: its identity and its version id. */
+export type CurrentFile = Pick<Current, "info" | "meta">;
+
 /** A key's versions directory. */
 export function versionDir(store: Store, bucket: string, keySegments: readonly string[]): string {
   return store.layout.versionDir(bucket, keySegments);
@@ -96,7 +99,7 @@ export function versionNames(dir: string): VersionName[] {
  * null, or a marker made for the very file still current.
  */
 export function hiddenBy(
-  current: Current | null,
+  current: CurrentFile | null,
   name: VersionName,
   record: VersionRecord | null,
 ): boolean {
@@ -113,7 +116,7 @@ export function hiddenBy(
 /** The newest version of `dir` that is not hidden by `current`, with its record. */
 export function newestNoncurrent(
   dir: string,
-  current: Current | null,
+  current: CurrentFile | null,
 ): { name: VersionName; record: VersionRecord } | null {
   return visibleVersions(dir, current, 1)[0] ?? null;
 }
@@ -121,7 +124,7 @@ export function newestNoncurrent(
 /** The newest `limit` versions of `dir` not hidden by `current`, with their records. */
 export function visibleVersions(
   dir: string,
-  current: Current | null,
+  current: CurrentFile | null,
   limit: number,
 ): { name: VersionName; record: VersionRecord }[] {
   const out: { name: VersionName; record: VersionRecord }[] = [];
@@ -136,7 +139,7 @@ export function visibleVersions(
 }
 
 /** True when the bytes of version `id` are the current file itself (a step's leftover link). */
-function sameFile(dir: string, id: string, current: Current | null): boolean {
+function sameFile(dir: string, id: string, current: CurrentFile | null): boolean {
   if (current === null) return false;
   try {
     return sameIdentity(identityOf(Deno.lstatSync(dir + SEP + id)), identityOf(current.info));
@@ -323,7 +326,7 @@ export type OpenedVersion =
 export function openNoncurrent(
   dir: string,
   id: string,
-  opts: { store: Store; current: Current | null },
+  opts: { store: Store; current: CurrentFile | null },
 ): OpenedVersion | null {
   const record = readRecord(dir, id);
   if (record === null) return null;
