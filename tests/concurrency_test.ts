@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { assert, assertEquals } from "./support/assert.ts";
 import { freePort, type ServerProcess, spawnServer } from "./support/process.ts";
+import { listVersionsRaw } from "./support/versions.ts";
 
 const CLIENTS = 32;
 const OPS_PER_CLIENT = 150;
@@ -21,6 +22,9 @@ function bytesOf(version: number): Uint8Array<ArrayBuffer> {
   const text = `v${version};`;
   return new TextEncoder().encode(text.repeat(Math.ceil(size / text.length)).slice(0, size));
 }
+
+/** Version ids of acknowledged PUTs into a versioned bucket, by key. */
+const acknowledged = new Map<string, Set<string>>();
 
 async function hammer(urls: string[]): Promise<{ gets: number; lists: number }> {
   let version = 0;
@@ -44,6 +48,11 @@ async function hammer(urls: string[]): Promise<{ gets: number; lists: number }> 
         });
         const text = await r.text();
         if (r.status !== 200) failures.push(`PUT ${r.status} ${text}`);
+        const id = r.headers.get("x-amz-version-id");
+        if (id !== null) {
+          if (!acknowledged.has(key)) acknowledged.set(key, new Set());
+          acknowledged.get(key)!.add(id);
+        }
       } else if (op < 4) {
         const src = KEYS[(c + n + 1) % KEYS.length];
         const r = await fetch(`${url}/conc/${key}`, {
@@ -94,6 +103,7 @@ async function withServers(
   count: number,
   fn: (urls: string[], servers: ServerProcess[]) => Promise<void>,
   extraArgs: string[] = [],
+  versioned = false,
 ): Promise<void> {
   const dataDir = await Deno.makeTempDir({ prefix: "geckos3-conc-" });
   const servers = [];
@@ -111,6 +121,11 @@ async function withServers(
     // Every server thread is up (the first answers /health before the others listen).
     for (const s of servers) await s.waitFor((l) => l.msg === "geckos3 started");
     await (await fetch(`${servers[0].url}/conc`, { method: "PUT" })).body?.cancel();
+    if (versioned) {
+      const body = "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>";
+      await (await fetch(`${servers[0].url}/conc?versioning`, { method: "PUT", body })).body
+        ?.cancel();
+    }
     await fn(servers.map((s) => s.url), servers);
   } catch (e) {
     const errors = servers.flatMap((s) => s.lines()).filter((l) => l.level === "error").slice(0, 3);
@@ -156,4 +171,48 @@ Deno.test({
     const ids = server.lines().map((l) => String(l.request_id ?? "").slice(0, 8)).filter(Boolean);
     assertEquals(new Set(ids).size, 2);
   }, ["-workers=2"]);
+});
+
+/**
+ * After a versioned hammer: both servers list the same versions; every
+ * acknowledged write is one of them; each version reads back whole, its
+ * ETag the MD5 of its bytes and its metadata naming them; one latest a key.
+ */
+async function checkVersions(urls: string[]): Promise<number> {
+  const [a, b] = await Promise.all(urls.map((u) => listVersionsRaw(u, "conc", { pageSize: 100 })));
+  assertEquals(a, b, "the two processes list different versions");
+  for (const [key, ids] of acknowledged) {
+    for (const id of ids) assert(a.some((v) => v.key === key && v.id === id), `${key} ${id} lost`);
+  }
+  for (const key of KEYS) {
+    assert(a.filter((v) => v.key === key && v.latest).length <= 1, `${key}: several latest`);
+  }
+  for (const v of a.filter((v) => !v.marker)) {
+    const r = await fetch(`${urls[1]}/conc/${v.key}?versionId=${v.id}`);
+    const body = new Uint8Array(await r.arrayBuffer());
+    assertEquals(r.status, 200, `${v.key} ${v.id}`);
+    assertEquals(r.headers.get("etag"), `"${md5(body)}"`, `${v.key} ${v.id}: ETag`);
+    const meta = r.headers.get("x-amz-meta-version");
+    const text = new TextDecoder().decode(body.subarray(0, 12));
+    assert(meta !== null && text.startsWith(`v${meta};`), `${v.key} ${v.id}: metadata ${meta}`);
+  }
+  return a.length;
+}
+
+Deno.test({
+  name: `concurrency: two processes on one data dir, versioned bucket: same versions, none lost`,
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  await withServers(
+    2,
+    async (urls) => {
+      const { gets } = await hammer(urls);
+      assert(gets > 500);
+      const versions = await checkVersions(urls);
+      assert(versions > 500, `${versions} versions`);
+    },
+    [],
+    true,
+  );
 });

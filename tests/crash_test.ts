@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { assert, assertEquals } from "./support/assert.ts";
-import { freePort, spawnServer } from "./support/process.ts";
+import { spawnOn } from "./support/process.ts";
 import { pseudoRandomBytes } from "./support/bytes.ts";
 
 const KILLS = 50;
@@ -100,13 +100,7 @@ Deno.test({
   const rand = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
   try {
     for (let round = 0; round < KILLS; round++) {
-      const port = await freePort();
-      const server = await spawnServer([
-        `-data-dir=${dataDir}`,
-        `-listen=127.0.0.1:${port}`,
-        "-auth=false",
-        `-fsync=${round % 2 === 1}`,
-      ]);
+      const server = await spawnOn(dataDir, [`-fsync=${round % 2 === 1}`]);
       checked += await verify(server.url);
       if (round === 0) await (await fetch(`${server.url}/crash`, { method: "PUT" })).body?.cancel();
       // No dead temp dirs survive a restart: only this process's own remain (one per server
@@ -133,12 +127,7 @@ Deno.test({
       await server.stop("SIGKILL");
       await Promise.all(work);
     }
-    const port = await freePort();
-    const server = await spawnServer([
-      `-data-dir=${dataDir}`,
-      `-listen=127.0.0.1:${port}`,
-      "-auth=false",
-    ]);
+    const server = await spawnOn(dataDir);
     checked += await verify(server.url);
     await server.stop();
     assert(checked > KILLS, `only ${checked} objects were checked`);

@@ -6,7 +6,7 @@
  * no request fails, and `a` never loses its metadata.
  */
 import { assert, assertEquals } from "./support/assert.ts";
-import { freePort, spawnServer } from "./support/process.ts";
+import { spawnOn } from "./support/process.ts";
 
 const ROUNDS = 120;
 const CLIENTS = 6;
@@ -45,13 +45,7 @@ Deno.test({
   sanitizeResources: false,
 }, async () => {
   const dataDir = await Deno.makeTempDir({ prefix: "geckos3-nested-" });
-  const port = await freePort();
-  const server = await spawnServer([
-    `-data-dir=${dataDir}`,
-    `-listen=127.0.0.1:${port}`,
-    "-auth=false",
-    "-workers=2",
-  ]);
+  const server = await spawnOn(dataDir, ["-workers=2"]);
   try {
     for (const bucket of ["nested-plain", "nested-versioned"]) {
       await (await fetch(`${server.url}/${bucket}`, { method: "PUT" })).body?.cancel();

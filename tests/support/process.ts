@@ -120,3 +120,14 @@ export async function spawnServer(
     },
   };
 }
+
+/** A server with auth off on `dataDir` at a free loopback port, with `flags` added. */
+export async function spawnOn(dataDir: string, flags: string[] = []): Promise<ServerProcess> {
+  const port = await freePort();
+  return await spawnServer([
+    `-data-dir=${dataDir}`,
+    `-listen=127.0.0.1:${port}`,
+    "-auth=false",
+    ...flags,
+  ]);
+}
