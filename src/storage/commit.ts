@@ -11,10 +11,12 @@ import { requireBucket } from "./buckets.ts";
 import { RetryCommit } from "./dirs.ts";
 import { FREE_LATER_BYTES, linkAside, removeLater, removeSidecar } from "./deletes.ts";
 import {
+  describe,
   lstatSyncOrNull,
   objectFile,
   openData,
   type OpenedData,
+  placeOf,
   readMeta,
   readSidecar,
 } from "./reads.ts";
@@ -157,8 +159,17 @@ async function commitOnce(
     ? [...found.segments, SELF_OBJECT]
     : found.segments;
   const current = found.info?.isFile ? found.info : null;
+  // The current sidecar, read once: for the version being replaced and for the entry kept.
+  const currentSidecar = current && (withSidecar || c.precondition || state !== "")
+    ? readSidecar(store, bucket, segments)
+    : null;
   const currentMeta = current && (c.precondition || state !== "")
-    ? readMeta(store, { bucket, segments, info: current })
+    ? describe(store, {
+      ...placeOf(store, bucket, segments),
+      info: current,
+      sidecar: currentSidecar,
+    })
+      .meta
     : null;
   c.precondition?.(currentMeta);
   const versioned = state === "" ? null : await beforeVersionedWrite(
@@ -174,7 +185,7 @@ async function commitOnce(
     const entry: SidecarEntry = { ...attributes, versionId, id: tmp.identity };
     // With no current bytes there is no entry to keep: skip reading a sidecar.
     const sidecar = nextSidecar(
-      current ? readSidecar(store, bucket, segments) : null,
+      currentSidecar,
       current ? identityOf(current) : null,
       entry,
     );

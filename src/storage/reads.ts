@@ -181,6 +181,8 @@ export function placeOf(store: Store, bucket: string, segments: readonly string[
 export interface DataFile extends Place {
   info: Deno.FileInfo;
   file?: Deno.FsFile;
+  /** Its sidecar, when already read (then it is not read again). */
+  sidecar?: Sidecar | null;
 }
 
 /** Metadata of the current object file at `segments` (see describe). */
@@ -198,7 +200,7 @@ export function readMeta(
  */
 export function describe(
   store: Store,
-  { dataPath, sidecarPath, info, file }: DataFile,
+  { dataPath, sidecarPath, info, file, sidecar }: DataFile,
 ): { meta: ObjectMeta; matched: boolean; bytes?: Uint8Array<ArrayBuffer> } {
   const id = identityOf(info);
   if (!store.metadata) {
@@ -207,7 +209,7 @@ export function describe(
       matched: true,
     };
   }
-  const entry = findEntry(readSidecarAt(sidecarPath), id);
+  const entry = findEntry(sidecar === undefined ? readSidecarAt(sidecarPath) : sidecar, id);
   if (entry !== undefined) return { meta: metaFromEntry(entry, info, id), matched: true };
   // No entry: the file was written without a sidecar or placed by hand, unless it has been
   // replaced since it was opened and the sidecar read describes its successors. (Read by path,

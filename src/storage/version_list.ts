@@ -11,9 +11,16 @@ import { keyToSegments } from "./keys.ts";
 import { describe, metaOf, objectFile } from "./reads.ts";
 import { SEP } from "./paths.ts";
 import type { Store } from "./store.ts";
-import { identityOf, type ObjectMeta, sameIdentity } from "./types.ts";
+import { type FileIdentity, identityOf, type ObjectMeta, sameIdentity } from "./types.ts";
 import { NULL_VERSION } from "./version_id.ts";
-import { type Current, hiddenBy, readRecord, versionDir, versionNames } from "./versions.ts";
+import {
+  type Current,
+  hiddenBy,
+  listedRecord,
+  versionDir,
+  versionNames,
+  type VersionRecord,
+} from "./versions.ts";
 import { compareKeys, walkBucket, type WalkItem } from "./walk.ts";
 
 /** Which part of a bucket's version listing to read. */
@@ -171,7 +178,7 @@ async function* keyVersions(
   }
   for (let i = start; i < names.length; i++) {
     const name = names[i];
-    const record = readRecord(dir, name.id);
+    const record = listedRecord(dir, name.id);
     if (record === null || hiddenBy(current, name, record)) continue;
     if (record.marker) {
       yield {
@@ -183,22 +190,48 @@ async function* keyVersions(
       latest = false;
       continue;
     }
-    const dataPath = dir + SEP + name.id;
-    let info: Deno.FileInfo;
-    try {
-      info = Deno.statSync(dataPath);
-    } catch {
-      continue; // removed while listing
-    }
-    if (current && sameIdentity(identityOf(info), identityOf(current.info))) continue;
-    const { meta } = describe(store, { dataPath, sidecarPath: dataPath + ".json", info });
+    const meta = noncurrentMeta(store, { dir, id: name.id, record });
+    if (meta === null) continue; // removed while listing
+    if (current && sameIdentity(meta.identity, identityOf(current.info))) continue;
     yield {
       key,
       versionId: name.id,
       isLatest: latest,
-      meta: { ...meta, versionId: name.id },
-      lastModified: meta.lastModified,
+      meta: meta.meta,
+      lastModified: meta.meta.lastModified,
     };
     latest = false;
   }
+}
+
+/**
+ * A noncurrent version's metadata and its file's identity. Its bytes never
+ * change once noncurrent, so the record's entry of this version describes
+ * them without a stat; a record without one (a null version written without
+ * metadata) is described from the file.
+ */
+function noncurrentMeta(
+  store: Store,
+  v: { dir: string; id: string; record: VersionRecord },
+): { meta: ObjectMeta; identity: FileIdentity } | null {
+  const versionId = v.id === NULL_VERSION ? undefined : v.id;
+  const entry = v.record.entries.find((e) => e.versionId === versionId && e.id);
+  if (entry) {
+    const { id: identity, ...attributes } = entry;
+    const lastModified = new Date(identity.mtimeMs);
+    return {
+      meta: { ...attributes, size: identity.size, lastModified, versionId: v.id },
+      identity,
+    };
+  }
+  const dataPath = v.dir + SEP + v.id;
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(dataPath);
+  } catch {
+    return null;
+  }
+  const sidecarPath = dataPath + ".json";
+  const { meta } = describe(store, { dataPath, sidecarPath, info, sidecar: v.record });
+  return { meta: { ...meta, versionId: v.id }, identity: identityOf(info) };
 }

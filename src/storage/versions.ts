@@ -20,11 +20,17 @@ import { isNotFound, removeQuietly } from "./fsutil.ts";
 import { VERSIONS_ENTRY } from "./keys.ts";
 import { surelyMissing } from "./libc.ts";
 import { SEP } from "./paths.ts";
-import { describe, readSidecarAt } from "./reads.ts";
-import type { Sidecar, SidecarEntry } from "./sidecar.ts";
+import { describe } from "./reads.ts";
+import { parseSidecar, type Sidecar, type SidecarEntry } from "./sidecar.ts";
 import type { Store } from "./store.ts";
 import { type FileIdentity, identityOf, type ObjectMeta, sameIdentity } from "./types.ts";
-import { isNewer, isWellFormedVersionId, newVersionId, NULL_VERSION } from "./version_id.ts";
+import {
+  isNewer,
+  isVersionId,
+  isWellFormedVersionId,
+  newVersionId,
+  NULL_VERSION,
+} from "./version_id.ts";
 import type { VersioningState } from "./versioning.ts";
 
 /** A version's record as stored in a key's versions directory. */
@@ -63,33 +69,104 @@ export function versionDir(store: Store, bucket: string, keySegments: readonly s
 
 /** The record of version `id` in `dir`, or null. */
 export function readRecord(dir: string, id: string): VersionRecord | null {
-  return readSidecarAt(dir + SEP + id + ".json") as VersionRecord | null;
+  try {
+    // Asked for names a directory listing gave: read at once, without asking libc first.
+    return parseSidecar(Deno.readTextFileSync(dir + SEP + id + ".json")) as VersionRecord | null;
+  } catch (e) {
+    if (isNotFound(e) || e instanceof Deno.errors.IsADirectory) return null;
+    throw e;
+  }
 }
+
+/** Version directories whose sorted names are kept, and how many names in all at most. */
+const NAMES_CACHE_LIMIT = 200_000;
+/** A directory changed less than this long ago may change again without its mtime moving. */
+const RACY_MS = 2000;
+/** A version directory as last read: its names, and the records a listing read since. */
+interface CachedDir {
+  mtimeMs: number;
+  names: VersionName[];
+  records: Map<string, VersionRecord | null>;
+}
+const namesCache = new Map<string, CachedDir>();
+let cachedNames = 0;
 
 /**
  * The versions in `dir` (those with a record), newest first. Reads only the
  * null version's record (for its place); the others are named by their ids.
+ * A large directory's names are kept while its mtime stays the same (see
+ * walk.ts, WalkCache), so paging a key's 10,000 versions reads it once.
  */
 export function versionNames(dir: string): VersionName[] {
-  if (surelyMissing(dir)) return [];
-  const out: VersionName[] = [];
+  if (surelyMissing(dir)) return []; // a key never versioned (a thrown NotFound costs more)
+  let mtimeMs: number;
+  try {
+    mtimeMs = Deno.lstatSync(dir).mtime?.getTime() ?? NaN;
+  } catch (e) {
+    if (isNotFound(e)) return [];
+    throw e;
+  }
+  const known = namesCache.get(dir);
+  if (known?.mtimeMs === mtimeMs) return known.names;
+  const names = readVersionNames(dir);
+  if (known) {
+    namesCache.delete(dir);
+    cachedNames -= known.names.length;
+  }
+  if (names.length >= 64 && Date.now() - mtimeMs > RACY_MS) {
+    while (cachedNames + names.length > NAMES_CACHE_LIMIT && namesCache.size > 0) {
+      const [oldest, entry] = namesCache.entries().next().value!;
+      namesCache.delete(oldest);
+      cachedNames -= entry.names.length;
+    }
+    namesCache.set(dir, { mtimeMs, names, records: new Map() });
+    cachedNames += names.length;
+  }
+  return names;
+}
+
+/**
+ * The record of version `id` for a listing that has just called
+ * versionNames(dir): kept with the directory's names while its mtime stays
+ * the same (every record written or removed changes it), so paging a key's
+ * versions again reads no file. Writers read records with readRecord.
+ */
+export function listedRecord(dir: string, id: string): VersionRecord | null {
+  const cached = namesCache.get(dir);
+  if (cached === undefined) return readRecord(dir, id);
+  let record = cached.records.get(id);
+  if (record === undefined) {
+    record = readRecord(dir, id);
+    cached.records.set(id, record);
+  }
+  return record;
+}
+
+function readVersionNames(dir: string): VersionName[] {
+  const ids: string[] = [];
+  let hasNull = false;
   try {
     for (const e of Deno.readDirSync(dir)) {
-      if (!e.name.endsWith(".json")) continue;
-      const id = e.name.slice(0, -5);
-      if (!isWellFormedVersionId(id)) continue;
-      if (id !== NULL_VERSION) {
-        out.push({ id, order: id });
-        continue;
-      }
-      const order = readRecord(dir, id)?.order;
-      if (order !== undefined) out.push({ id, order });
+      const name = e.name;
+      if (!name.endsWith(".json")) continue;
+      const id = name.slice(0, -5);
+      if (id === NULL_VERSION) hasNull = true;
+      else if (isVersionId(id)) ids.push(id);
     }
   } catch (e) {
     if (isNotFound(e)) return [];
     throw e;
   }
-  return out.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+  // Ids of one form sort as plain strings (natively: a comparator cost more than the reading).
+  ids.sort();
+  const out: VersionName[] = ids.map((id) => ({ id, order: id }));
+  const order = hasNull ? readRecord(dir, NULL_VERSION)?.order : undefined;
+  if (order !== undefined) {
+    let at = 0;
+    while (at < out.length && out[at].order < order) at++;
+    out.splice(at, 0, { id: NULL_VERSION, order });
+  }
+  return out;
 }
 
 /**
@@ -263,22 +340,27 @@ async function linkInto(
   link: { dir: string; from: string; name: string },
 ): Promise<boolean> {
   const to = link.dir + SEP + link.name;
-  if (surelyMissing(link.from)) return false;
-  await inDir(link.dir, () => {
+  for (let attempt = 0;; attempt++) {
     try {
       Deno.linkSync(link.from, to);
+      return true;
     } catch (e) {
-      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
-      // Left by an interrupted step: keep it if it is this file, else replace it.
-      const there = Deno.lstatSync(to);
-      const wanted = Deno.lstatSync(link.from);
-      if (sameIdentity(identityOf(there), identityOf(wanted))) return;
-      const tmp = store.temp.newPath(".link");
-      Deno.linkSync(link.from, tmp);
-      Deno.renameSync(tmp, to);
+      if (e instanceof Deno.errors.AlreadyExists) {
+        // Left by an interrupted step: keep it if it is this file, else replace it.
+        const there = Deno.lstatSync(to);
+        const wanted = Deno.lstatSync(link.from);
+        if (sameIdentity(identityOf(there), identityOf(wanted))) return true;
+        const tmp = store.temp.newPath(".link");
+        Deno.linkSync(link.from, tmp);
+        Deno.renameSync(tmp, to);
+        return true;
+      }
+      // The key's first noncurrent version: its directory is made (again, if a prune took it).
+      if (!(e instanceof Deno.errors.NotFound) || attempt >= 8) throw e;
+      if (surelyMissing(link.from)) return false;
+      await Deno.mkdir(link.dir, { recursive: true });
     }
-  });
-  return true;
+  }
 }
 
 /** Runs `step` in `dir`, creating the directory (again, if a prune removed it) when missing. */
