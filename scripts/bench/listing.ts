@@ -1,7 +1,7 @@
 /** Listing pages of a large bucket: first, middle, last, and rolled up by a delimiter. */
 import { type Bench, pool } from "./context.ts";
 import { measured } from "./system.ts";
-import { sevenGets } from "./rows.ts";
+import { timedGets } from "./rows.ts";
 import type { Endpoint, Result } from "./types.ts";
 
 /** The listing keys: nested prefixes, 100 top-level directories of 10 sub-directories. */
@@ -68,7 +68,7 @@ export async function listing(b: Bench, ep: Endpoint, keys: number): Promise<Res
       await measured(
         b,
         ep,
-        () => sevenGets(b, `${ep.url}/${bucket}?list-type=2${query}`),
+        () => timedGets(b, `${ep.url}/${bucket}?list-type=2${query}`),
         `LIST ${keys} keys: ${label}`,
       ),
     );

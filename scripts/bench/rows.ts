@@ -24,21 +24,21 @@ export function loadRow(r: LoadRun, bytesPerOp: number): Measured {
 }
 
 /**
- * A row from `GET url` sent seven times in a row (listing pages): p50 is the
- * median latency. `check` sees each response body and may throw.
+ * A row from `GET url` sent `times` times in a row (listing pages; seven by
+ * default): p50 is the median latency. `check` sees each body and may throw.
  */
-export async function sevenGets(
+export async function timedGets(
   b: Bench,
   url: string,
-  check: (body: string) => void = () => {},
+  opts: { check?: (body: string) => void; times?: number } = {},
 ): Promise<Measured> {
   const latencies: number[] = [];
   const t0 = performance.now();
-  for (let i = 0; i < 7; i++) {
+  for (let i = 0; i < (opts.times ?? 7); i++) {
     const p0 = performance.now();
     const body = await (await b.request("GET", url)).text();
     latencies.push(performance.now() - p0);
-    check(body);
+    opts.check?.(body);
   }
   const seconds = (performance.now() - t0) / 1000;
   latencies.sort((x, y) => x - y);
@@ -47,8 +47,8 @@ export async function sevenGets(
     seconds,
     opsPerSec: latencies.length / seconds,
     mbPerSec: 0,
-    p50ms: latencies[3],
-    p99ms: latencies[6],
+    p50ms: latencies[Math.floor(latencies.length / 2)],
+    p99ms: latencies[latencies.length - 1],
     errors: 0,
     loadCpuSec: null,
   };

@@ -8,7 +8,7 @@ import { type Bench, pool } from "./context.ts";
 import { luaFor, runWrk } from "./drivers.ts";
 import { fmtSize } from "./report.ts";
 import { measured } from "./system.ts";
-import { loadRow, sevenGets } from "./rows.ts";
+import { loadRow, timedGets } from "./rows.ts";
 import type { Endpoint, Result } from "./types.ts";
 
 /** Versions of the one key whose listing is measured. */
@@ -76,6 +76,20 @@ async function hotKeyPages(b: Bench, ep: Endpoint, bucket: string): Promise<Resu
     await (await b.request("PUT", `${ep.url}/${bucket}/hot`, String(i))).body?.cancel();
     if (++done % 1000 === 0) b.progress(`${ep.name}: versions: ${done}/${HOT_VERSIONS} of hot`);
   });
+  // The first page right after the writes: the versions directory is read afresh (a directory
+  // changed in the last two seconds is never taken from memory). Then pages of it at rest.
+  const cold = await measured(
+    b,
+    ep,
+    () => timedGets(b, `${ep.url}/${bucket}?versions&prefix=hot`, { times: 1 }),
+    `LIST VERSIONS 1000 of ${HOT_VERSIONS}: first page, just written`,
+  );
+  const results: Result[] = [cold];
+  b.notes.push(
+    `${ep.name}: ListObjectVersions first page of 1000 from ${HOT_VERSIONS} versions just written: ${
+      cold.p50ms!.toFixed(1)
+    } ms (one request)`,
+  );
   // The version-id markers of each page, read by paging once.
   const markers: string[] = [""];
   for (let page = 0; page < HOT_VERSIONS / 1000 - 1; page++) {
@@ -84,12 +98,12 @@ async function hotKeyPages(b: Bench, ep: Endpoint, bucket: string): Promise<Resu
       .text();
     markers.push(/<NextVersionIdMarker>([^<]+)</.exec(xml)?.[1] ?? "");
   }
+  await new Promise((r) => setTimeout(r, 3000));
   const pages: [string, string][] = [
     ["first page", ""],
     ["middle page", markers[Math.floor(markers.length / 2)]],
     ["last page", markers[markers.length - 1]],
   ];
-  const results: Result[] = [];
   for (const [label, marker] of pages) {
     const query = marker ? `&key-marker=hot&version-id-marker=${marker}` : "";
     const url = `${ep.url}/${bucket}?versions&prefix=hot${query}`;
@@ -97,9 +111,11 @@ async function hotKeyPages(b: Bench, ep: Endpoint, bucket: string): Promise<Resu
       b,
       ep,
       () =>
-        sevenGets(b, url, (xml) => {
-          const listed = xml.split("<Version>").length - 1;
-          if (listed !== 1000) throw new Error(`a page of ${listed} versions, not 1000`);
+        timedGets(b, url, {
+          check: (xml) => {
+            const listed = xml.split("<Version>").length - 1;
+            if (listed !== 1000) throw new Error(`a page of ${listed} versions, not 1000`);
+          },
         }),
       `LIST VERSIONS 1000 of ${HOT_VERSIONS}: ${label}`,
     );
@@ -107,7 +123,7 @@ async function hotKeyPages(b: Bench, ep: Endpoint, bucket: string): Promise<Resu
     b.notes.push(
       `${ep.name}: ListObjectVersions ${label} of 1000 from ${HOT_VERSIONS} versions: p50 ${
         row.p50ms!.toFixed(1)
-      } ms (target < 50 ms)`,
+      } ms at rest (target < 50 ms)`,
     );
   }
   return results;

@@ -142,16 +142,20 @@ export function listedRecord(dir: string, id: string): VersionRecord | null {
   return record;
 }
 
+/** Length of a record's name: a version id and `.json`. */
+const RECORD_NAME_LENGTH = 24;
+
 function readVersionNames(dir: string): VersionName[] {
   const ids: string[] = [];
   let hasNull = false;
   try {
     for (const e of Deno.readDirSync(dir)) {
+      // Records only (`<id>.json`, 24 characters); a name of another shape is no version.
       const name = e.name;
-      if (!name.endsWith(".json")) continue;
-      const id = name.slice(0, -5);
-      if (id === NULL_VERSION) hasNull = true;
-      else if (isVersionId(id)) ids.push(id);
+      if (name.length === RECORD_NAME_LENGTH && name.endsWith(".json")) {
+        const id = name.slice(0, -5);
+        if (isVersionId(id)) ids.push(id);
+      } else if (name === NULL_VERSION + ".json") hasNull = true;
     }
   } catch (e) {
     if (isNotFound(e)) return [];
