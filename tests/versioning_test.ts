@@ -487,3 +487,57 @@ serverTest("with -metadata=false, versioning is refused clearly", async (t) => {
   const get = await raw(`${t.url}/${B}?versioning`);
   assert(!get.text.includes("<Status>"), get.text);
 }, { metadata: false });
+
+serverTest(
+  "small plain versions keep no metadata file: their ids come from the file",
+  async (t) => {
+    await versionedBucket(t.s3);
+    // Raw PUTs of bytes: the SDK would add a checksum (and fetch a type to a string body),
+    // which a metadata file keeps.
+    const rawPut = async (key: string, body: string) => {
+      const r = await raw(`${t.url}/${B}/${key}`, { method: "PUT", body: text(body) });
+      assertEquals(r.status, 200);
+      return r.headers.get("x-amz-version-id")!;
+    };
+    const v1 = await rawPut("plain.bin", "tiny");
+    const meta = `${t.dataDir}/.geckos3/meta/${B}/plain.bin`;
+    assertEquals(await Deno.stat(meta).then(() => "sidecar", () => "none"), "none");
+    // The id is the one a reader derives from the file.
+    const head = await t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "plain.bin" }));
+    assertEquals(head.VersionId, v1);
+    const v2 = await rawPut("plain.bin", "tinier");
+    assert(v2 !== v1);
+    assertEquals(await allVersions(t.url), [
+      ["plain.bin", v2, true, false],
+      ["plain.bin", v1, false, false],
+    ]);
+    assertEquals(await getText(t.s3, "plain.bin", v1), "tiny");
+    // Tagging the current version gives it a metadata file that keeps its id.
+    await t.s3.send(
+      new PutObjectTaggingCommand({
+        Bucket: B,
+        Key: "plain.bin",
+        Tagging: { TagSet: [{ Key: "k", Value: "v" }] },
+      }),
+    );
+    assertEquals(await Deno.stat(meta).then(() => "sidecar", () => "none"), "sidecar");
+    assertEquals(
+      (await t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "plain.bin" }))).VersionId,
+      v2,
+    );
+    // Suspended: a plain write is the null version, still without a metadata file.
+    await t.s3.send(
+      new PutBucketVersioningCommand({
+        Bucket: B,
+        VersioningConfiguration: { Status: "Suspended" },
+      }),
+    );
+    assertEquals(await rawPut("other", "x"), "null");
+    assertEquals(
+      (await t.s3.send(new HeadObjectCommand({ Bucket: B, Key: "other" }))).VersionId,
+      "null",
+    );
+    const other = `${t.dataDir}/.geckos3/meta/${B}/other`;
+    assertEquals(await Deno.stat(other).then(() => "sidecar", () => "none"), "none");
+  },
+);

@@ -19,6 +19,7 @@ import {
   placeOf,
   readMeta,
   readSidecar,
+  withVersion,
 } from "./reads.ts";
 import { isPlain, nextSidecar, PLAIN_MAX_BYTES, pseudoEtag, type Sidecar } from "./sidecar.ts";
 import type { SidecarEntry } from "./sidecar.ts";
@@ -32,8 +33,13 @@ import {
   type PutOptions,
 } from "./types.ts";
 import { isNotFound, removeQuietly } from "./fsutil.ts";
-import { NULL_VERSION } from "./version_id.ts";
-import { versioningOf, type VersioningState } from "./versioning.ts";
+import { idFromTime, NULL_VERSION } from "./version_id.ts";
+import {
+  derivedVersionId,
+  derivedVersionTime,
+  versioningOf,
+  type VersioningState,
+} from "./versioning.ts";
 import { beforeVersionedWrite } from "./versions.ts";
 
 /** An object's address: its bucket, key segments and lock name. */
@@ -105,9 +111,12 @@ async function commitAt(store: Store, loc: Located, c: Commit): Promise<ObjectMe
   const { tmp } = c;
   const etag = c.attributes.etag ?? etagOf(tmp.md5);
   const state = c.restore ? "" : versioningOf(store, bucket);
-  // Nothing but bytes, and few of them: no sidecar (see PLAIN_MAX_BYTES). A version id needs one.
-  const sidecar = store.metadata && (state !== "" || c.restore !== undefined ||
-    !(tmp.size <= PLAIN_MAX_BYTES && tmp.md5.length > 0 && isPlain(c.attributes)));
+  // Nothing but bytes, and few of them: no sidecar (see PLAIN_MAX_BYTES). In a versioned bucket
+  // its version id is then derived from the file (see stampVersion), where the bucket's history
+  // allows; a restored version keeps its id in a sidecar.
+  const plain = tmp.size <= PLAIN_MAX_BYTES && tmp.md5.length > 0 && isPlain(c.attributes);
+  let sidecar = store.metadata && (c.restore !== undefined || !plain ||
+    (state !== "" && derivedVersionTime(store, bucket, undefined) === null));
   refuseLinkedParent(store, bucket, segments);
   for (let attempt = 0;; attempt++) {
     try {
@@ -129,6 +138,10 @@ async function commitAt(store: Store, loc: Located, c: Commit): Promise<ObjectMe
           }),
       );
     } catch (e) {
+      if (e instanceof NeedsSidecar && !sidecar) {
+        sidecar = true;
+        continue;
+      }
       // A delete (here or in another process) pruned a directory, a writer turned the target
       // into a directory, or an ancestor needs promoting: forget cached directories and retry.
       const retry = isNotFound(e) || e instanceof Deno.errors.IsADirectory ||
@@ -149,7 +162,8 @@ async function commitOnce(
 ): Promise<ObjectMeta> {
   const { bucket } = loc;
   const { layout, dirs } = store;
-  const { tmp, attributes, withSidecar, state } = c;
+  const { attributes, withSidecar, state } = c;
+  let { tmp } = c;
   // The commit's lstat and renames are synchronous: see TempArea.write() on directory locks.
   const found = objectFile(store, bucket, loc.segments, true);
   // No file here, but the sidecar tree has a directory in its place (a delete of `a/b` is about
@@ -164,12 +178,16 @@ async function commitOnce(
     ? readSidecar(store, bucket, segments)
     : null;
   const currentMeta = current && (c.precondition || state !== "")
-    ? describe(store, {
-      ...placeOf(store, bucket, segments),
-      info: current,
-      sidecar: currentSidecar,
-    })
-      .meta
+    ? withVersion(
+      store,
+      bucket,
+      describe(store, {
+        ...placeOf(store, bucket, segments),
+        info: current,
+        sidecar: currentSidecar,
+      }),
+      current,
+    ).meta
     : null;
   c.precondition?.(currentMeta);
   const versioned = state === "" ? null : await beforeVersionedWrite(
@@ -177,7 +195,12 @@ async function commitOnce(
     { bucket, keySegments: loc.segments, state },
     current && currentMeta ? { segments, info: current, meta: currentMeta } : null,
   );
-  const versionId = c.restore ? c.restore.versionId : versioned?.versionId;
+  let versionId = c.restore ? c.restore.versionId : versioned?.versionId;
+  if (versioned && !withSidecar) {
+    const stamped = stampVersion(store, { bucket, tmp, state, newest: versioned.newest });
+    tmp = stamped.tmp;
+    versionId = stamped.versionId;
+  }
   const dataPath = layout.dataPath(bucket, segments);
   const heldLock = loc.lockName;
   await dirs.ensureParent({ bucket, segments, base: layout.bucketDir(bucket), heldLock });
@@ -293,6 +316,32 @@ export async function rewriteSidecar(
   await dirs.ensureParent({ bucket, segments, base, createBase: true, heldLock: at.heldLock });
   await Deno.rename(tmp, layout.metaPath(bucket, segments));
   return { ...attributes, size: current.size, lastModified: current.lastModified };
+}
+
+/** Thrown when a version cannot do without a sidecar after all: the commit retries with one. */
+class NeedsSidecar extends Error {}
+
+/**
+ * Makes a sidecar-less version's id derivable from its file: its
+ * modification time is set, under the key's lock, to a millisecond after
+ * `newest` and after the bucket's last change of state, and its id is then
+ * derived from that time and its inode (versioning.ts). Throws NeedsSidecar
+ * when the file system does not keep the time to the millisecond.
+ */
+function stampVersion(
+  store: Store,
+  v: { bucket: string; tmp: TempFile; state: VersioningState; newest?: string },
+): { tmp: TempFile; versionId?: string } {
+  const ms = derivedVersionTime(store, v.bucket, v.newest);
+  if (ms === null) throw new NeedsSidecar();
+  const time = new Date(ms);
+  Deno.utimeSync(v.tmp.path, time, time);
+  const info = Deno.statSync(v.tmp.path);
+  const derived = derivedVersionId(store, v.bucket, info);
+  const expected = v.state === "Enabled" ? idFromTime(ms, info.ino ?? 0) : NULL_VERSION;
+  if (info.mtime?.getTime() !== ms || derived !== expected) throw new NeedsSidecar();
+  const tmp = { ...v.tmp, identity: identityOf(info) };
+  return { tmp, versionId: v.state === "Enabled" ? derived : undefined };
 }
 
 /** True when `path` is a directory (a synchronous lstat: page-cache metadata). */

@@ -20,6 +20,8 @@ import type { Store } from "./store.ts";
 import { identityOf, type ObjectMeta, sameIdentity } from "./types.ts";
 import { isNotFound } from "./fsutil.ts";
 import { requireBucket } from "./buckets.ts";
+import { NULL_VERSION } from "./version_id.ts";
+import { derivedVersionId } from "./versioning.ts";
 
 /** An object opened for reading: its file and the metadata of exactly those bytes. */
 export interface OpenedObject {
@@ -53,11 +55,8 @@ export function openObject(store: Store, bucket: string, key: string): OpenedObj
     }
     try {
       const at = placeOf(store, bucket, opened.segments);
-      const { meta, matched, bytes } = describe(store, {
-        ...at,
-        info: opened.info,
-        file: opened.file,
-      });
+      const described = describe(store, { ...at, info: opened.info, file: opened.file });
+      const { meta, matched, bytes } = withVersion(store, bucket, described, opened.info);
       if (matched || attempt >= 8 || !replaced(at.dataPath, opened.info)) {
         return { file: opened.file, meta, bytes };
       }
@@ -79,17 +78,22 @@ function replaced(path: string, info: Deno.FileInfo): boolean {
 
 /**
  * Metadata of a data file found by a directory walk (segments relative to
- * the bucket, info from stat): what listings show.
+ * the bucket, info from stat): what listings show; with `versionId`, its
+ * version id too.
  */
 export async function metaOf(
   store: Store,
   bucket: string,
   segments: readonly string[],
   info: Deno.FileInfo,
+  opts: { versionId?: boolean } = {},
 ): Promise<ObjectMeta> {
   const at = placeOf(store, bucket, segments);
   for (let attempt = 0;; attempt++) {
-    const { meta, matched } = describe(store, { ...at, info });
+    // ListObjects shows no version ids: only a version listing derives them (see withVersion).
+    let described = describe(store, { ...at, info });
+    if (opts.versionId) described = withVersion(store, bucket, described, info);
+    const { meta, matched } = described;
     if (matched || attempt >= 8 || !replaced(at.dataPath, info)) return meta;
     // Rewritten while listing: describe the version now in place (NotFound if deleted).
     info = await Deno.stat(at.dataPath);
@@ -190,7 +194,38 @@ export function readMeta(
   store: Store,
   data: { bucket: string; segments: readonly string[]; info: Deno.FileInfo },
 ): ObjectMeta {
-  return describe(store, { ...placeOf(store, data.bucket, data.segments), info: data.info }).meta;
+  const at = placeOf(store, data.bucket, data.segments);
+  return withVersion(store, data.bucket, describe(store, { ...at, info: data.info }), data.info)
+    .meta;
+}
+
+/** What describe() found of a data file. */
+export interface Described {
+  /** Its metadata. */
+  meta: ObjectMeta;
+  /** Whether the metadata is of exactly this file (see describe). */
+  matched: boolean;
+  /** Whether a sidecar entry described it (else it is described by its bytes and stat). */
+  entry?: boolean;
+  /** The whole content, when it was read to compute the ETag. */
+  bytes?: Uint8Array<ArrayBuffer>;
+}
+
+/**
+ * A current file's metadata with its version id: for a file no sidecar entry
+ * describes, in a versioned bucket, the id derived from the file (see
+ * versioning.ts); the null version's is left absent.
+ */
+export function withVersion(
+  store: Store,
+  bucket: string,
+  d: Described,
+  info: Deno.FileInfo,
+): Described {
+  if (d.entry || !store.metadata || d.meta.versionId !== undefined) return d;
+  const id = derivedVersionId(store, bucket, info);
+  if (id === undefined || id === NULL_VERSION) return d;
+  return { ...d, meta: { ...d.meta, versionId: id } };
 }
 
 /**
@@ -201,7 +236,7 @@ export function readMeta(
 export function describe(
   store: Store,
   { dataPath, sidecarPath, info, file, sidecar }: DataFile,
-): { meta: ObjectMeta; matched: boolean; bytes?: Uint8Array<ArrayBuffer> } {
+): Described {
   const id = identityOf(info);
   if (!store.metadata) {
     return {
@@ -210,7 +245,9 @@ export function describe(
     };
   }
   const entry = findEntry(sidecar === undefined ? readSidecarAt(sidecarPath) : sidecar, id);
-  if (entry !== undefined) return { meta: metaFromEntry(entry, info, id), matched: true };
+  if (entry !== undefined) {
+    return { meta: metaFromEntry(entry, info, id), matched: true, entry: true };
+  }
   // No entry: the file was written without a sidecar or placed by hand, unless it has been
   // replaced since it was opened and the sidecar read describes its successors. (Read by path,
   // readPlain itself checks that the file there is still this one.)

@@ -61,6 +61,21 @@ export function newVersionId(newerThan?: string): string {
   return encode(TIME_MAX - time, TIME_CHARS) + randomPart();
 }
 
+/**
+ * The id of a version kept without a metadata file: its modification time
+ * (set when it was written, see versioning.ts) in place of the time, and its
+ * inode in place of the random part, so it can be derived again from the file.
+ */
+export function idFromTime(mtimeMs: number, ino: number): string {
+  return encode(TIME_MAX - mtimeMs * PER_MS, TIME_CHARS) +
+    encode(ino % 32 ** RANDOM_CHARS, RANDOM_CHARS);
+}
+
+/** The time value (ms x 1024 + sequence) an id was made at. */
+export function timeOf(id: string): number {
+  return TIME_MAX - decodeTime(id);
+}
+
 /** True for ids newVersionId makes (not `null`). */
 export function isVersionId(id: string): boolean {
   return ID_RE.test(id);

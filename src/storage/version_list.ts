@@ -148,7 +148,7 @@ async function* keyVersions(
   const found = objectFile(store, bucket, keySegments);
   if (found.info?.isFile) {
     try {
-      const meta = await metaOf(store, bucket, found.segments, found.info);
+      const meta = await metaOf(store, bucket, found.segments, found.info, { versionId: true });
       current = { segments: found.segments, info: found.info, meta };
     } catch {
       // deleted while listing

@@ -1,40 +1,83 @@
 /**
  * A bucket's versioning state, kept as the bucket configuration document
- * `versioning.json` ({"status": "Enabled" | "Suspended"}); no document means
- * versioning was never enabled. Every write reads it, so the parsed state is
- * cached per bucket and re-read whenever the file's identity changes (it is
- * replaced by rename), which also lets another process's change be seen.
+ * `versioning.json`: {"status": "Enabled" | "Suspended", "history": [{"at":
+ * ms, "status": ...}, ...]}; no document means versioning was never enabled.
+ * Every write reads it, so the parsed document is cached per bucket and
+ * re-read whenever the file's identity changes (it is replaced by rename),
+ * which also lets another process's change be seen.
+ *
+ * The history lets a small object that is nothing but bytes be a version
+ * without a metadata file (see commit.ts): its version id is derived from
+ * its file (derivedVersionId), and whether it is a version at all, or the
+ * null version, follows from the state in force at its modification time.
  */
 import { S3Error } from "../errors.ts";
 import { writeBucketConfig } from "./buckets.ts";
-import { lstatSyncOrNull } from "./reads.ts";
+import { isNotFound } from "./fsutil.ts";
+import { surelyMissing } from "./libc.ts";
 import type { Store } from "./store.ts";
+import { idFromTime, NULL_VERSION, timeOf } from "./version_id.ts";
 
 /** `""` (never enabled), `Enabled` or `Suspended`. */
 export type VersioningState = "" | "Enabled" | "Suspended";
 
+/** A change of state, and when (ms since the epoch). */
+interface Change {
+  at: number;
+  status: "Enabled" | "Suspended";
+}
+
+/** The parsed document. */
+interface Versioning {
+  state: VersioningState;
+  /** Every change, oldest first (empty for documents written before the history was kept). */
+  history: Change[];
+}
+
 /** Name of the configuration document. */
 const DOCUMENT = "versioning.json";
 
-const cache = new Map<string, { stamp: string; state: VersioningState }>();
+const NEVER: Versioning = { state: "", history: [] };
+const cache = new Map<string, { stamp: string; doc: Versioning }>();
+
+function documentOf(store: Store, bucket: string): Versioning {
+  const path = store.layout.configPath(bucket, DOCUMENT);
+  let info: Deno.FileInfo;
+  try {
+    // Most buckets have none: asked of libc first, as a thrown NotFound costs more.
+    if (surelyMissing(path)) return NEVER;
+    info = Deno.lstatSync(path);
+  } catch (e) {
+    if (isNotFound(e)) return NEVER;
+    throw e;
+  }
+  const stamp = `${path}:${info.ino}:${info.size}:${info.mtime?.getTime()}`;
+  const known = cache.get(path);
+  if (known?.stamp === stamp) return known.doc;
+  let doc: Versioning;
+  try {
+    doc = parse(Deno.readTextFileSync(path));
+  } catch {
+    return NEVER; // replaced meanwhile: the next call reads the new one
+  }
+  cache.set(path, { stamp, doc });
+  return doc;
+}
+
+function parse(text: string): Versioning {
+  const raw = JSON.parse(text);
+  const state = raw?.status === "Enabled" || raw?.status === "Suspended" ? raw.status : "";
+  const history = Array.isArray(raw?.history)
+    ? (raw.history as Change[]).filter((c) =>
+      typeof c?.at === "number" && (c.status === "Enabled" || c.status === "Suspended")
+    )
+    : [];
+  return { state, history };
+}
 
 /** A bucket's versioning state. */
 export function versioningOf(store: Store, bucket: string): VersioningState {
-  const path = store.layout.configPath(bucket, DOCUMENT);
-  const info = lstatSyncOrNull(path, true);
-  if (info === null) return "";
-  const stamp = `${path}:${info.ino}:${info.size}:${info.mtime?.getTime()}`;
-  const known = cache.get(path);
-  if (known?.stamp === stamp) return known.state;
-  let state: VersioningState = "";
-  try {
-    const status = JSON.parse(Deno.readTextFileSync(path))?.status;
-    if (status === "Enabled" || status === "Suspended") state = status;
-  } catch {
-    return ""; // replaced meanwhile: the next call reads the new one
-  }
-  cache.set(path, { stamp, state });
-  return state;
+  return documentOf(store, bucket).state;
 }
 
 /** Sets a bucket's versioning state (it can be suspended, never turned off again). */
@@ -49,5 +92,52 @@ export async function setVersioning(
       "Versioning keeps each version's id in its metadata: it needs -metadata=true.",
     );
   }
-  await writeBucketConfig(store, bucket, DOCUMENT, JSON.stringify({ status: state }));
+  const { history } = documentOf(store, bucket);
+  // Times only move forward in the history, even if the clock went back.
+  const at = Math.max(Date.now(), (history.at(-1)?.at ?? 0) + 1);
+  const doc = { status: state, history: [...history, { at, status: state }] };
+  await writeBucketConfig(store, bucket, DOCUMENT, JSON.stringify(doc));
+}
+
+/**
+ * The version id of a file with no metadata entry in a versioned bucket:
+ * undefined before versioning was first enabled (and in a bucket without
+ * history); the null version when its modification time falls in a
+ * Suspended period; else the id derived from its time and inode.
+ */
+export function derivedVersionId(
+  store: Store,
+  bucket: string,
+  info: Deno.FileInfo,
+): string | undefined {
+  const { history } = documentOf(store, bucket);
+  const mtimeMs = info.mtime?.getTime();
+  if (history.length === 0 || mtimeMs === undefined || mtimeMs < history[0].at) return undefined;
+  let status = history[0].status;
+  for (const change of history) {
+    if (change.at > mtimeMs) break;
+    status = change.status;
+  }
+  return status === "Enabled" ? idFromTime(mtimeMs, info.ino ?? 0) : NULL_VERSION;
+}
+
+/**
+ * The modification time to give a new sidecar-less version so that its
+ * derived id is newer than `newest` (an id) and it falls after the last
+ * change of state; null when the bucket has no history to derive from.
+ */
+export function derivedVersionTime(
+  store: Store,
+  bucket: string,
+  newest: string | undefined,
+): number | null {
+  const { history } = documentOf(store, bucket);
+  const last = history.at(-1);
+  if (last === undefined) return null;
+  return Math.max(Date.now(), last.at + 1, newest === undefined ? 0 : msAfter(newest));
+}
+
+/** The first millisecond whose derived ids are newer than id `id`. */
+function msAfter(id: string): number {
+  return Math.floor(timeOf(id) / 1024) + 1;
 }

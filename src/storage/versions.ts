@@ -233,6 +233,8 @@ function sameFile(dir: string, id: string, current: CurrentFile | null): boolean
 export interface VersionedWrite {
   /** The new version's id (absent for a null version). */
   versionId?: string;
+  /** The id (or place) the new version must be newer than, if any. */
+  newest?: string;
   /** Runs after the new version is in place. */
   after(): Promise<void>;
 }
@@ -256,7 +258,7 @@ export async function beforeVersionedWrite(
       const nullOrder = currentId === undefined ? newVersionId(newest) : undefined;
       newest = await makeNoncurrent(store, { ...at, dir, nullOrder }, current);
     }
-    return { versionId: newVersionId(newest), after: () => Promise.resolve() };
+    return { versionId: newVersionId(newest), newest, after: () => Promise.resolve() };
   }
   // Suspended: the write is the null version, which replaces any other null version.
   if (current && currentId !== undefined) await makeNoncurrent(store, { ...at, dir }, current);
