@@ -37,7 +37,8 @@ import { idFromTime, NULL_VERSION } from "./version_id.ts";
 import {
   derivedVersionId,
   derivedVersionTime,
-  versioningOf,
+  type Versioning,
+  versioningDoc,
   type VersioningState,
 } from "./versioning.ts";
 import { beforeVersionedWrite } from "./versions.ts";
@@ -110,13 +111,15 @@ async function commitAt(store: Store, loc: Located, c: Commit): Promise<ObjectMe
   const { bucket, segments } = loc;
   const { tmp } = c;
   const etag = c.attributes.etag ?? etagOf(tmp.md5);
-  const state = c.restore ? "" : versioningOf(store, bucket);
+  // Read once for the whole commit: every look at it costs a stat.
+  const doc = versioningDoc(store, bucket);
+  const state = c.restore ? "" : doc.state;
   // Nothing but bytes, and few of them: no sidecar (see PLAIN_MAX_BYTES). In a versioned bucket
   // its version id is then derived from the file (see stampVersion), where the bucket's history
   // allows; a restored version keeps its id in a sidecar.
   const plain = tmp.size <= PLAIN_MAX_BYTES && tmp.md5.length > 0 && isPlain(c.attributes);
   let sidecar = store.metadata && (c.restore !== undefined || !plain ||
-    (state !== "" && derivedVersionTime(store, bucket, undefined) === null));
+    (state !== "" && derivedVersionTime(doc, undefined) === null));
   refuseLinkedParent(store, bucket, segments);
   for (let attempt = 0;; attempt++) {
     try {
@@ -134,6 +137,7 @@ async function commitAt(store: Store, loc: Located, c: Commit): Promise<ObjectMe
             ...c,
             attributes: { ...c.attributes, etag },
             state,
+            doc,
             withSidecar: sidecar,
           }),
       );
@@ -158,7 +162,12 @@ async function commitAt(store: Store, loc: Located, c: Commit): Promise<ObjectMe
 async function commitOnce(
   store: Store,
   loc: Located,
-  c: Commit & { attributes: { etag: string }; state: VersioningState; withSidecar: boolean },
+  c: Commit & {
+    attributes: { etag: string };
+    state: VersioningState;
+    doc: Versioning;
+    withSidecar: boolean;
+  },
 ): Promise<ObjectMeta> {
   const { bucket } = loc;
   const { layout, dirs } = store;
@@ -197,7 +206,7 @@ async function commitOnce(
   );
   let versionId = c.restore ? c.restore.versionId : versioned?.versionId;
   if (versioned && !withSidecar) {
-    const stamped = stampVersion(store, { bucket, tmp, state, newest: versioned.newest });
+    const stamped = stampVersion({ doc: c.doc, tmp, state, newest: versioned.newest });
     tmp = stamped.tmp;
     versionId = stamped.versionId;
   }
@@ -329,15 +338,14 @@ class NeedsSidecar extends Error {}
  * when the file system does not keep the time to the millisecond.
  */
 function stampVersion(
-  store: Store,
-  v: { bucket: string; tmp: TempFile; state: VersioningState; newest?: string },
+  v: { doc: Versioning; tmp: TempFile; state: VersioningState; newest?: string },
 ): { tmp: TempFile; versionId?: string } {
-  const ms = derivedVersionTime(store, v.bucket, v.newest);
+  const ms = derivedVersionTime(v.doc, v.newest);
   if (ms === null) throw new NeedsSidecar();
   const time = new Date(ms);
   Deno.utimeSync(v.tmp.path, time, time);
   const info = Deno.statSync(v.tmp.path);
-  const derived = derivedVersionId(store, v.bucket, info);
+  const derived = derivedVersionId(v.doc, info);
   const expected = v.state === "Enabled" ? idFromTime(ms, info.ino ?? 0) : NULL_VERSION;
   if (info.mtime?.getTime() !== ms || derived !== expected) throw new NeedsSidecar();
   const tmp = { ...v.tmp, identity: identityOf(info) };

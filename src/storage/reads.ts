@@ -21,7 +21,7 @@ import { identityOf, type ObjectMeta, sameIdentity } from "./types.ts";
 import { isNotFound } from "./fsutil.ts";
 import { requireBucket } from "./buckets.ts";
 import { NULL_VERSION } from "./version_id.ts";
-import { derivedVersionId } from "./versioning.ts";
+import { derivedVersionId, versioningDoc } from "./versioning.ts";
 
 /** An object opened for reading: its file and the metadata of exactly those bytes. */
 export interface OpenedObject {
@@ -223,7 +223,7 @@ export function withVersion(
   info: Deno.FileInfo,
 ): Described {
   if (d.entry || !store.metadata || d.meta.versionId !== undefined) return d;
-  const id = derivedVersionId(store, bucket, info);
+  const id = derivedVersionId(versioningDoc(store, bucket), info);
   if (id === undefined || id === NULL_VERSION) return d;
   return { ...d, meta: { ...d.meta, versionId: id } };
 }

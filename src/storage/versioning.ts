@@ -27,8 +27,8 @@ interface Change {
   status: "Enabled" | "Suspended";
 }
 
-/** The parsed document. */
-interface Versioning {
+/** A bucket's versioning document, parsed. */
+export interface Versioning {
   state: VersioningState;
   /** Every change, oldest first (empty for documents written before the history was kept). */
   history: Change[];
@@ -40,7 +40,8 @@ const DOCUMENT = "versioning.json";
 const NEVER: Versioning = { state: "", history: [] };
 const cache = new Map<string, { stamp: string; doc: Versioning }>();
 
-function documentOf(store: Store, bucket: string): Versioning {
+/** A bucket's versioning document (cached; read again when its file changes). */
+export function versioningDoc(store: Store, bucket: string): Versioning {
   const path = store.layout.configPath(bucket, DOCUMENT);
   let info: Deno.FileInfo;
   try {
@@ -77,7 +78,7 @@ function parse(text: string): Versioning {
 
 /** A bucket's versioning state. */
 export function versioningOf(store: Store, bucket: string): VersioningState {
-  return documentOf(store, bucket).state;
+  return versioningDoc(store, bucket).state;
 }
 
 /** Sets a bucket's versioning state (it can be suspended, never turned off again). */
@@ -92,7 +93,7 @@ export async function setVersioning(
       "Versioning keeps each version's id in its metadata: it needs -metadata=true.",
     );
   }
-  const { history } = documentOf(store, bucket);
+  const { history } = versioningDoc(store, bucket);
   // Times only move forward in the history, even if the clock went back.
   const at = Math.max(Date.now(), (history.at(-1)?.at ?? 0) + 1);
   const doc = { status: state, history: [...history, { at, status: state }] };
@@ -106,11 +107,10 @@ export async function setVersioning(
  * Suspended period; else the id derived from its time and inode.
  */
 export function derivedVersionId(
-  store: Store,
-  bucket: string,
+  doc: Versioning,
   info: Deno.FileInfo,
 ): string | undefined {
-  const { history } = documentOf(store, bucket);
+  const { history } = doc;
   const mtimeMs = info.mtime?.getTime();
   if (history.length === 0 || mtimeMs === undefined || mtimeMs < history[0].at) return undefined;
   let status = history[0].status;
@@ -127,11 +127,10 @@ export function derivedVersionId(
  * change of state; null when the bucket has no history to derive from.
  */
 export function derivedVersionTime(
-  store: Store,
-  bucket: string,
+  doc: Versioning,
   newest: string | undefined,
 ): number | null {
-  const { history } = documentOf(store, bucket);
+  const { history } = doc;
   const last = history.at(-1);
   if (last === undefined) return null;
   return Math.max(Date.now(), last.at + 1, newest === undefined ? 0 : msAfter(newest));
