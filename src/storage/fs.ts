@@ -22,7 +22,7 @@ import {
   openVersion,
   updateVersion,
 } from "./version_ops.ts";
-import { setVersioning, versioningOf, type VersioningState } from "./versioning.ts";
+import { setVersioning, versioningDoc, versioningOf, type VersioningState } from "./versioning.ts";
 import { PromotionJournal } from "./journal.ts";
 import { Layout } from "./layout.ts";
 import { listObjects } from "./listing.ts";
@@ -205,7 +205,8 @@ export class FsStorage implements Storage {
       if (!isS3Error(e, "NoSuchKey") || versioningOf(store, bucket) === "") throw e;
       throw noSuchKey(store, bucket, key);
     }
-    if (opened.meta.versionId !== undefined || versioningOf(store, bucket) === "") return opened;
+    if (opened.meta.versionId !== undefined) return opened;
+    if (versioningDoc(store, bucket, { forRead: true }).state === "") return opened;
     return { ...opened, meta: { ...opened.meta, versionId: NULL_VERSION } };
   }
 

@@ -40,13 +40,35 @@ const DOCUMENT = "versioning.json";
 const NEVER: Versioning = { state: "", history: [] };
 const cache = new Map<string, { stamp: string; doc: Versioning }>();
 
-/** A bucket's versioning document (cached; read again when its file changes). */
-export function versioningDoc(store: Store, bucket: string): Versioning {
+/** Buckets seen without a document, by path, and when: reads trust that for ABSENT_MS. */
+const absentSince = new Map<string, number>();
+/**
+ * How long a read (GET, HEAD) takes a bucket seen without versioning at its word, saving a stat
+ * on every read of an unversioned bucket. Writes always look: versioning enabled by another
+ * process shows in this one's reads within this time, in its writes at once.
+ */
+const ABSENT_MS = 1000;
+
+/**
+ * A bucket's versioning document (cached; read again when its file changes).
+ * With `forRead`, a bucket seen without one in the last second is taken to
+ * have none still.
+ */
+export function versioningDoc(
+  store: Store,
+  bucket: string,
+  opts: { forRead?: boolean } = {},
+): Versioning {
   const path = store.layout.configPath(bucket, DOCUMENT);
+  const now = opts.forRead ? Date.now() : 0;
+  if (opts.forRead && now - (absentSince.get(path) ?? -Infinity) < ABSENT_MS) return NEVER;
   let info: Deno.FileInfo;
   try {
     // Most buckets have none: asked of libc first, as a thrown NotFound costs more.
-    if (surelyMissing(path)) return NEVER;
+    if (surelyMissing(path)) {
+      if (opts.forRead) rememberAbsent(path, now);
+      return NEVER;
+    }
     info = Deno.lstatSync(path);
   } catch (e) {
     if (isNotFound(e)) return NEVER;
@@ -76,6 +98,11 @@ function parse(text: string): Versioning {
   return { state, history };
 }
 
+function rememberAbsent(path: string, now: number): void {
+  if (absentSince.size >= 4096) absentSince.clear();
+  absentSince.set(path, now);
+}
+
 /** A bucket's versioning state. */
 export function versioningOf(store: Store, bucket: string): VersioningState {
   return versioningDoc(store, bucket).state;
@@ -98,6 +125,7 @@ export async function setVersioning(
   const at = Math.max(Date.now(), (history.at(-1)?.at ?? 0) + 1);
   const doc = { status: state, history: [...history, { at, status: state }] };
   await writeBucketConfig(store, bucket, DOCUMENT, JSON.stringify(doc));
+  absentSince.delete(store.layout.configPath(bucket, DOCUMENT));
 }
 
 /**
