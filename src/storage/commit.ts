@@ -35,8 +35,8 @@ import {
 import { isNotFound, removeQuietly } from "./fsutil.ts";
 import { idFromTime, NULL_VERSION } from "./version_id.ts";
 import {
+  derivedVersionFloor,
   derivedVersionId,
-  derivedVersionTime,
   type Versioning,
   versioningDoc,
   type VersioningState,
@@ -119,7 +119,7 @@ async function commitAt(store: Store, loc: Located, c: Commit): Promise<ObjectMe
   // allows; a restored version keeps its id in a sidecar.
   const plain = tmp.size <= PLAIN_MAX_BYTES && tmp.md5.length > 0 && isPlain(c.attributes);
   let sidecar = store.metadata && (c.restore !== undefined || !plain ||
-    (state !== "" && derivedVersionTime(doc, undefined) === null));
+    (state !== "" && derivedVersionFloor(doc, undefined) === null));
   refuseLinkedParent(store, bucket, segments);
   for (let attempt = 0;; attempt++) {
     try {
@@ -331,24 +331,32 @@ export async function rewriteSidecar(
 class NeedsSidecar extends Error {}
 
 /**
- * Makes a sidecar-less version's id derivable from its file: its
- * modification time is set, under the key's lock, to a millisecond after
- * `newest` and after the bucket's last change of state, and its id is then
- * derived from that time and its inode (versioning.ts). Throws NeedsSidecar
- * when the file system does not keep the time to the millisecond.
+ * Makes a sidecar-less version's id derivable from its file: the id is its
+ * modification time and inode (versioning.ts), so that time must come after
+ * `newest` and after the bucket's last change of state. The temp file's own
+ * time usually does (always for a new key); else it is set, under the key's
+ * lock, and read back: NeedsSidecar when the file system does not keep it
+ * to the millisecond.
  */
 function stampVersion(
   v: { doc: Versioning; tmp: TempFile; state: VersioningState; newest?: string },
 ): { tmp: TempFile; versionId?: string } {
-  const ms = derivedVersionTime(v.doc, v.newest);
-  if (ms === null) throw new NeedsSidecar();
-  const time = new Date(ms);
-  Deno.utimeSync(v.tmp.path, time, time);
-  const info = Deno.statSync(v.tmp.path);
-  const derived = derivedVersionId(v.doc, info);
-  const expected = v.state === "Enabled" ? idFromTime(ms, info.ino ?? 0) : NULL_VERSION;
-  if (info.mtime?.getTime() !== ms || derived !== expected) throw new NeedsSidecar();
-  const tmp = { ...v.tmp, identity: identityOf(info) };
+  const floor = derivedVersionFloor(v.doc, v.newest);
+  if (floor === null) throw new NeedsSidecar();
+  let tmp = v.tmp;
+  if (tmp.identity.mtimeMs < floor) {
+    const ms = Math.max(Date.now(), floor);
+    const time = new Date(ms);
+    Deno.utimeSync(tmp.path, time, time);
+    const identity = identityOf(Deno.statSync(tmp.path));
+    if (identity.mtimeMs !== ms) throw new NeedsSidecar();
+    tmp = { ...tmp, identity };
+  }
+  const derived = derivedVersionId(v.doc, tmp.identity);
+  const expected = v.state === "Enabled"
+    ? idFromTime(tmp.identity.mtimeMs, tmp.identity.ino)
+    : NULL_VERSION;
+  if (derived !== expected) throw new NeedsSidecar();
   return { tmp, versionId: v.state === "Enabled" ? derived : undefined };
 }
 

@@ -223,7 +223,7 @@ export function withVersion(
   info: Deno.FileInfo,
 ): Described {
   if (d.entry || !store.metadata || d.meta.versionId !== undefined) return d;
-  const id = derivedVersionId(versioningDoc(store, bucket, { forRead: true }), info);
+  const id = derivedVersionId(versioningDoc(store, bucket, { forRead: true }), identityOf(info));
   if (id === undefined || id === NULL_VERSION) return d;
   return { ...d, meta: { ...d.meta, versionId: id } };
 }

@@ -16,6 +16,7 @@ import { writeBucketConfig } from "./buckets.ts";
 import { isNotFound } from "./fsutil.ts";
 import { surelyMissing } from "./libc.ts";
 import type { Store } from "./store.ts";
+import type { FileIdentity } from "./types.ts";
 import { idFromTime, NULL_VERSION, timeOf } from "./version_id.ts";
 
 /** `""` (never enabled), `Enabled` or `Suspended`. */
@@ -134,34 +135,30 @@ export async function setVersioning(
  * history); the null version when its modification time falls in a
  * Suspended period; else the id derived from its time and inode.
  */
-export function derivedVersionId(
-  doc: Versioning,
-  info: Deno.FileInfo,
-): string | undefined {
+export function derivedVersionId(doc: Versioning, file: FileIdentity): string | undefined {
   const { history } = doc;
-  const mtimeMs = info.mtime?.getTime();
-  if (history.length === 0 || mtimeMs === undefined || mtimeMs < history[0].at) return undefined;
+  const { mtimeMs } = file;
+  if (history.length === 0 || mtimeMs < history[0].at) return undefined;
   let status = history[0].status;
   for (const change of history) {
     if (change.at > mtimeMs) break;
     status = change.status;
   }
-  return status === "Enabled" ? idFromTime(mtimeMs, info.ino ?? 0) : NULL_VERSION;
+  return status === "Enabled" ? idFromTime(mtimeMs, file.ino) : NULL_VERSION;
 }
 
 /**
- * The modification time to give a new sidecar-less version so that its
- * derived id is newer than `newest` (an id) and it falls after the last
- * change of state; null when the bucket has no history to derive from.
+ * The earliest modification time a new sidecar-less version may have: a
+ * millisecond after `newest` (an id), so its derived id is newer, and after
+ * the last change of state; null when the bucket has no history to derive from.
  */
-export function derivedVersionTime(
+export function derivedVersionFloor(
   doc: Versioning,
   newest: string | undefined,
 ): number | null {
-  const { history } = doc;
-  const last = history.at(-1);
+  const last = doc.history.at(-1);
   if (last === undefined) return null;
-  return Math.max(Date.now(), last.at + 1, newest === undefined ? 0 : msAfter(newest));
+  return Math.max(last.at + 1, newest === undefined ? 0 : msAfter(newest));
 }
 
 /** The first millisecond whose derived ids are newer than id `id`. */
