@@ -43,16 +43,17 @@ import {
 } from "./versioning.ts";
 import { beforeVersionedWrite } from "./versions.ts";
 
-/** An object's address: its bucket, key segments and lock name. */
+/** An object's address: its bucket, key, key segments and lock name. */
 export interface Located {
   bucket: string;
+  key: string;
   segments: string[];
   lockName: string;
 }
 
 /** The address of `key` in `bucket`. */
 export function locate(bucket: string, key: string): Located {
-  return { bucket, segments: keyToSegments(key), lockName: bucket + "/" + key };
+  return { bucket, key, segments: keyToSegments(key), lockName: bucket + "/" + key };
 }
 
 /**
@@ -105,6 +106,25 @@ export async function commit(
   c: Commit,
 ): Promise<ObjectMeta> {
   return await commitAt(store, locate(target.bucket, target.key), c);
+}
+
+/**
+ * Makes a noncurrent version (its bytes linked as `c.tmp`) the current file
+ * again, for a caller that already holds the key's lock: commit()'s
+ * protocol, with the restored version's sidecar.
+ */
+export async function restoreHeld(
+  store: Store,
+  loc: Located,
+  c: Commit & { restore: NonNullable<Commit["restore"]> },
+): Promise<ObjectMeta> {
+  return await commitOnce(store, loc, {
+    ...c,
+    attributes: { ...c.attributes, etag: c.attributes.etag ?? etagOf(c.tmp.md5) },
+    state: "",
+    doc: versioningDoc(store, loc.bucket),
+    withSidecar: store.metadata,
+  });
 }
 
 async function commitAt(store: Store, loc: Located, c: Commit): Promise<ObjectMeta> {

@@ -17,7 +17,6 @@ import {
   type Current,
   hiddenBy,
   listedRecord,
-  versionDir,
   versionNames,
   type VersionRecord,
 } from "./versions.ts";
@@ -155,7 +154,7 @@ async function* keyVersions(
     }
   }
   const currentId = current ? current.meta.versionId ?? NULL_VERSION : null;
-  const dir = versionDir(store, bucket, keySegments);
+  const dir = store.layout.versionDir(bucket, keySegments);
   const names = versionNames(dir);
   let start = 0;
   if (after !== "" && after !== currentId) {

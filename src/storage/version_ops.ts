@@ -7,10 +7,9 @@
  */
 import { S3Error } from "../errors.ts";
 import { requireBucket } from "./buckets.ts";
-import { commit, locate, type Located, rewriteSidecar } from "./commit.ts";
+import { commit, locate, type Located, restoreHeld, rewriteSidecar } from "./commit.ts";
 import { removeCurrent } from "./deletes.ts";
 import { isNotFound, removeQuietly } from "./fsutil.ts";
-import { parentOf } from "./layout.ts";
 import { SEP } from "./paths.ts";
 import {
   describe,
@@ -19,10 +18,10 @@ import {
   type OpenedObject,
   openObject,
   readMeta,
-  readSidecar,
 } from "./reads.ts";
-import { nextSidecar, type SidecarEntry } from "./sidecar.ts";
+import type { SidecarEntry } from "./sidecar.ts";
 import type { Store } from "./store.ts";
+import type { TempFile } from "./temp.ts";
 import { identityOf, type ObjectAttributes, type ObjectMeta, type Precondition } from "./types.ts";
 import { newVersionId, NULL_VERSION } from "./version_id.ts";
 import { versioningOf } from "./versioning.ts";
@@ -36,7 +35,6 @@ import {
   openNoncurrent,
   readRecord,
   removeVersion,
-  versionDir,
   visibleVersions,
   writeMarker,
   writeRecord,
@@ -68,7 +66,7 @@ export function openVersion(
 ): OpenedObject {
   checkVersionId(target.versionId);
   const loc = locate(target.bucket, target.key);
-  const dir = versionDir(store, loc.bucket, loc.segments);
+  const dir = store.layout.versionDir(loc.bucket, loc.segments);
   for (let attempt = 0; attempt < 3; attempt++) {
     let current: CurrentFile | null = null;
     const opened = openCurrent(store, target);
@@ -111,7 +109,7 @@ function openCurrent(store: Store, target: { bucket: string; key: string }): Ope
  */
 export function noSuchKey(store: Store, bucket: string, key: string): S3Error {
   const loc = locate(bucket, key);
-  const newest = newestNoncurrent(versionDir(store, bucket, loc.segments), null);
+  const newest = newestNoncurrent(store.layout.versionDir(bucket, loc.segments), null);
   if (!newest?.record.marker) return new S3Error("NoSuchKey");
   return new S3Error("NoSuchKey", undefined, {
     headers: { "x-amz-delete-marker": "true", "x-amz-version-id": newest.name.id },
@@ -132,7 +130,7 @@ export async function deleteVersioned(
   const loc = locate(target.bucket, target.key);
   requireBucket(store, loc.bucket);
   if (target.versionId !== undefined) checkVersionId(target.versionId);
-  const dir = versionDir(store, loc.bucket, loc.segments);
+  const dir = store.layout.versionDir(loc.bucket, loc.segments);
   for (let attempt = 0;; attempt++) {
     let uncover: string | null = null;
     const result = await store.locks.with(loc.lockName, async (): Promise<DeleteResult> => {
@@ -145,9 +143,9 @@ export async function deleteVersioned(
       if (current && (current.meta.versionId ?? NULL_VERSION) === versionId) {
         target.precondition?.(current.meta);
         const next = newestNoncurrent(dir, current);
-        if (next && !next.record.marker) {
-          await replaceCurrent(store, { loc, dir, current, next: next.name.id });
-        } else await removeCurrent(store, { bucket: loc.bucket, ...current });
+        const replaced = next !== null && !next.record.marker &&
+          await replaceCurrent(store, { loc, dir, next: next.name.id });
+        if (!replaced) await removeCurrent(store, { bucket: loc.bucket, ...current });
         // A copy an interrupted step linked while it was current goes with it.
         if (readRecord(dir, versionId) !== null) {
           await removeVersion(store, {
@@ -225,49 +223,57 @@ async function addDeleteMarker(
 
 /**
  * Replaces the current file with noncurrent version `next` (the current
- * version is being deleted): a new sidecar, then the bytes linked over the
- * current file in one rename; then `next` leaves the versions directory.
+ * version is being deleted), by the commit protocol under the lock held:
+ * `next`'s bytes are linked in, then `next` leaves the versions directory.
+ * False when its bytes are gone.
  */
 async function replaceCurrent(
   store: Store,
-  at: { loc: Located; dir: string; current: Current; next: string },
-): Promise<void> {
-  const { loc, dir, current, next } = at;
-  const { layout } = store;
-  const bucket = loc.bucket;
-  const from = dir + SEP + next;
-  const info = Deno.lstatSync(from);
-  const { meta } = describe(store, { dataPath: from, sidecarPath: from + ".json", info });
-  const { size: _s, lastModified: _l, ...attributes } = meta;
-  const versionId = next === NULL_VERSION ? undefined : next;
-  const entry: SidecarEntry = { ...attributes, versionId, id: identityOf(info) };
-  const segments = current.segments;
-  const sidecar = nextSidecar(
-    readSidecar(store, bucket, segments),
-    identityOf(current.info),
-    entry,
-  );
-  const base = layout.metaDir(bucket);
-  await store.dirs.ensureParent({
-    bucket,
-    segments,
-    base,
-    createBase: true,
-    heldLock: loc.lockName,
-  });
-  const metaTmp = await store.temp.writeText(JSON.stringify(sidecar));
-  const dataTmp = store.temp.newPath(".link");
+  at: { loc: Located; dir: string; next: string },
+): Promise<boolean> {
+  const { loc, dir, next } = at;
+  const linked = await linkedVersion(store, dir, next);
+  if (linked === null) return false;
   try {
-    Deno.renameSync(metaTmp, layout.metaPath(bucket, segments));
-    Deno.linkSync(from, dataTmp);
-    Deno.renameSync(dataTmp, layout.dataPath(bucket, segments));
+    await restoreHeld(store, loc, {
+      ...linked,
+      restore: {
+        versionId: next === NULL_VERSION ? undefined : next,
+        after: () =>
+          removeVersion(store, { bucket: loc.bucket, keySegments: loc.segments, dir, id: next }),
+      },
+    });
+    return true;
   } catch (e) {
-    await removeQuietly(metaTmp);
-    await removeQuietly(dataTmp);
+    await removeQuietly(linked.tmp.path);
     throw e;
   }
-  if (store.fsync) await store.temp.syncDir(parentOf(layout.dataPath(bucket, segments)));
-  await removeVersion(store, { bucket, keySegments: loc.segments, dir, id: next });
+}
+
+/**
+ * The bytes of noncurrent version `id` linked into the temp area, as a file
+ * to commit, with the version's attributes; null when they are gone.
+ */
+async function linkedVersion(
+  store: Store,
+  dir: string,
+  id: string,
+): Promise<{ tmp: TempFile; attributes: ObjectAttributes } | null> {
+  const from = dir + SEP + id;
+  const path = store.temp.newPath(".link");
+  let info: Deno.FileInfo;
+  try {
+    Deno.linkSync(from, path);
+    info = Deno.lstatSync(path);
+  } catch (e) {
+    await removeQuietly(path);
+    if (isNotFound(e)) return null; // removed meanwhile
+    throw e;
+  }
+  const { meta } = describe(store, { dataPath: from, sidecarPath: from + ".json", info });
+  const { size: _s, lastModified: _l, versionId: _v, ...attributes } = meta;
+  const tmp = { path, size: info.size, md5: new Uint8Array(0), identity: identityOf(info) };
+  return { tmp, attributes };
 }
 
 /**
@@ -283,20 +289,8 @@ async function uncoverBelow(
   at: { loc: Located; dir: string; marker: string; next: string },
 ): Promise<boolean> {
   const { loc, dir, marker, next } = at;
-  const from = dir + SEP + next;
-  const path = store.temp.newPath(".link");
-  let info: Deno.FileInfo;
-  try {
-    Deno.linkSync(from, path);
-    info = Deno.lstatSync(path);
-  } catch (e) {
-    await removeQuietly(path);
-    if (isNotFound(e)) return false; // removed meanwhile
-    throw e;
-  }
-  const { meta } = describe(store, { dataPath: from, sidecarPath: from + ".json", info });
-  const { size: _s, lastModified: _l, versionId: _v, ...attributes } = meta;
-  const tmp = { path, size: info.size, md5: new Uint8Array(0), identity: identityOf(info) };
+  const linked = await linkedVersion(store, dir, next);
+  if (linked === null) return false;
   const unchanged: Precondition = (now) => {
     const [top, below] = visibleVersions(dir, null, 2);
     if (now !== null || top?.name.id !== marker || below?.name.id !== next) throw new Unchanged();
@@ -304,9 +298,8 @@ async function uncoverBelow(
   const remove = (id: string) =>
     removeVersion(store, { bucket: loc.bucket, keySegments: loc.segments, dir, id });
   try {
-    await commit(store, { bucket: loc.bucket, key: keyOf(loc) }, {
-      tmp,
-      attributes,
+    await commit(store, loc, {
+      ...linked,
       precondition: unchanged,
       restore: {
         versionId: next === NULL_VERSION ? undefined : next,
@@ -318,7 +311,7 @@ async function uncoverBelow(
     });
     return true;
   } catch (e) {
-    await removeQuietly(path);
+    await removeQuietly(linked.tmp.path);
     if (e instanceof Unchanged) return false;
     throw e;
   }
@@ -326,10 +319,6 @@ async function uncoverBelow(
 
 /** Thrown to leave things as they are (another request changed them first). */
 class Unchanged extends Error {}
-
-function keyOf(loc: Located): string {
-  return loc.lockName.slice(loc.bucket.length + 1);
-}
 
 /**
  * Changes the attributes (tags) of version `versionId` of a key, current
@@ -364,7 +353,7 @@ export async function updateVersion(
         opened.file.close();
       }
     }
-    const dir = versionDir(store, loc.bucket, loc.segments);
+    const dir = store.layout.versionDir(loc.bucket, loc.segments);
     const version = openNoncurrent(dir, versionId, { store, current });
     if (version === null) {
       throw new S3Error("NoSuchVersion", undefined, { extra: { VersionId: versionId } });

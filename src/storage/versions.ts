@@ -62,11 +62,6 @@ export interface Current {
 /** What the crash rule needs of the current file: its identity and its version id. */
 export type CurrentFile = Pick<Current, "info" | "meta">;
 
-/** A key's versions directory. */
-export function versionDir(store: Store, bucket: string, keySegments: readonly string[]): string {
-  return store.layout.versionDir(bucket, keySegments);
-}
-
 /** The record of version `id` in `dir`, or null. */
 export function readRecord(dir: string, id: string): VersionRecord | null {
   try {
@@ -250,7 +245,7 @@ export async function beforeVersionedWrite(
   at: { bucket: string; keySegments: readonly string[]; state: VersioningState },
   current: Current | null,
 ): Promise<VersionedWrite> {
-  const dir = versionDir(store, at.bucket, at.keySegments);
+  const dir = store.layout.versionDir(at.bucket, at.keySegments);
   const currentId = current?.meta.versionId;
   if (at.state === "Enabled") {
     let newest = current ? currentId : newestNoncurrent(dir, null)?.name.order;
@@ -291,7 +286,8 @@ export async function makeNoncurrent(
     await linkInto(store, { dir, from: dataPath, name: id });
     const sidecar = store.layout.metaPath(at.bucket, current.segments);
     if (!await linkInto(store, { dir, from: sidecar, name: id + ".json" })) {
-      // Its sidecar was lost: the record is written from what was read.
+      // No sidecar: a small version whose id is derived from its file (or one whose sidecar
+      // was lost). The record is written from what was read.
       await writeRecord(store, dir, id, { v: 1, entries: [{ ...entry, versionId: id }] });
     }
     await syncIfAsked(store, dir);
@@ -446,11 +442,19 @@ export function openNoncurrent(
   }
 }
 
-/** NoSuchVersion for a well-formed id that names nothing; InvalidArgument for a malformed one. */
-export function checkVersionId(id: string): void {
+/**
+ * A version id from a request, returned when well formed; else
+ * InvalidArgument, as S3 answers an empty or malformed one. (A well-formed
+ * id that names nothing is NoSuchVersion, found where it is looked up.)
+ */
+export function checkVersionId(id: string): string {
   if (!isWellFormedVersionId(id)) {
-    throw new S3Error("InvalidArgument", "Invalid version id specified", {
+    const message = id === ""
+      ? "Version id cannot be the empty string"
+      : "Invalid version id specified";
+    throw new S3Error("InvalidArgument", message, {
       extra: { ArgumentName: "versionId", ArgumentValue: id },
     });
   }
+  return id;
 }
