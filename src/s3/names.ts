@@ -1,7 +1,6 @@
 /** Names in requests: bucket names checked against S3's rules, and the copy source header. */
 import { S3Error } from "../errors.ts";
-import { isValidBucketName } from "../storage/mod.ts";
-import { checkedVersionId } from "./versioning.ts";
+import { checkVersionId, isValidBucketName } from "../storage/mod.ts";
 
 /**
  * The bucket name a request addresses, checked against S3's naming rules:
@@ -27,7 +26,7 @@ export function resolveCopySource(
   const q = v.indexOf("?");
   if (q >= 0) {
     const version = new URLSearchParams(v.slice(q + 1)).get("versionId");
-    if (version !== null) versionId = checkedVersionId(version);
+    if (version !== null) versionId = checkVersionId(version);
     v = v.slice(0, q);
   }
   let decoded: string;

@@ -3,13 +3,7 @@ import { requestBody, type RequestContext } from "./context.ts";
 import { S3Error } from "../errors.ts";
 import { emptyResponse, isoDate, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml, type XmlNode } from "./xml.ts";
-import {
-  checkedVersionId,
-  copySourceHeader,
-  deleteHeaders,
-  requestedVersion,
-  versionHeader,
-} from "./versioning.ts";
+import { copySourceHeader, deleteHeaders, requestedVersion, versionHeader } from "./versioning.ts";
 import {
   attributesFromHeaders,
   checksumElements,
@@ -27,6 +21,7 @@ import { type ByteRange, parseRange } from "./range.ts";
 import { parsePartNumber, partRange } from "./part_number.ts";
 import { resolveCopySource } from "./names.ts";
 import {
+  checkVersionId,
   type DeleteResult,
   type ObjectAttributes,
   type ObjectMeta,
@@ -293,9 +288,7 @@ export async function deleteObjects(ctx: RequestContext): Promise<Response> {
       : null;
     if (key === null) throw new S3Error("MalformedXML");
     try {
-      const versionId = o.VersionId === undefined
-        ? undefined
-        : checkedVersionId(String(o.VersionId));
+      const versionId = o.VersionId === undefined ? undefined : checkVersionId(String(o.VersionId));
       const result = await ctx.storage.deleteObject({ bucket: ctx.bucket, key, versionId });
       if (!quiet) deleted.push(deletedEntry(key, versionId, result));
     } catch (e) {

@@ -9,28 +9,13 @@ import { requestBody } from "./context.ts";
 import { S3Error } from "../errors.ts";
 import { emptyResponse, xmlResponse } from "./response.ts";
 import { parseXml, readXmlBody, renderXml } from "./xml.ts";
-import { type DeleteResult, isWellFormedVersionId, type ObjectMeta } from "../storage/mod.ts";
+import { checkVersionId, type DeleteResult, type ObjectMeta } from "../storage/mod.ts";
 
 /** The version a request names with `?versionId=`, checked; undefined when it names none. */
 export function requestedVersion(ctx: RequestContext): string | undefined {
   const id = ctx.query.get("versionId");
   if (id === null) return undefined;
-  return checkedVersionId(id);
-}
-
-/** A version id from a request, checked: InvalidArgument when empty or malformed. */
-export function checkedVersionId(id: string): string {
-  if (id === "") {
-    throw new S3Error("InvalidArgument", "Version id cannot be the empty string", {
-      extra: { ArgumentName: "versionId", ArgumentValue: "" },
-    });
-  }
-  if (!isWellFormedVersionId(id)) {
-    throw new S3Error("InvalidArgument", "Invalid version id specified", {
-      extra: { ArgumentName: "versionId", ArgumentValue: id },
-    });
-  }
-  return id;
+  return checkVersionId(id);
 }
 
 /** `x-amz-version-id` for a version of a bucket that has (or had) versioning. */

@@ -4,8 +4,7 @@ import { S3Error } from "../errors.ts";
 import { isoDate, OWNER, xmlResponse } from "./response.ts";
 import { renderXml, XmlSequence } from "./xml.ts";
 import { encodingOf, parseMaxKeys } from "./list.ts";
-import { checkedVersionId } from "./versioning.ts";
-import type { VersionEntry } from "../storage/mod.ts";
+import { checkVersionId, type VersionEntry } from "../storage/mod.ts";
 
 /** GET /{bucket}?versions */
 export async function listObjectVersions(ctx: RequestContext): Promise<Response> {
@@ -23,7 +22,7 @@ export async function listObjectVersions(ctx: RequestContext): Promise<Response>
         { extra: { ArgumentName: "version-id-marker", ArgumentValue: versionIdMarker } },
       );
     }
-    checkedVersionId(versionIdMarker);
+    checkVersionId(versionIdMarker);
   }
   const maxKeys = parseMaxKeys(q.get("max-keys"));
   const page = await ctx.storage.listVersions(ctx.bucket, {

@@ -16,7 +16,8 @@ export type {
 export type { DeleteResult } from "./version_ops.ts";
 export type { VersionEntry, VersionListOptions, VersionPage } from "./version_list.ts";
 export type { VersioningState } from "./versioning.ts";
-export { isWellFormedVersionId, NULL_VERSION } from "./version_id.ts";
+export { NULL_VERSION } from "./version_id.ts";
+export { checkVersionId } from "./versions.ts";
 export type {
   BucketInfo,
   BucketUsage,
