@@ -1,0 +1,113 @@
+/**
+ * The S3 actions a policy may name, by the kind of resource each applies to
+ * (Service Authorization Reference, "Actions defined by Amazon S3"). A
+ * policy naming an action S3 does not define is refused, as S3 does.
+ */
+
+/** The kind of resource an action applies to. */
+export type ResourceKind = "bucket" | "object" | "service";
+
+const BUCKET_ACTIONS = [
+  "CreateBucket",
+  "DeleteBucket",
+  "DeleteBucketOwnershipControls",
+  "DeleteBucketPolicy",
+  "DeleteBucketWebsite",
+  "GetAccelerateConfiguration",
+  "GetAnalyticsConfiguration",
+  "GetBucketAcl",
+  "GetBucketCORS",
+  "GetBucketLocation",
+  "GetBucketLogging",
+  "GetBucketNotification",
+  "GetBucketObjectLockConfiguration",
+  "GetBucketOwnershipControls",
+  "GetBucketPolicy",
+  "GetBucketPolicyStatus",
+  "GetBucketPublicAccessBlock",
+  "GetBucketRequestPayment",
+  "GetBucketTagging",
+  "GetBucketVersioning",
+  "GetBucketWebsite",
+  "GetEncryptionConfiguration",
+  "GetIntelligentTieringConfiguration",
+  "GetInventoryConfiguration",
+  "GetLifecycleConfiguration",
+  "GetMetricsConfiguration",
+  "GetReplicationConfiguration",
+  "ListBucket",
+  "ListBucketMultipartUploads",
+  "ListBucketVersions",
+  "PutAccelerateConfiguration",
+  "PutAnalyticsConfiguration",
+  "PutBucketAcl",
+  "PutBucketCORS",
+  "PutBucketLogging",
+  "PutBucketNotification",
+  "PutBucketObjectLockConfiguration",
+  "PutBucketOwnershipControls",
+  "PutBucketPolicy",
+  "PutBucketPublicAccessBlock",
+  "PutBucketRequestPayment",
+  "PutBucketTagging",
+  "PutBucketVersioning",
+  "PutBucketWebsite",
+  "PutEncryptionConfiguration",
+  "PutIntelligentTieringConfiguration",
+  "PutInventoryConfiguration",
+  "PutLifecycleConfiguration",
+  "PutMetricsConfiguration",
+  "PutReplicationConfiguration",
+];
+
+const OBJECT_ACTIONS = [
+  "AbortMultipartUpload",
+  "BypassGovernanceRetention",
+  "DeleteObject",
+  "DeleteObjectTagging",
+  "DeleteObjectVersion",
+  "DeleteObjectVersionTagging",
+  "GetObject",
+  "GetObjectAcl",
+  "GetObjectAttributes",
+  "GetObjectLegalHold",
+  "GetObjectRetention",
+  "GetObjectTagging",
+  "GetObjectTorrent",
+  "GetObjectVersion",
+  "GetObjectVersionAcl",
+  "GetObjectVersionAttributes",
+  "GetObjectVersionForReplication",
+  "GetObjectVersionTagging",
+  "GetObjectVersionTorrent",
+  "InitiateReplication",
+  "ListMultipartUploadParts",
+  "ObjectOwnerOverrideToBucketOwner",
+  "PutObject",
+  "PutObjectAcl",
+  "PutObjectLegalHold",
+  "PutObjectRetention",
+  "PutObjectTagging",
+  "PutObjectVersionAcl",
+  "PutObjectVersionTagging",
+  "ReplicateDelete",
+  "ReplicateObject",
+  "ReplicateTags",
+  "RestoreObject",
+];
+
+const SERVICE_ACTIONS = [
+  "CreateJob",
+  "GetAccountPublicAccessBlock",
+  "ListAccessPoints",
+  "ListAllMyBuckets",
+  "ListJobs",
+  "PutAccountPublicAccessBlock",
+];
+
+/** Every S3 action, lower case with its `s3:` prefix, with the kind of resource it applies to. */
+export const S3_ACTIONS: ReadonlyMap<string, ResourceKind> = new Map([
+  ...BUCKET_ACTIONS.map((a) => [`s3:${a}`.toLowerCase(), "bucket"] as const),
+  ...OBJECT_ACTIONS.map((a) => [`s3:${a}`.toLowerCase(), "object"] as const),
+  ...SERVICE_ACTIONS.map((a) => [`s3:${a}`.toLowerCase(), "service"] as const),
+]);
