@@ -120,6 +120,29 @@ export async function writeBucketConfig(
   await Deno.rename(tmp, path);
 }
 
+/**
+ * A stamp that changes whenever any configuration document of a bucket is
+ * written or removed: the identity of its configuration directory. While
+ * the directory changed within the last RACY_MS, the stamp is new on every
+ * call, since a second change in the same clock tick would leave the
+ * directory's time as it was.
+ */
+export async function configStamp(store: Store, bucket: string): Promise<string> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(store.layout.configDir(bucket));
+  } catch (e) {
+    if (isNotFound(e)) return "none";
+    throw e;
+  }
+  const changed = info.mtime?.getTime() ?? 0;
+  if (Date.now() - changed < RACY_MS) return `racy:${++racyStamps}`;
+  return `${info.ino}:${changed}`;
+}
+
+const RACY_MS = 2000;
+let racyStamps = 0;
+
 /** Throws unless a file can be created and removed in the data dir (readiness probe). */
 export async function checkWritable(store: Store): Promise<void> {
   const probe = await store.temp.writeText("ready");

@@ -171,6 +171,11 @@ export class FsStorage implements Storage {
     return buckets.writeBucketConfig(this.#store, bucket, name, text);
   }
 
+  /** Changes whenever any of the bucket's configuration documents does. */
+  configStamp(bucket: string): Promise<string> {
+    return buckets.configStamp(this.#store, bucket);
+  }
+
   /** A bucket's versioning state. */
   versioning(bucket: string): VersioningState {
     buckets.requireBucket(this.#store, bucket);

@@ -55,6 +55,8 @@ export interface Storage {
   readBucketConfig(bucket: string, name: string): Promise<ConfigDocument | null>;
   /** Replaces a bucket configuration document atomically; null removes it. */
   writeBucketConfig(bucket: string, name: string, text: string | null): Promise<void>;
+  /** A stamp that changes whenever any of the bucket's configuration documents does. */
+  configStamp(bucket: string): Promise<string>;
 
   /** A bucket's versioning state: "" (never enabled), Enabled or Suspended. NoSuchBucket. */
   versioning(bucket: string): VersioningState;

@@ -19,6 +19,7 @@ export type { VersioningState } from "./versioning.ts";
 export { NULL_VERSION } from "./version_id.ts";
 export { checkVersionId } from "./versions.ts";
 export type {
+  AclGrant,
   BucketInfo,
   BucketUsage,
   ConfigDocument,

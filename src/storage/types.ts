@@ -23,12 +23,24 @@ export interface ObjectAttributes {
   checksumType?: string;
   /** Object tags. */
   tags?: Record<string, string>;
+  /** The object's access control list; absent for the default (the owner's full control). */
+  acl?: AclGrant[];
   /** Number of parts of a multipart object. */
   parts?: number;
   /** Part sizes and checksums of a multipart object, for GetObjectAttributes. */
   partInfo?: { size: number; checksums?: Record<string, string> }[];
   /** ETag to store instead of the MD5 of the bytes (multipart `md5-N`), quoted. */
   etag?: string;
+}
+
+/** One grant of an access control list. */
+export interface AclGrant {
+  /** The grantee's canonical user id, for a user grantee. */
+  id?: string;
+  /** The group's URI, for a group grantee (AllUsers, AuthenticatedUsers, LogDelivery). */
+  uri?: string;
+  /** FULL_CONTROL, READ, WRITE, READ_ACP or WRITE_ACP. */
+  permission: string;
 }
 
 /** Everything known about a stored object. */
