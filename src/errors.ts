@@ -6,6 +6,7 @@
 /** Status and default message of each S3 error code. */
 const ERROR_CATALOGUE = {
   AccessDenied: [403, "Access Denied"],
+  AccessControlListNotSupported: [400, "The bucket does not allow ACLs"],
   AccessForbidden: [403, "CORSResponse: This CORS request is not allowed."],
   BadRequest: [400, "Bad Request"],
   AuthorizationHeaderMalformed: [400, "The authorization header is malformed."],
@@ -36,6 +37,10 @@ const ERROR_CATALOGUE = {
   ],
   InvalidArgument: [400, "Invalid Argument"],
   InvalidBucketName: [400, "The specified bucket is not valid."],
+  InvalidBucketAclWithObjectOwnership: [
+    400,
+    "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+  ],
   InvalidDigest: [400, "The Content-MD5 or checksum value that you specified is not valid."],
   InvalidPart: [
     400,
@@ -52,6 +57,11 @@ const ERROR_CATALOGUE = {
   InvalidStorageClass: [400, "The storage class you specified is not valid."],
   InvalidTag: [400, "The tag provided was not a valid tag."],
   KeyTooLongError: [400, "Your key is too long."],
+  MalformedACLError: [
+    400,
+    "The XML you provided was not well-formed or did not validate against our published schema",
+  ],
+  MalformedPolicy: [400, "This policy contains invalid Json"],
   MalformedXML: [
     400,
     "The XML you provided was not well-formed or did not validate against our published schema.",
@@ -65,6 +75,11 @@ const ERROR_CATALOGUE = {
   MissingContentLength: [411, "You must provide the Content-Length HTTP header."],
   MissingSecurityHeader: [400, "Your request is missing a required header."],
   NoSuchBucket: [404, "The specified bucket does not exist."],
+  NoSuchBucketPolicy: [404, "The bucket policy does not exist"],
+  NoSuchPublicAccessBlockConfiguration: [
+    404,
+    "The public access block configuration was not found",
+  ],
   NoSuchCORSConfiguration: [404, "The CORS configuration does not exist"],
   NoSuchTagSet: [404, "The TagSet does not exist"],
   NoSuchKey: [404, "The specified key does not exist."],
@@ -80,7 +95,9 @@ const ERROR_CATALOGUE = {
     501,
     "A header or query you provided implies functionality that is not implemented.",
   ],
+  OwnershipControlsNotFoundError: [404, "The bucket ownership controls were not found"],
   NotModified: [304, "Not Modified"],
+  PolicyTooLarge: [400, "Policy exceeds the maximum allowed document size."],
   PreconditionFailed: [412, "At least one of the preconditions you specified did not hold."],
   RequestTimeTooSkewed: [
     403,
@@ -89,6 +106,11 @@ const ERROR_CATALOGUE = {
   RequestTimeout: [
     400,
     "Your socket connection to the server was not read from or written to within the timeout period.",
+  ],
+  UnexpectedContent: [400, "This request does not support content"],
+  UnresolvableGrantByEmailAddress: [
+    400,
+    "The e-mail address you provided does not match any account on record.",
   ],
   ServiceUnavailable: [503, "Please reduce your request rate."],
   SignatureDoesNotMatch: [

@@ -1,8 +1,10 @@
 /**
  * Authentication and payload decoding: the one entry point the server uses.
- * Requests are verified with SigV4 (header or presigned) against the
- * configured key pair plus the optional credentials file; bodies are decoded
- * and verified by `decodeRequestBody` whatever the auth setting.
+ * Requests are verified with SigV4 or SigV2 (header or presigned) against
+ * the users (the configured key pair plus the users file); a request with
+ * no signature at all is anonymous, for the access policies to judge.
+ * Bodies are decoded and verified by `decodeRequestBody` whatever the auth
+ * setting.
  */
 import type { Config } from "../config/mod.ts";
 import { S3Error } from "../errors.ts";
@@ -10,8 +12,10 @@ import { type DecodedBody, decodeRequestBody } from "./body.ts";
 import { secretLookup, SigV4Verifier, type StreamingSigner } from "./verify.ts";
 import { ALGORITHM } from "./sigv4.ts";
 import { verifyV2Header, verifyV2Query } from "./sigv2.ts";
+import { UserDirectory } from "./users.ts";
 
 export type { DecodedBody } from "./body.ts";
+export { parseUsersFile, type User, UserDirectory } from "./users.ts";
 
 /** What the authenticator needs to know of a request. */
 export interface AuthInput {
@@ -33,8 +37,14 @@ export interface AuthInput {
 
 /** The outcome of a successful authentication. */
 export interface AuthResult {
-  /** Access key the request was signed with; null when auth is off. */
+  /** Access key the request was signed with; null when auth is off or the request is anonymous. */
   accessKey: string | null;
+  /** True for a request that carries no signature at all (auth on). */
+  anonymous?: boolean;
+  /** `AWS` (SigV2) or `AWS4-HMAC-SHA256` (the `s3:signatureversion` condition key). */
+  signatureVersion?: string;
+  /** `REST-HEADER` or `REST-QUERY-STRING` (the `s3:authType` condition key). */
+  authType?: string;
   /** Chunk-signature state of a signed request, for streaming (aws-chunked) bodies. */
   streaming?: StreamingSigner;
 }
@@ -51,15 +61,12 @@ export interface Authenticator {
   ): DecodedBody;
 }
 
-/**
- * The authenticator for a config: `secrets` maps access keys to secret keys
- * (see config/files.ts loadSecrets); by default only `-access-key`'s.
- */
+/** The authenticator for a config and its users (by default only `-access-key`'s). */
 export function createAuthenticator(
   config: Config,
-  secrets: ReadonlyMap<string, string> = new Map([[config.accessKey, config.secretKey]]),
+  users: UserDirectory = new UserDirectory(config),
 ): Authenticator {
-  const secretOf = secretLookup(secrets);
+  const secretOf = secretLookup(users);
   const verifier = new SigV4Verifier(secretOf, config.region);
   return {
     authenticate(input) {
@@ -70,6 +77,7 @@ export function createAuthenticator(
         if (authorization.startsWith("AWS ")) {
           return Promise.resolve({
             accessKey: verifyV2Header(req, authorization, secretOf).accessKey,
+            ...V2_HEADER,
           });
         }
         if (!authorization.startsWith(ALGORITHM)) {
@@ -79,7 +87,11 @@ export function createAuthenticator(
           );
         }
         const v = verifier.verifyHeader(req, authorization);
-        return Promise.resolve({ accessKey: v.accessKey, streaming: v.signer ?? undefined });
+        return Promise.resolve({
+          accessKey: v.accessKey,
+          streaming: v.signer ?? undefined,
+          ...V4_HEADER,
+        });
       }
       const query = input.query ?? new URLSearchParams(input.rawQuery);
       if (
@@ -87,12 +99,15 @@ export function createAuthenticator(
         query.has("X-Amz-Credential")
       ) {
         const v = verifier.verifyPresigned(req, query);
-        return Promise.resolve({ accessKey: v.accessKey });
+        return Promise.resolve({ accessKey: v.accessKey, ...V4_QUERY });
       }
       if (query.has("AWSAccessKeyId") && query.has("Signature")) {
-        return Promise.resolve({ accessKey: verifyV2Query(req, query, secretOf).accessKey });
+        return Promise.resolve({
+          accessKey: verifyV2Query(req, query, secretOf).accessKey,
+          ...V2_QUERY,
+        });
       }
-      throw new S3Error("AccessDenied");
+      return Promise.resolve({ accessKey: null, anonymous: true });
     },
     decodeBody(body, headers, auth) {
       const signedChunks = (headers.get("x-amz-content-sha256") ?? "").startsWith(
@@ -106,3 +121,8 @@ export function createAuthenticator(
     },
   };
 }
+
+const V4_HEADER = { signatureVersion: ALGORITHM, authType: "REST-HEADER" };
+const V4_QUERY = { signatureVersion: ALGORITHM, authType: "REST-QUERY-STRING" };
+const V2_HEADER = { signatureVersion: "AWS", authType: "REST-HEADER" };
+const V2_QUERY = { signatureVersion: "AWS", authType: "REST-QUERY-STRING" };

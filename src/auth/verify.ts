@@ -94,8 +94,10 @@ function parseCredential(value: string, malformed: (msg: string) => S3Error): Cr
 /** The secret of an access key; throws InvalidAccessKeyId for an unknown key. */
 export type SecretLookup = (accessKey: string) => string;
 
-/** A SecretLookup over a map of access key -> secret. */
-export function secretLookup(secrets: ReadonlyMap<string, string>): SecretLookup {
+/** A SecretLookup over a map of access key -> secret (or anything with its `get`). */
+export function secretLookup(
+  secrets: { get(accessKey: string): string | undefined },
+): SecretLookup {
   return (accessKey) => {
     const secret = secrets.get(accessKey);
     if (secret === undefined) {

@@ -1,38 +1,58 @@
 /**
- * The files start-up reads besides the data dir: the credentials file and
- * the TLS certificate and key. The only module outside `src/storage/` that
- * reads the filesystem (tools/layers.ts allows it), and only at start-up.
+ * The files the server reads besides the data dir: the users file (at
+ * start-up, then again whenever it changes) and the TLS certificate and
+ * key. The only module outside `src/storage/` that reads the filesystem
+ * (scripts/layers.ts allows it).
  */
 import type { Config } from "./types.ts";
 
-/** Reads the credentials file: a JSON object of access key -> secret key. */
-export async function loadCredentials(path: string): Promise<Map<string, string>> {
-  let parsed: unknown;
+/** Reads the users file (`-credentials-file`) as text; throws an Error naming the file. */
+export async function readUsersFile(path: string): Promise<string> {
   try {
-    parsed = JSON.parse(await Deno.readTextFile(path));
+    return await Deno.readTextFile(path);
   } catch (e) {
-    throw new Error(`cannot read credentials file ${path}: ${(e as Error).message}`);
+    throw new Error(`cannot read users file ${path}: ${(e as Error).message}`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new Error(`credentials file ${path} must be a JSON object of "accessKey": "secretKey"`);
-  }
-  const map = new Map<string, string>();
-  for (const [k, v] of Object.entries(parsed)) {
-    if (typeof v !== "string" || k === "" || v === "") {
-      throw new Error(`credentials file ${path}: the secret of "${k}" must be a non-empty string`);
-    }
-    map.set(k, v);
-  }
-  return map;
 }
 
-/** The secrets a server accepts: the credentials file's (if any), then `-access-key`'s. */
-export async function loadSecrets(config: Config): Promise<Map<string, string>> {
-  const secrets = config.credentialsFile
-    ? await loadCredentials(config.credentialsFile)
-    : new Map<string, string>();
-  secrets.set(config.accessKey, config.secretKey);
-  return secrets;
+/**
+ * Calls `onChange` with a file's new text whenever it changes (its inode,
+ * size or mtime), checking every `intervalMs`. Polling, not inotify: editors
+ * and config managers replace files by renaming, which a watch on the old
+ * inode misses. Returns the function that stops watching.
+ */
+export function watchFile(
+  path: string,
+  onChange: (text: string) => void,
+  intervalMs = 1000,
+): () => void {
+  let last = "";
+  let busy = false;
+  const stampOf = async () => {
+    try {
+      const info = await Deno.stat(path);
+      return `${info.ino}:${info.size}:${info.mtime?.getTime()}`;
+    } catch {
+      return "absent";
+    }
+  };
+  stampOf().then((s) => (last = s));
+  const timer = setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const stamp = await stampOf();
+      if (stamp === last || stamp === "absent") return;
+      last = stamp;
+      onChange(await Deno.readTextFile(path));
+    } catch {
+      // Gone between stat and read: the next tick sees what replaced it.
+    } finally {
+      busy = false;
+    }
+  }, intervalMs);
+  Deno.unrefTimer(timer);
+  return () => clearInterval(timer);
 }
 
 /** The TLS certificate and key (PEM) when TLS is configured, else null. */

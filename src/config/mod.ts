@@ -2,4 +2,4 @@
 export { AUTO_WORKERS, type Command, type Config, ConfigError } from "./types.ts";
 export { OPTIONS } from "./options.ts";
 export { helpText, makeConfig, parseCommand, parseDuration, parseListen } from "./parse.ts";
-export { loadCredentials, loadSecrets, loadTls } from "./files.ts";
+export { loadTls, readUsersFile, watchFile } from "./files.ts";

@@ -16,6 +16,7 @@ import { errorCodeOf, errorResponse } from "../s3/response.ts";
 import type { Storage } from "../storage/mod.ts";
 import type { RequestActivity } from "./connection_guard.ts";
 import type { CorsPolicy } from "./cors.ts";
+import type { AccessControl } from "./access/control.ts";
 import type { Metrics, MetricsPeers } from "./metrics.ts";
 import { serviceEndpoint } from "./service.ts";
 
@@ -28,6 +29,8 @@ export interface HandlerDeps {
   /** The other servers of a worker pool, for /metrics (null alone). */
   peers: MetricsPeers | null;
   cors: CorsPolicy;
+  /** Who may do what. */
+  access: AccessControl;
   /** Requests per peer port, for the connection guard. */
   activity: RequestActivity;
   log: Logger;
@@ -40,6 +43,8 @@ interface Where {
   op: string;
   resource: string;
   bucket: string;
+  /** Who sent the request, once known: a user name, `root` or `anonymous`. */
+  user?: string;
 }
 
 /** Who sent a request (Deno.serve's handler info, or a test's stand-in). */
@@ -80,7 +85,7 @@ async function handle(
   deps.metrics.inflight++;
   deps.activity.begin(addr.port);
   try {
-    res = await dispatch(deps, state, { req, target, requestId, where });
+    res = await dispatch(deps, state, { req, target, requestId, where, addr });
   } catch (e) {
     const err = toS3Error(e);
     if (!isS3Error(e) && !isBodyCutShort(e)) {
@@ -129,6 +134,7 @@ interface Exchange {
   target: { rawPath: string; rawQuery: string };
   requestId: string;
   where: Where;
+  addr: Deno.NetAddr;
 }
 
 /** Answers a request: a service endpoint, or an authenticated S3 operation. */
@@ -173,6 +179,17 @@ async function dispatch(deps: HandlerDeps, state: HandlerState, x: Exchange): Pr
   });
   const op = route(method, bucket, key, query, headers);
   where.op = op.name;
+  const authorization = await deps.access.authorize({
+    operation: op.name,
+    bucket,
+    key,
+    query,
+    headers,
+    auth,
+    sourceIp: x.addr.hostname,
+  });
+  const { principal } = authorization.caller;
+  where.user = principal.type === "user" ? principal.name : principal.type;
   const ctx: RequestContext = {
     req,
     config,
@@ -187,8 +204,19 @@ async function dispatch(deps: HandlerDeps, state: HandlerState, x: Exchange): Pr
     key,
     auth,
     authenticator: deps.authenticator,
+    permits: authorization.permits,
   };
-  return await op.handler(ctx);
+  try {
+    return await op.handler(ctx);
+  } catch (e) {
+    // Whether a key exists is for those who may list the bucket; others are refused as S3 does.
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_RequestSyntax
+    if (
+      isS3Error(e) && (e.code === "NoSuchKey" || e.code === "NoSuchVersion") &&
+      principal.type !== "root" && !(await authorization.permits("s3:ListBucket"))
+    ) throw new S3Error("AccessDenied");
+    throw e;
+  }
 }
 
 /** The access log line of an answered request. */
@@ -209,6 +237,7 @@ function accessLine(
     client_ip: `${x.addr.hostname}:${x.addr.port}`,
   };
   if (x.where.op) line.operation = x.where.op;
+  if (x.where.user) line.user = x.where.user;
   if (res.status >= 400) {
     const code = errorCodeOf(res);
     if (code) line.error_code = code;

@@ -1,11 +1,12 @@
 /** The front as a function: requests answered by createHandler without a socket or a port. */
 import { assertEquals } from "../../tests/support/assert.ts";
-import { createAuthenticator } from "../auth/mod.ts";
+import { createAuthenticator, UserDirectory } from "../auth/mod.ts";
 import { makeConfig } from "../config/mod.ts";
 import { Logger } from "../log.ts";
 import { FsStorage } from "../storage/mod.ts";
 import { RequestActivity } from "./connection_guard.ts";
 import { CorsPolicy } from "./cors.ts";
+import { AccessControl } from "./access/control.ts";
 import { createHandler } from "./handler.ts";
 import { Metrics } from "./metrics.ts";
 
@@ -22,6 +23,10 @@ Deno.test("createHandler answers health, S3 operations and errors without a sock
       metrics: new Metrics(),
       peers: null,
       cors: new CorsPolicy(storage, false),
+      access: new AccessControl(storage, new UserDirectory(config), {
+        enabled: false,
+        secure: false,
+      }),
       activity: new RequestActivity(),
       log: new Logger(true),
       maxRequests: 0,

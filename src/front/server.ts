@@ -3,8 +3,9 @@
  * serves it with Deno.serve (TLS, a pool's shared port, re-serving after an
  * accept failure), then shuts it all down in order.
  */
-import { createAuthenticator } from "../auth/mod.ts";
-import { type Config, loadSecrets, loadTls } from "../config/mod.ts";
+import { createAuthenticator, parseUsersFile, UserDirectory } from "../auth/mod.ts";
+import { type Config, loadTls, readUsersFile, watchFile } from "../config/mod.ts";
+import { AccessControl } from "./access/control.ts";
 import { S3Error } from "../errors.ts";
 import { Logger } from "../log.ts";
 import { errorResponse } from "../s3/response.ts";
@@ -70,7 +71,29 @@ export async function startServer(
   const sweeper = pool && !pool.primary
     ? undefined
     : startMultipartSweeper(storage, config.multipartTtlSeconds * 1000, log);
-  const authenticator = createAuthenticator(config, await loadSecrets(config));
+  const users = new UserDirectory(config);
+  let unwatch = () => {};
+  if (config.credentialsFile) {
+    const path = config.credentialsFile;
+    try {
+      users.replace(parseUsersFile(await readUsersFile(path)));
+    } catch (e) {
+      throw new Error(`users file ${path}: ${(e as Error).message}`);
+    }
+    // Edits apply without a restart; a file that does not parse leaves the last good users.
+    unwatch = watchFile(path, (text) => {
+      try {
+        users.replace(parseUsersFile(text));
+        log.event("info", "users file reloaded", { path, users: users.all().length - 1 });
+      } catch (e) {
+        log.event("warn", "users file not reloaded: keeping the last good one", {
+          path,
+          reason: (e as Error).message,
+        });
+      }
+    });
+  }
+  const authenticator = createAuthenticator(config, users);
   const metrics = new Metrics();
   const peers = pool && pool.size > 1 ? new MetricsPeers(pool.id, metrics, pool.size - 1) : null;
   const activity = new RequestActivity(pool?.activity);
@@ -82,6 +105,10 @@ export async function startServer(
     peers,
     // Without authentication the browser's origin is the only thing telling pages apart.
     cors: new CorsPolicy(storage, config.cors && config.auth),
+    access: new AccessControl(storage, users, {
+      enabled: config.auth,
+      secure: config.tlsCert !== "",
+    }),
     activity,
     log,
     // A pool shares the cap: each of its servers takes its part.
@@ -176,6 +203,7 @@ export async function startServer(
       ]);
       clearTimeout(timer);
       clearInterval(sweeper);
+      unwatch();
       peers?.close();
       await storage.close();
     },

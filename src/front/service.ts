@@ -69,8 +69,9 @@ function consoleResponse(rawPath: string, method: string, region: string): Respo
 
 /**
  * Whether a /metrics scrape may see bucket names: with the metrics token
- * (`Authorization: Bearer <token>`), or signed by a known key (any request
- * with auth off). Others get totals only.
+ * (`Authorization: Bearer <token>`), or signed by the administrator (any
+ * request with auth off); users of the users file see no other's buckets
+ * this way. Others get totals only.
  */
 async function mayScrapeBuckets(
   deps: ServiceDeps,
@@ -83,13 +84,13 @@ async function mayScrapeBuckets(
     return signaturesEqual(authorization.slice(7), token);
   }
   try {
-    await deps.authenticator.authenticate({
+    const who = await deps.authenticator.authenticate({
       method: req.method,
       rawPath,
       rawQuery: "",
       headers: req.headers,
     });
-    return true;
+    return !deps.config.auth || who.accessKey === deps.config.accessKey;
   } catch {
     return false;
   }

@@ -17,6 +17,9 @@ import { getObjectAttributes } from "../s3/attributes.ts";
 import { renameObject } from "../s3/rename.ts";
 import * as versioning from "../s3/versioning.ts";
 import { listObjectVersions } from "../s3/versions_list.ts";
+import * as policy from "../s3/bucket_policy.ts";
+import * as acl from "../s3/acl_ops.ts";
+import * as publicAccess from "../s3/public_access.ts";
 
 /** An operation handler. */
 export type Handler = (ctx: RequestContext) => Promise<Response> | Response;
@@ -107,6 +110,32 @@ const TABLE: Record<string, Route> = {
   "bucket PUT cors": r("PutBucketCors", bucketCors.putBucketCors),
   "bucket GET cors": r("GetBucketCors", bucketCors.getBucketCors),
   "bucket DELETE cors": r("DeleteBucketCors", bucketCors.deleteBucketCors),
+  "bucket PUT policy": r("PutBucketPolicy", policy.putBucketPolicy),
+  "bucket GET policy": r("GetBucketPolicy", policy.getBucketPolicy),
+  "bucket DELETE policy": r("DeleteBucketPolicy", policy.deleteBucketPolicy),
+  "bucket GET policyStatus": r("GetBucketPolicyStatus", policy.getBucketPolicyStatus),
+  "bucket PUT acl": r("PutBucketAcl", acl.putBucketAcl),
+  "bucket GET acl": r("GetBucketAcl", acl.getBucketAcl),
+  "object PUT acl": r("PutObjectAcl", acl.putObjectAcl),
+  "object GET acl": r("GetObjectAcl", acl.getObjectAcl),
+  "bucket PUT publicAccessBlock": r("PutPublicAccessBlock", publicAccess.putPublicAccessBlock),
+  "bucket GET publicAccessBlock": r("GetPublicAccessBlock", publicAccess.getPublicAccessBlock),
+  "bucket DELETE publicAccessBlock": r(
+    "DeletePublicAccessBlock",
+    publicAccess.deletePublicAccessBlock,
+  ),
+  "bucket PUT ownershipControls": r(
+    "PutBucketOwnershipControls",
+    publicAccess.putOwnershipControls,
+  ),
+  "bucket GET ownershipControls": r(
+    "GetBucketOwnershipControls",
+    publicAccess.getOwnershipControls,
+  ),
+  "bucket DELETE ownershipControls": r(
+    "DeleteBucketOwnershipControls",
+    publicAccess.deleteOwnershipControls,
+  ),
 };
 
 /** Every routed `(level, method, sub-resource)` with its operation name: what the router serves. */

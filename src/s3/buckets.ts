@@ -4,6 +4,8 @@ import { requestBody, type RequestContext } from "./context.ts";
 import { S3Error } from "../errors.ts";
 import { emptyResponse, isoDate, OWNER, xmlResponse } from "./response.ts";
 import { readXmlBody, renderXml } from "./xml.ts";
+import { aclFromHeaders, storedAcl } from "./acl.ts";
+import { ACL_DOC, OWNERSHIP_DOC, OWNERSHIP_VALUES } from "./access_docs.ts";
 
 /** Most buckets one ListBuckets page holds (S3's range of max-buckets). */
 const MAX_BUCKETS = 10000;
@@ -33,10 +35,17 @@ export async function listBuckets(ctx: RequestContext): Promise<Response> {
       throw new S3Error("InvalidArgument", "The continuation token provided is incorrect");
     }
   }
-  const all = (await ctx.storage.listBuckets()).filter((b) =>
+  let all = (await ctx.storage.listBuckets()).filter((b) =>
     b.name.startsWith(prefix) && b.name > after &&
     (region === null || region === ctx.config.region)
   );
+  // A caller without s3:ListAllMyBuckets sees the buckets it may list, and no others.
+  if (!(await ctx.permits("s3:ListAllMyBuckets"))) {
+    const shown = await Promise.all(
+      all.map((b) => ctx.permits("s3:ListBucket", undefined, b.name)),
+    );
+    all = all.filter((_, i) => shown[i]);
+  }
   const page = all.slice(0, max);
   const next = all.length > page.length ? page.at(-1)!.name : null;
   return xmlResponse(renderXml("ListAllMyBucketsResult", {
@@ -57,8 +66,22 @@ export async function listBuckets(ctx: RequestContext): Promise<Response> {
 export async function createBucket(ctx: RequestContext): Promise<Response> {
   // An optional CreateBucketConfiguration (LocationConstraint) is accepted and ignored.
   await readXmlBody(requestBody(ctx).stream);
+  const acl = aclFromHeaders(ctx.headers);
+  const stored = acl ? storedAcl(acl) : undefined;
+  const ownership = ctx.headers.get("x-amz-object-ownership");
+  if (ownership !== null && !OWNERSHIP_VALUES.includes(ownership)) {
+    throw new S3Error("InvalidArgument", "Invalid x-amz-object-ownership header");
+  }
+  if (ownership === "BucketOwnerEnforced" && stored) {
+    throw new S3Error("InvalidBucketAclWithObjectOwnership");
+  }
   try {
     await ctx.storage.createBucket(ctx.bucket);
+    if (stored) await ctx.storage.writeBucketConfig(ctx.bucket, ACL_DOC, JSON.stringify(stored));
+    if (ownership !== null) {
+      const doc = JSON.stringify({ ObjectOwnership: ownership });
+      await ctx.storage.writeBucketConfig(ctx.bucket, OWNERSHIP_DOC, doc);
+    }
   } catch (e) {
     // In us-east-1, S3 answers 200 to creating a bucket you already own (for legacy clients);
     // every other region answers BucketAlreadyOwnedByYou.

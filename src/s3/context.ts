@@ -31,6 +31,13 @@ export interface RequestContext {
   readonly auth: AuthResult;
   /** The authenticator (for decoding bodies). */
   readonly authenticator: Authenticator;
+  /**
+   * Whether the caller may do `action` (`s3:DeleteObject`) on `key` of
+   * `bucket` (the request's bucket by default; no key: the bucket itself).
+   * The front decides; operations that judge item by item (DeleteObjects,
+   * ListBuckets) ask it.
+   */
+  readonly permits: (action: string, key?: string, bucket?: string) => Promise<boolean>;
 }
 
 /** The decoded, verifying body of a request (see Authenticator.decodeBody). */

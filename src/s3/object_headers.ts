@@ -2,6 +2,7 @@
  * Object attributes to and from HTTP headers: what a PUT (or a create of a
  * multipart upload, or a REPLACE copy) stores, and what GET/HEAD return.
  */
+import { aclFromHeaders, storedAcl } from "./acl.ts";
 import { Buffer } from "node:buffer";
 import { headerText } from "../auth/sigv4.ts";
 import type { XmlNode } from "./xml.ts";
@@ -79,6 +80,11 @@ export function attributesFromHeaders(headers: Headers): ObjectAttributes {
   if (tagging !== null) {
     const tags = tagsFromHeader(tagging);
     if (Object.keys(tags).length > 0) attributes.tags = tags;
+  }
+  const acl = aclFromHeaders(headers);
+  if (acl) {
+    const stored = storedAcl(acl);
+    if (stored) attributes.acl = stored;
   }
   return attributes;
 }

@@ -196,6 +196,8 @@ export async function copyObject(ctx: RequestContext): Promise<Response> {
       throw new S3Error("InvalidArgument", "Unknown tagging directive.");
     }
     attributes.tags = taggingDirective === "REPLACE" ? replacement.tags : src.meta.tags;
+    // A copy gets the ACL its request names, never the source's (as on S3).
+    attributes.acl = replacement.acl;
     // The copy's checksum: of the algorithm asked for, computed on the way; else the source's
     // full-object one, which the same bytes keep (a composite one describes parts it has not).
     if (!hash && src.meta.checksumType === "FULL_OBJECT" && src.meta.checksums) {
@@ -289,6 +291,9 @@ export async function deleteObjects(ctx: RequestContext): Promise<Response> {
     if (key === null) throw new S3Error("MalformedXML");
     try {
       const versionId = o.VersionId === undefined ? undefined : checkVersionId(String(o.VersionId));
+      // Each key is its own decision, as on S3: refusals are errors of the result.
+      const action = versionId === undefined ? "s3:DeleteObject" : "s3:DeleteObjectVersion";
+      if (!(await ctx.permits(action, key))) throw new S3Error("AccessDenied");
       const result = await ctx.storage.deleteObject({ bucket: ctx.bucket, key, versionId });
       if (!quiet) deleted.push(deletedEntry(key, versionId, result));
     } catch (e) {

@@ -1,12 +1,10 @@
 /** Building S3 responses: XML bodies, empty replies, error documents, owner. */
 import { type ErrorCode, S3Error } from "../errors.ts";
 import { escapeXml, XML_DECL } from "./xml.ts";
+import { CANONICAL_ID, OWNER_NAME } from "../auth/policy/mod.ts";
 
-/** The single owner of every bucket and object. */
-export const OWNER = {
-  ID: "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a",
-  DisplayName: "geckos3",
-} as const;
+/** The single owner of every bucket and object: the account. */
+export const OWNER = { ID: CANONICAL_ID, DisplayName: OWNER_NAME } as const;
 
 /**
  * A response with `headers` set on it once it is made. Deno converts a

@@ -46,6 +46,7 @@ export type XmlValue =
   | XmlNode
   | XmlValue[]
   | XmlSequence
+  | XmlElement
   | null
   | undefined;
 /** An element's children, by name, in insertion order; arrays repeat the element. */
@@ -63,6 +64,12 @@ export class XmlSequence {
   constructor(readonly items: readonly (readonly [string, XmlValue])[]) {}
 }
 
+/** An element with attributes (an ACL's `Grantee` carries `xsi:type`). */
+export class XmlElement {
+  /** The attributes, rendered in order, and the children. */
+  constructor(readonly attributes: Record<string, string>, readonly children: XmlNode) {}
+}
+
 function renderChildren(node: XmlNode, out: string[]): void {
   for (const [name, value] of Object.entries(node)) renderElement(name, value, out);
 }
@@ -75,6 +82,13 @@ function renderElement(name: string, value: XmlValue, out: string[]): void {
   }
   if (Array.isArray(value)) {
     for (const item of value) renderElement(name, item, out);
+    return;
+  }
+  if (value instanceof XmlElement) {
+    const attrs = Object.entries(value.attributes).map(([k, v]) => ` ${k}="${escapeXml(v)}"`);
+    out.push(`<${name}${attrs.join("")}>`);
+    renderChildren(value.children, out);
+    out.push(`</${name}>`);
     return;
   }
   if (typeof value === "object") {

@@ -60,12 +60,18 @@ export function requireCommand(name: string, debianPackage: string): void {
   }
 }
 
-/** Starts a server (auth on, default credentials) and runs `fn` against it, cleaning up after. */
-export async function withClientServer(fn: (c: ClientEnv) => Promise<void>): Promise<void> {
+/**
+ * Starts a server (auth on, default credentials, plus `flags`) and runs `fn`
+ * against it, cleaning up after.
+ */
+export async function withClientServer(
+  fn: (c: ClientEnv) => Promise<void>,
+  flags: string[] = [],
+): Promise<void> {
   const dataDir = await Deno.makeTempDir({ prefix: "geckos3-client-data-" });
   const work = await Deno.makeTempDir({ prefix: "geckos3-client-work-" });
   const port = await freePort();
-  const server = await spawnServer([`-data-dir=${dataDir}`, `-listen=127.0.0.1:${port}`]);
+  const server = await spawnServer([`-data-dir=${dataDir}`, `-listen=127.0.0.1:${port}`, ...flags]);
   const url = `http://127.0.0.1:${port}`;
   const env: Record<string, string> = {
     HOME: work,
