@@ -291,6 +291,39 @@ accessTest("conditions on the listed prefix and the source address", async (t) =
   assertEquals((await curl(`${t.url}/media/song.mp3`)).status, 200);
   await onlyFrom("10.0.0.0/8");
   assertEquals((await curl(`${t.url}/media/song.mp3`)).status, 403);
+  // Tags: the object's own (s3:ExistingObjectTag) and the request's (s3:RequestObjectTag).
+  await t.s3.send(
+    new PutObjectCommand({ Bucket: "media", Key: "tagged", Body: "t", Tagging: "share=yes" }),
+  );
+  await putPolicy(t.s3, "media", [
+    {
+      Effect: "Allow",
+      Principal: "*",
+      Action: "s3:GetObject",
+      Resource: "arn:aws:s3:::media/*",
+      Condition: { StringEquals: { "s3:ExistingObjectTag/share": "yes" } },
+    },
+    {
+      Effect: "Allow",
+      Principal: { AWS: `${ARN}/nobody` },
+      Action: "s3:PutObject",
+      Resource: "arn:aws:s3:::media/*",
+      Condition: { StringEquals: { "s3:RequestObjectTag/owner": "${aws:username}" } },
+    },
+  ]);
+  assertEquals((await curl(`${t.url}/media/tagged`)).status, 200);
+  assertEquals((await curl(`${t.url}/media/song.mp3`)).status, 403);
+  await t.nobody.send(
+    new PutObjectCommand({ Bucket: "media", Key: "n", Body: "n", Tagging: "owner=nobody" }),
+  );
+  await assertS3Error(
+    () =>
+      t.nobody.send(
+        new PutObjectCommand({ Bucket: "media", Key: "n", Body: "n", Tagging: "owner=reader" }),
+      ),
+    "AccessDenied",
+    403,
+  );
 });
 
 accessTest("malformed policies are refused with S3's codes and messages", async (t) => {

@@ -26,6 +26,8 @@ export class Bench {
    * the duration (short runs would otherwise spend longer signing than measuring).
    */
   readonly signedFreshKeys: number;
+  /** The users file geckos3 started here reads (the `access` scenario), if any. */
+  usersFile: string | null = null;
   /** Which `--repeat` round runs: PUT and DELETE of round r write and remove keys `w<r>x<thread>-<n>`. */
   round = 1;
 

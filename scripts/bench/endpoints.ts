@@ -11,7 +11,11 @@ export function startGeckos3(b: Bench, workers: string): Promise<Endpoint> {
   return startGeckos3Like(b, {
     name: `geckos3${workers === "auto" ? "" : ` x${workers}`}`,
     command: [Deno.execPath(), "run", ...runtimeFlags(), `${ROOT}main.ts`],
-    extra: [`-region=${b.signer.region}`, `-workers=${workers}`],
+    extra: [
+      `-region=${b.signer.region}`,
+      `-workers=${workers}`,
+      ...(b.usersFile ? [`-credentials-file=${b.usersFile}`] : []),
+    ],
     fresh: () => startGeckos3(b, workers),
   });
 }

@@ -3,7 +3,7 @@
  * in one run.
  *
  *   deno task bench [--duration 10] [--clients 32]
- *                   [--scenarios small,large,listing,multipart,memory,versions]
+ *                   [--scenarios small,large,listing,multipart,memory,versions,access]
  *                   [--sizes 4KiB,1MiB] [--ops PUT,GET,HEAD,STAT,DELETE,MIXED]
  *                   [--repeat 1] [--large 1GiB] [--peer s3rver] [--peer-go PATH]
  *                   [--auth[=false]]
@@ -27,6 +27,9 @@
  * `versions` (geckos3 only) runs PUT into a versioned bucket beside an
  * unversioned one, round by round, and times ListObjectVersions pages of
  * 1,000 from one key with 10,000 versions.
+ * `access` (geckos3 started here, with --auth) starts it with a users file
+ * of ten users and times signed 4 KiB GETs by one of them through a bucket
+ * policy beside the administrator's on a bucket without one.
  * For every scenario it reports ops/s, MB/s, p50/p99 latency, the server's
  * CPU seconds per operation and peak RSS, the load generator's CPU time, and
  * the share of the machine's CPU its hypervisor took meanwhile (steal).
@@ -52,6 +55,7 @@ import { largeObjects, memory } from "./large.ts";
 import { listing } from "./listing.ts";
 import { multipart } from "./multipart.ts";
 import { versions } from "./versions.ts";
+import { access, writeBenchUsersFile } from "./access.ts";
 import { fmtSize, table } from "./report.ts";
 import type { Endpoint, Result } from "./types.ts";
 
@@ -66,6 +70,7 @@ async function main(b: Bench): Promise<void> {
   }
   const smallOps = SMALL_OPS.filter((op) => askedOps.includes(op));
   const endpoints: Endpoint[] = [];
+  if (scenarios.has("access") && b.args.auth) b.usersFile = await writeBenchUsersFile(b);
   try {
     for (const w of b.args.workers!.split(",")) endpoints.push(await startGeckos3(b, w.trim()));
     if (b.args["peer-go"]) endpoints.push(await startGo(b, b.args["peer-go"]));
@@ -167,6 +172,12 @@ async function main(b: Bench): Promise<void> {
         const size = parseSize(b.args.sizes!.split(",")[0]);
         await attempt(ep, "versions", () => versions(b, ep, size));
       }
+      if (scenarios.has("access") && ep.name.startsWith("geckos3") && ep.pid !== null) {
+        if (b.usersFile) {
+          const size = parseSize(b.args.sizes!.split(",")[0]);
+          await attempt(ep, "access", () => access(b, ep, size));
+        } else b.notes.push(`${ep.name}: access: runs only with --auth`);
+      }
       // The groups with memory targets run in a fresh process where possible: a process keeps the
       // memory it grew to, and what earlier scenarios left is not theirs.
       const fresh = async () => {
@@ -226,6 +237,7 @@ async function main(b: Bench): Promise<void> {
     }
   } finally {
     for (const ep of endpoints) await ep.stop();
+    if (b.usersFile) await Deno.remove(b.usersFile).catch(() => {});
   }
 }
 

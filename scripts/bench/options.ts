@@ -13,7 +13,10 @@ export function parseBenchArgs(argv: readonly string[]) {
     options: {
       duration: { type: "string", default: "10" },
       clients: { type: "string", default: "32" },
-      scenarios: { type: "string", default: "small,large,listing,multipart,memory,versions" },
+      scenarios: {
+        type: "string",
+        default: "small,large,listing,multipart,memory,versions,access",
+      },
       "memory-large": { type: "string", default: "5GiB" },
       sizes: { type: "string", default: "4KiB,1MiB" },
       large: { type: "string", default: "1GiB" },

@@ -52,6 +52,8 @@ export interface PoolMembership {
   readonly primary: boolean;
   /** Requests per peer port, shared by the pool's servers (RequestActivity.newBuffer()). */
   readonly activity?: SharedArrayBuffer;
+  /** The generation of bucket configurations, shared by the pool's servers (ConfigStamps.newBuffer()). */
+  readonly configGeneration?: SharedArrayBuffer;
 }
 
 /** Starts geckos3 on the configured address. */
@@ -65,6 +67,7 @@ export async function startServer(
     metadata: config.metadata,
     fsync: config.fsync,
     log,
+    configGeneration: options.pool?.configGeneration,
   });
   await storage.init();
   const pool = options.pool;

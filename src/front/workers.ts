@@ -10,6 +10,7 @@ import { AUTO_WORKERS, type Config } from "../config/mod.ts";
 import type { PoolMembership } from "./server.ts";
 import { logEvent } from "../log.ts";
 import { RequestActivity } from "./connection_guard.ts";
+import { ConfigStamps } from "../storage/mod.ts";
 
 /** What the main thread tells a worker. */
 export type ToWorker =
@@ -65,7 +66,13 @@ export function reusePortAllowed(): boolean {
 
 /** A pool membership for the main thread's server and a fresh pool id. */
 export function primaryMembership(size: number): PoolMembership {
-  return { id: crypto.randomUUID(), size, primary: true, activity: RequestActivity.newBuffer() };
+  return {
+    id: crypto.randomUUID(),
+    size,
+    primary: true,
+    activity: RequestActivity.newBuffer(),
+    configGeneration: ConfigStamps.newBuffer(),
+  };
 }
 
 /**

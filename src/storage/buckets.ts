@@ -68,6 +68,7 @@ export async function deleteBucket(store: Store, bucket: string): Promise<void> 
   await removeQuietly(versions, true);
   await removeQuietly(layout.metaDir(bucket), true);
   await removeQuietly(layout.configDir(bucket), true);
+  store.configStamps.changed();
   await removeQuietly(layout.uploadsDir(bucket), true);
   await removeQuietly(layout.completedDir(bucket), true);
   store.dirs.forget(dir);
@@ -113,35 +114,18 @@ export async function writeBucketConfig(
   const path = store.layout.configPath(bucket, name);
   if (text === null) {
     await removeQuietly(path);
-    return;
+  } else {
+    await Deno.mkdir(parentOf(path), { recursive: true });
+    const tmp = await store.temp.writeText(text);
+    await Deno.rename(tmp, path);
   }
-  await Deno.mkdir(parentOf(path), { recursive: true });
-  const tmp = await store.temp.writeText(text);
-  await Deno.rename(tmp, path);
+  store.configStamps.changed();
 }
 
-/**
- * A stamp that changes whenever any configuration document of a bucket is
- * written or removed: the identity of its configuration directory. While
- * the directory changed within the last RACY_MS, the stamp is new on every
- * call, since a second change in the same clock tick would leave the
- * directory's time as it was.
- */
-export async function configStamp(store: Store, bucket: string): Promise<string> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(store.layout.configDir(bucket));
-  } catch (e) {
-    if (isNotFound(e)) return "none";
-    throw e;
-  }
-  const changed = info.mtime?.getTime() ?? 0;
-  if (Date.now() - changed < RACY_MS) return `racy:${++racyStamps}`;
-  return `${info.ino}:${changed}`;
+/** A stamp that changes whenever any configuration document of a bucket is written or removed. */
+export function configStamp(store: Store, bucket: string): string {
+  return store.configStamps.stamp(bucket, store.layout.configDir(bucket));
 }
-
-const RACY_MS = 2000;
-let racyStamps = 0;
 
 /** Throws unless a file can be created and removed in the data dir (readiness probe). */
 export async function checkWritable(store: Store): Promise<void> {

@@ -4,6 +4,7 @@
  * system area (see layout.ts). This class puts the parts together; each
  * concern is a module of its own.
  */
+import { ConfigStamps } from "./config_stamps.ts";
 import { Logger } from "../log.ts";
 import { Background } from "./background.ts";
 import * as buckets from "./buckets.ts";
@@ -59,6 +60,8 @@ export interface FsStorageOptions {
   fsync: boolean;
   /** Where background failures are reported (a quiet logger by default in tests). */
   log?: Logger;
+  /** The configuration generation the servers of a pool share (ConfigStamps.newBuffer()). */
+  configGeneration?: SharedArrayBuffer;
 }
 
 /** The filesystem implementation of geckos3 storage. */
@@ -89,6 +92,7 @@ export class FsStorage implements Storage {
       background: new Background(log),
       walkCache: new WalkCache(),
       versionWalkCache: new WalkCache("versions"),
+      configStamps: new ConfigStamps(opts.configGeneration),
       log,
       metadata: opts.metadata,
       fsync: opts.fsync,
@@ -172,7 +176,7 @@ export class FsStorage implements Storage {
   }
 
   /** Changes whenever any of the bucket's configuration documents does. */
-  configStamp(bucket: string): Promise<string> {
+  configStamp(bucket: string): string {
     return buckets.configStamp(this.#store, bucket);
   }
 

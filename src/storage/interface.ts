@@ -56,7 +56,7 @@ export interface Storage {
   /** Replaces a bucket configuration document atomically; null removes it. */
   writeBucketConfig(bucket: string, name: string, text: string | null): Promise<void>;
   /** A stamp that changes whenever any of the bucket's configuration documents does. */
-  configStamp(bucket: string): Promise<string>;
+  configStamp(bucket: string): string;
 
   /** A bucket's versioning state: "" (never enabled), Enabled or Suspended. NoSuchBucket. */
   versioning(bucket: string): VersioningState;

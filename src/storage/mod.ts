@@ -41,3 +41,4 @@ export { SMALL_BODY } from "./temp.ts";
 export type { Rename } from "./rename.ts";
 export { FsStorage, type FsStorageOptions } from "./fs.ts";
 export { descriptorInode, listDescriptors } from "./descriptors.ts";
+export { ConfigStamps } from "./config_stamps.ts";

@@ -1,4 +1,5 @@
 /** The parts of one filesystem store that its modules share (see fs.ts, which builds them). */
+import type { ConfigStamps } from "./config_stamps.ts";
 import type { Logger } from "../log.ts";
 import type { Background } from "./background.ts";
 import type { Directories } from "./dirs.ts";
@@ -26,6 +27,8 @@ export interface Store {
   readonly walkCache: WalkCache;
   /** Listing caches of the versions trees. */
   readonly versionWalkCache: WalkCache;
+  /** Stamps of bucket configurations, for the caches of their parsed forms. */
+  readonly configStamps: ConfigStamps;
   /** Where the store reports what went wrong in the background. */
   readonly log: Logger;
   /** Keep metadata sidecars. */

@@ -182,12 +182,7 @@ export function conditionHolds(
   vars: ConditionValues,
 ): boolean {
   const have = values(clause.key);
-  const pattern = PATTERNS.has(clause.operator);
-  const policyValues = clause.values.map((v) => {
-    if (!v.includes("${")) return v;
-    const s = substitute(v, vars);
-    return pattern ? s : literal(s);
-  });
+  const policyValues = valuesFor(clause, vars);
   if (clause.operator === "Null") {
     const absent = have === undefined || have.length === 0;
     return policyValues.some((v) => (v.toLowerCase() === "true") === absent);
@@ -197,13 +192,34 @@ export function conditionHolds(
     return clause.ifExists || NEGATED.has(clause.operator);
   }
   const negated = NEGATED.has(clause.operator);
-  const test = matcher(clause.operator, policyValues);
+  const test = testFor(clause, policyValues);
   if (clause.quantifier === "ForAllValues") {
     return have.every((v) => test(v) !== negated);
   }
   // One value, or ForAnyValue: a positive operator needs a match; a negated one needs none.
   const any = have.some(test);
   return negated ? !any : any;
+}
+
+/** Tests of clauses without policy variables, made once: patterns and CIDR blocks parse once. */
+const tests = new WeakMap<ConditionClause, (v: string) => boolean>();
+
+function testFor(clause: ConditionClause, policyValues: string[]): (v: string) => boolean {
+  if (policyValues !== clause.values) return matcher(clause.operator, policyValues);
+  let test = tests.get(clause);
+  if (!test) tests.set(clause, test = matcher(clause.operator, policyValues));
+  return test;
+}
+
+/** The clause's values with the request's policy variables put in (the same array when it has none). */
+function valuesFor(clause: ConditionClause, vars: ConditionValues): string[] {
+  if (!clause.values.some((v) => v.includes("${"))) return clause.values;
+  const pattern = PATTERNS.has(clause.operator);
+  return clause.values.map((v) => {
+    if (!v.includes("${")) return v;
+    const s = substitute(v, vars);
+    return pattern ? s : literal(s);
+  });
 }
 
 /** The positive test of an operator against the policy's values. */

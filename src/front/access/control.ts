@@ -117,16 +117,15 @@ export class AccessControl {
 
   /** A bucket's access settings, read again only when its configuration changed. */
   bucketAccess(bucket: string): Promise<BucketAccess> {
-    return this.storage.configStamp(bucket).then((stamp) => {
-      const cached = this.#cache.get(bucket);
-      if (cached && cached.stamp === stamp) return cached.access;
-      const access = readBucketAccess(this.storage, bucket);
-      this.#cache.set(bucket, { stamp, access });
-      if (this.#cache.size > MAX_CACHED_BUCKETS) {
-        this.#cache.delete(this.#cache.keys().next().value!);
-      }
-      return access;
-    });
+    const stamp = this.storage.configStamp(bucket);
+    const cached = this.#cache.get(bucket);
+    if (cached && cached.stamp === stamp) return cached.access;
+    const access = readBucketAccess(this.storage, bucket);
+    this.#cache.set(bucket, { stamp, access });
+    if (this.#cache.size > MAX_CACHED_BUCKETS) {
+      this.#cache.delete(this.#cache.keys().next().value!);
+    }
+    return access;
   }
 
   #caller(auth: AuthResult): Caller {
