@@ -5,6 +5,7 @@ import { creds, enc, presign, s3 } from "./sign.js";
 import { $, all, el, guard, size, status, text, xmlOf } from "./ui.js";
 import { uploadFiles } from "./upload.js";
 import { showVersions } from "./versions.js";
+import { showAccess } from "./access.js";
 
 /** @typedef {{ folder: boolean, key: string, size: number, date: string, etag?: string }} Row */
 
@@ -75,6 +76,7 @@ export async function openBucket(bucket, prefix) {
   $("search").value = "";
   $("details").classList.add("hidden");
   $("versions").classList.add("hidden");
+  $("access").classList.add("hidden");
   renderCrumbs();
   await loadPage();
 }
@@ -339,6 +341,10 @@ globalThis.addEventListener("DOMContentLoaded", () => {
       await openBucket(state.bucket, state.prefix);
     }));
   $("more").addEventListener("click", () => guard(loadPage));
+  $("show-access").addEventListener(
+    "click",
+    () => guard(() => showAccess(state.bucket, state.prefix)),
+  );
   $("show-versions").addEventListener(
     "click",
     () => guard(() => showVersions(state.bucket, state.prefix)),

@@ -9,6 +9,7 @@ import signJs from "./sign.js" with { type: "text" };
 import uiJs from "./ui.js" with { type: "text" };
 import uploadJs from "./upload.js" with { type: "text" };
 import versionsJs from "./versions.js" with { type: "text" };
+import accessJs from "./access.js" with { type: "text" };
 import consoleCss from "./console.css" with { type: "text" };
 
 const JS = "text/javascript; charset=utf-8";
@@ -18,6 +19,7 @@ const FILES: Record<string, { body: string; type: string }> = {
   "ui.js": { body: uiJs, type: JS },
   "upload.js": { body: uploadJs, type: JS },
   "versions.js": { body: versionsJs, type: JS },
+  "access.js": { body: accessJs, type: JS },
   "console.css": { body: consoleCss, type: "text/css; charset=utf-8" },
 };
 
