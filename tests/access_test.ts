@@ -637,3 +637,43 @@ async function eventually(check: () => Promise<boolean>): Promise<void> {
   }
   throw new Error("condition never held");
 }
+
+Deno.test({
+  name: "the README's users file works as the README says",
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const section = readme.slice(readme.indexOf("## Users and access"));
+  const json = /```json\n([\s\S]*?)```/.exec(section)![1];
+  const dir = await Deno.makeTempDir({ prefix: "geckos3-users-" });
+  await Deno.writeTextFile(`${dir}/users.json`, json);
+  const t = await startTestServer({ auth: true, credentialsFile: `${dir}/users.json` });
+  const app = clientAs(t.url, { accessKey: "mastodon-app", secretKey: "a-long-random-secret" });
+  const reader = clientAs(t.url, { accessKey: "backup-reader", secretKey: "another-secret" });
+  try {
+    for (const b of ["mastodon", "assets"]) await t.s3.send(new CreateBucketCommand({ Bucket: b }));
+    await app.send(new PutObjectCommand({ Bucket: "mastodon", Key: "a.png", Body: "png" }));
+    await assertS3Error(
+      () => app.send(new PutObjectCommand({ Bucket: "assets", Key: "x", Body: "x" })),
+      "AccessDenied",
+      403,
+    );
+    assertEquals((await app.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name), [
+      "mastodon",
+    ]);
+    const got = await reader.send(new GetObjectCommand({ Bucket: "mastodon", Key: "a.png" }));
+    assertEquals(await text(got.Body), "png");
+    assertEquals((await reader.send(new ListBucketsCommand({}))).Buckets?.length, 2);
+    await assertS3Error(
+      () => reader.send(new DeleteObjectCommand({ Bucket: "mastodon", Key: "a.png" })),
+      "AccessDenied",
+      403,
+    );
+  } finally {
+    app.destroy();
+    reader.destroy();
+    await t.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -83,7 +83,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     env: "GECKOS3_CREDENTIALS_FILE",
     kind: "string",
     def: "",
-    help: 'JSON file of extra credentials {"accessKey": "secret"}',
+    help: 'Users file (JSON): {"users": [{"accessKey", "secretKey", "name", "policy"}]}',
   },
   {
     flag: "max-requests",

@@ -28,7 +28,7 @@ export interface Config {
   readonly fsync: boolean;
   /** Age after which abandoned multipart uploads are removed, in seconds. */
   readonly multipartTtlSeconds: number;
-  /** Optional JSON file of extra credentials (access key -> secret). */
+  /** Optional users file (JSON): more keys, each with a name and a policy; read again on change. */
   readonly credentialsFile: string;
   /** Largest number of requests served at once; beyond it 503 SlowDown (0 = no cap). */
   readonly maxRequests: number;
