@@ -603,7 +603,7 @@ accessTest(
       accessKey: "late-key",
       secretKey: "late-secret",
       name: "late",
-      policy: allow(["s3:ListAllMyBuckets"], ["*"]),
+      policy: allow(["s3:ListAllMyBuckets"], ["arn:aws:s3:::*"]),
     };
     const lateClient = clientAs(t.url, late);
     try {

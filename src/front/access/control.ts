@@ -146,7 +146,9 @@ export class AccessControl {
       ? `arn:aws:s3:::${c.bucket}`
       : `arn:aws:s3:::${c.bucket}/${c.key}`;
     if (c.action === "s3:listallmybuckets") {
-      return decide(user, null, { ...c, resource: "*" }, conditionValues(c.facts)) === "allow";
+      // IAM names the resource of ListAllMyBuckets `arn:aws:s3:::*`; a policy may say `*`.
+      const all = { ...c, resource: "arn:aws:s3:::*" };
+      return decide(user, null, all, conditionValues(c.facts)) === "allow";
     }
     if (c.action === "s3:createbucket" || c.bucket === "") {
       return decide(user, null, { ...c, resource }, conditionValues(c.facts)) === "allow";
