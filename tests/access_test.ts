@@ -483,28 +483,15 @@ accessTest("ACL calls round-trip their XML and are honoured", async (t) => {
     "MalformedACLError",
     400,
   );
+  const setObjectAcl = (acl: Record<string, string>) =>
+    t.s3.send(new PutObjectAclCommand({ Bucket: "media", Key: "song.mp3", ...acl }));
   await assertS3Error(
-    () =>
-      t.s3.send(
-        new PutObjectAclCommand({
-          Bucket: "media",
-          Key: "song.mp3",
-          GrantRead: 'emailAddress="x@example.com"',
-        }),
-      ),
+    () => setObjectAcl({ GrantRead: 'emailAddress="x@example.com"' }),
     "UnresolvableGrantByEmailAddress",
     400,
   );
   await assertS3Error(
-    () =>
-      t.s3.send(
-        new PutObjectAclCommand({
-          Bucket: "media",
-          Key: "song.mp3",
-          ACL: "public-read",
-          GrantRead: `id="${ownerId}"`,
-        }),
-      ),
+    () => setObjectAcl({ ACL: "public-read", GrantRead: `id="${ownerId}"` }),
     "InvalidRequest",
     400,
   );

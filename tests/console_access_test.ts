@@ -4,7 +4,7 @@
  * again (checked with unsigned requests), and a policy edited by hand, with
  * S3's refusal of a bad one shown on the page.
  */
-import { launchChromium } from "./support/browser.ts";
+import { launchChromium, openConsoleBucket } from "./support/browser.ts";
 import { CreateBucketCommand, GetBucketPolicyCommand, PutObjectCommand } from "./deps/aws_sdk.ts";
 import { raw, serverTest } from "./support/server.ts";
 import { assert, assertEquals, assertRejects } from "./support/assert.ts";
@@ -20,13 +20,7 @@ serverTest("console: make a bucket and a prefix public and private, edit the pol
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
-    const pageErrors: string[] = [];
-    page.on("pageerror", (e) => pageErrors.push(String(e)));
-    await page.goto(`${t.url}/_console/`);
-    await page.getByLabel("Access key").fill("geckoadmin");
-    await page.getByLabel("Secret key").fill("geckoadmin");
-    await page.getByRole("button", { name: "Log in" }).click();
-    await page.getByRole("link", { name: B }).click();
+    const pageErrors = await openConsoleBucket(page, t.url, B);
     await page.getByRole("button", { name: "Access" }).click();
     const state = page.getByLabel("Access state");
     await state.getByText("Access: private").waitFor();

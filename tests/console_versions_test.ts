@@ -3,7 +3,7 @@
  * delete markers listed, an old version downloaded, restored as current (a
  * copy) and deleted for good, through the console's own signed S3 calls.
  */
-import { launchChromium } from "./support/browser.ts";
+import { launchChromium, openConsoleBucket } from "./support/browser.ts";
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -35,13 +35,7 @@ serverTest("console: a key's versions, download, restore and delete one", async 
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
-    const pageErrors: string[] = [];
-    page.on("pageerror", (e) => pageErrors.push(String(e)));
-    await page.goto(`${t.url}/_console/`);
-    await page.getByLabel("Access key").fill("geckoadmin");
-    await page.getByLabel("Secret key").fill("geckoadmin");
-    await page.getByRole("button", { name: "Log in" }).click();
-    await page.getByRole("link", { name: B }).click();
+    const pageErrors = await openConsoleBucket(page, t.url, B);
     // The key's own versions, from its details.
     await page.getByRole("link", { name: "doc.txt" }).click();
     await page.getByRole("button", { name: "Show versions" }).click();

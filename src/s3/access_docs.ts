@@ -5,6 +5,8 @@
  */
 import { S3Error } from "../errors.ts";
 import type { AclGrant, Storage } from "../storage/mod.ts";
+import type { RequestContext } from "./context.ts";
+import { emptyResponse } from "./response.ts";
 import { isPublic, parsePolicy, type Policy } from "../auth/policy/mod.ts";
 import { defaultAcl, isPublicAcl } from "./acl.ts";
 
@@ -98,4 +100,13 @@ export function checkAclAllowed(access: BucketAccess, grants: readonly AclGrant[
     throw new S3Error("AccessControlListNotSupported");
   }
   if (access.block?.BlockPublicAcls && isPublicAcl(grants)) throw new S3Error("AccessDenied");
+}
+
+/** The handler of a Delete* call that removes the bucket's document `name` (204 whether or not it was there). */
+export function deleteDocument(name: string): (ctx: RequestContext) => Promise<Response> {
+  return async (ctx) => {
+    ctx.storage.requireBucket(ctx.bucket);
+    await ctx.storage.writeBucketConfig(ctx.bucket, name, null);
+    return emptyResponse(204);
+  };
 }

@@ -7,7 +7,7 @@
 import { S3Error } from "../errors.ts";
 import { isPublic, parsePolicy, PolicyError } from "../auth/policy/mod.ts";
 import { requestBody, type RequestContext } from "./context.ts";
-import { POLICY_DOC, readBucketAccess } from "./access_docs.ts";
+import { deleteDocument, POLICY_DOC, readBucketAccess } from "./access_docs.ts";
 import { emptyResponse, responseWith, xmlResponse } from "./response.ts";
 import { readXmlBody, renderXml } from "./xml.ts";
 
@@ -49,11 +49,7 @@ export async function getBucketPolicy(ctx: RequestContext): Promise<Response> {
 }
 
 /** DELETE /{bucket}?policy */
-export async function deleteBucketPolicy(ctx: RequestContext): Promise<Response> {
-  ctx.storage.requireBucket(ctx.bucket);
-  await ctx.storage.writeBucketConfig(ctx.bucket, POLICY_DOC, null);
-  return emptyResponse(204);
-}
+export const deleteBucketPolicy = deleteDocument(POLICY_DOC);
 
 /** GET /{bucket}?policyStatus: whether the policy makes the bucket public. */
 export async function getBucketPolicyStatus(ctx: RequestContext): Promise<Response> {

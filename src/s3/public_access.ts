@@ -7,6 +7,7 @@
 import { S3Error } from "../errors.ts";
 import { requestBody, type RequestContext } from "./context.ts";
 import {
+  deleteDocument,
   OWNERSHIP_DOC,
   OWNERSHIP_VALUES,
   PUBLIC_ACCESS_BLOCK_DOC,
@@ -51,11 +52,7 @@ export async function getPublicAccessBlock(ctx: RequestContext): Promise<Respons
 }
 
 /** DELETE /{bucket}?publicAccessBlock */
-export async function deletePublicAccessBlock(ctx: RequestContext): Promise<Response> {
-  ctx.storage.requireBucket(ctx.bucket);
-  await ctx.storage.writeBucketConfig(ctx.bucket, PUBLIC_ACCESS_BLOCK_DOC, null);
-  return emptyResponse(204);
-}
+export const deletePublicAccessBlock = deleteDocument(PUBLIC_ACCESS_BLOCK_DOC);
 
 /** PUT /{bucket}?ownershipControls */
 export async function putOwnershipControls(ctx: RequestContext): Promise<Response> {
@@ -98,8 +95,4 @@ export async function getOwnershipControls(ctx: RequestContext): Promise<Respons
 }
 
 /** DELETE /{bucket}?ownershipControls */
-export async function deleteOwnershipControls(ctx: RequestContext): Promise<Response> {
-  ctx.storage.requireBucket(ctx.bucket);
-  await ctx.storage.writeBucketConfig(ctx.bucket, OWNERSHIP_DOC, null);
-  return emptyResponse(204);
-}
+export const deleteOwnershipControls = deleteDocument(OWNERSHIP_DOC);

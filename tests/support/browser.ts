@@ -1,5 +1,5 @@
 /** Test support: Debian's Chromium, headless, driven by playwright-core. */
-import { type Browser, chromium } from "../deps/playwright.ts";
+import { type Browser, chromium, type Page } from "../deps/playwright.ts";
 import { hasCommand } from "./clients.ts";
 
 const CHROMIUM = ["/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser"];
@@ -16,4 +16,23 @@ export async function launchChromium(): Promise<Browser> {
     executablePath,
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
   });
+}
+
+/**
+ * Opens the console of the server at `url` in `page`, logs in with the test
+ * credentials and opens `bucket`; returns the page's uncaught errors so far and to come.
+ */
+export async function openConsoleBucket(
+  page: Page,
+  url: string,
+  bucket: string,
+): Promise<string[]> {
+  const pageErrors: string[] = [];
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  await page.goto(`${url}/_console/`);
+  await page.getByLabel("Access key").fill("geckoadmin");
+  await page.getByLabel("Secret key").fill("geckoadmin");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("link", { name: bucket }).click();
+  return pageErrors;
 }
