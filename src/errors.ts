@@ -42,6 +42,10 @@ const ERROR_CATALOGUE = {
     "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
   ],
   InvalidDigest: [400, "The Content-MD5 or checksum value that you specified is not valid."],
+  InvalidPolicyDocument: [
+    400,
+    "The content of the form does not meet the conditions specified in the policy document.",
+  ],
   InvalidPart: [
     400,
     "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
@@ -61,10 +65,18 @@ const ERROR_CATALOGUE = {
     400,
     "The XML you provided was not well-formed or did not validate against our published schema",
   ],
+  MalformedPOSTRequest: [
+    400,
+    "The body of your POST request is not well-formed multipart/form-data.",
+  ],
   MalformedPolicy: [400, "This policy contains invalid Json"],
   MalformedXML: [
     400,
     "The XML you provided was not well-formed or did not validate against our published schema.",
+  ],
+  MaxPostPreDataLengthExceededError: [
+    400,
+    "Your POST request fields preceding the upload file were too large.",
   ],
   MaxMessageLengthExceeded: [400, "Your request was too big."],
   MetadataTooLarge: [

@@ -10,9 +10,10 @@ import type { Config } from "../config/mod.ts";
 import { S3Error } from "../errors.ts";
 import { type DecodedBody, decodeRequestBody } from "./body.ts";
 import { secretLookup, SigV4Verifier, type StreamingSigner } from "./verify.ts";
-import { ALGORITHM } from "./sigv4.ts";
+import { ALGORITHM, SigningKeys } from "./sigv4.ts";
 import { verifyV2Header, verifyV2Query } from "./sigv2.ts";
 import { UserDirectory } from "./users.ts";
+import { verifyPostForm } from "./post.ts";
 
 export type { DecodedBody } from "./body.ts";
 export { parseUsersFile, type User, UserDirectory } from "./users.ts";
@@ -53,6 +54,12 @@ export interface AuthResult {
 export interface Authenticator {
   /** Verifies the request's signature; throws S3Error (AccessDenied, SignatureDoesNotMatch, ...) on failure. */
   authenticate(input: AuthInput): Promise<AuthResult>;
+  /**
+   * Verifies the signature of a browser POST form (fields by lower-case
+   * name): the signer, or an anonymous result when the form carries no
+   * signature (or auth is off); throws as authenticate() does.
+   */
+  verifyPost(fields: ReadonlyMap<string, string>): AuthResult;
   /** Wraps the raw body into a decoded, verifying stream according to the request's payload mode. */
   decodeBody(
     body: ReadableStream<Uint8Array> | null,
@@ -68,6 +75,7 @@ export function createAuthenticator(
 ): Authenticator {
   const secretOf = secretLookup(users);
   const verifier = new SigV4Verifier(secretOf, config.region);
+  const postKeys = new SigningKeys();
   return {
     authenticate(input) {
       if (!config.auth) return Promise.resolve({ accessKey: null });
@@ -108,6 +116,12 @@ export function createAuthenticator(
         });
       }
       return Promise.resolve({ accessKey: null, anonymous: true });
+    },
+    verifyPost(fields) {
+      if (!config.auth) return { accessKey: null };
+      const signer = verifyPostForm(fields, { secretOf, keys: postKeys, region: config.region });
+      if (!signer) return { accessKey: null, anonymous: true, authType: "POST" };
+      return { ...signer, authType: "POST" };
     },
     decodeBody(body, headers, auth) {
       const signedChunks = (headers.get("x-amz-content-sha256") ?? "").startsWith(

@@ -205,6 +205,20 @@ async function dispatch(deps: HandlerDeps, state: HandlerState, x: Exchange): Pr
     auth,
     authenticator: deps.authenticator,
     permits: authorization.permits,
+    authorizeAs: async (asAuth, objectKey, fieldHeaders) => {
+      const again = await deps.access.authorize({
+        operation: op.name,
+        bucket,
+        key: objectKey,
+        query,
+        headers: fieldHeaders,
+        auth: asAuth,
+        sourceIp: x.addr.hostname,
+      });
+      const who = again.caller.principal;
+      where.user = who.type === "user" ? who.name : who.type;
+      where.resource = `/${bucket}/${objectKey}`;
+    },
   };
   try {
     return await op.handler(ctx);

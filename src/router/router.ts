@@ -20,6 +20,7 @@ import { listObjectVersions } from "../s3/versions_list.ts";
 import * as policy from "../s3/bucket_policy.ts";
 import * as acl from "../s3/acl_ops.ts";
 import * as publicAccess from "../s3/public_access.ts";
+import { postObject } from "../s3/post_object.ts";
 
 /** An operation handler. */
 export type Handler = (ctx: RequestContext) => Promise<Response> | Response;
@@ -87,6 +88,7 @@ const TABLE: Record<string, Route> = {
   "bucket DELETE ": r("DeleteBucket", buckets.deleteBucket),
   "bucket HEAD ": r("HeadBucket", buckets.headBucket),
   "bucket POST delete": r("DeleteObjects", objects.deleteObjects),
+  "bucket POST ": r("PostObject", postObject),
   "object GET ": r("GetObject", objects.getObject),
   "object HEAD ": r("HeadObject", objects.headObject),
   "object PUT ": r("PutObject", objects.putObject),

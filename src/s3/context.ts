@@ -38,6 +38,12 @@ export interface RequestContext {
    * ListBuckets) ask it.
    */
   readonly permits: (action: string, key?: string, bucket?: string) => Promise<boolean>;
+  /**
+   * Authorizes the request again as `auth` (a POST form's signer) writing
+   * `key`, with `headers` standing for the request's (the form's fields):
+   * the front's decision, as for any request; throws AccessDenied.
+   */
+  readonly authorizeAs: (auth: AuthResult, key: string, headers: Headers) => Promise<void>;
 }
 
 /** The decoded, verifying body of a request (see Authenticator.decodeBody). */

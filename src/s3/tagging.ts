@@ -62,7 +62,12 @@ export function tagsFromHeader(value: string): Record<string, string> {
 
 /** The tag pairs of a `<Tagging>` request document. */
 async function tagsOfRequest(ctx: RequestContext): Promise<[string, string][]> {
-  const doc = await parseXml(await readXmlBody(requestBody(ctx).stream), "Tagging");
+  return await tagPairsOfXml(await readXmlBody(requestBody(ctx).stream));
+}
+
+/** The tag pairs of a `<Tagging>` document (a request body, or a POST upload's `tagging` field). */
+export async function tagPairsOfXml(text: string): Promise<[string, string][]> {
+  const doc = await parseXml(text, "Tagging");
   const set = doc.TagSet;
   if (set === undefined) throw new S3Error("MalformedXML");
   const tagList = typeof set === "object" && set !== null

@@ -11,3 +11,4 @@ export { NodeHttpHandler } from "npm:@smithy/node-http-handler@4.14.2";
 export { Sha512 } from "npm:@aws-sdk/checksums@3.1002.7/sha";
 export { Md5 } from "npm:@aws-sdk/checksums@3.1002.7/md5";
 export { Xxh3_128, Xxh3_64, Xxh64 } from "npm:@aws-sdk/checksums@3.1002.7/xxh";
+export { createPresignedPost } from "npm:@aws-sdk/s3-presigned-post@3.1178.0";

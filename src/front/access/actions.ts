@@ -20,6 +20,7 @@ const ACTIONS: Record<string, string> = {
   GetObject: "GetObject",
   HeadObject: "GetObject",
   PutObject: "PutObject",
+  PostObject: "PutObject",
   CopyObject: "PutObject",
   RenameObject: "PutObject",
   DeleteObject: "DeleteObject",

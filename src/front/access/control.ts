@@ -56,8 +56,8 @@ export interface Authorization {
   permits(action: string, key?: string, bucket?: string): Promise<boolean>;
 }
 
-/** Operations that store an object and take its ACL from the request's headers. */
-const ACL_WRITES = new Set(["PutObject", "CopyObject", "CreateMultipartUpload"]);
+/** Operations that store an object and take its ACL from the request's headers (a POST's fields). */
+const ACL_WRITES = new Set(["PutObject", "PostObject", "CopyObject", "CreateMultipartUpload"]);
 
 /** The access decisions of one server, with each bucket's settings cached while unchanged. */
 export class AccessControl {
@@ -86,6 +86,9 @@ export class AccessControl {
     const permits = (action: string, key = "", bucket = q.bucket) =>
       this.#allows(caller, { action: action.toLowerCase(), bucket, key, facts, versioned });
     const authorization = { caller, permits };
+    // A POST upload's form says who sends it: the operation asks again once it has read the
+    // fields, with the form's signer, key and fields (RequestContext.authorizeAs).
+    if (q.operation === "PostObject" && q.auth.authType !== "POST") return authorization;
     if (ACL_WRITES.has(q.operation) && q.bucket !== "") {
       const grants = aclFromHeaders(q.headers);
       if (grants) checkAclAllowed(await this.bucketAccess(q.bucket), grants);
