@@ -296,7 +296,7 @@ postTest("checksum fields are verified and kept", async (t) => {
   const got = await t.s3.send(
     new GetObjectCommand({ Bucket: B, Key: "sum.txt", ChecksumMode: "ENABLED" }),
   );
-  assertEquals(got.ChecksumSHA256, sha);
+  assertEquals([got.ChecksumSHA256, await got.Body?.transformToString()], [sha, "hello"]);
 });
 
 postTest("a POST is authorized as the user who signed it, or as anonymous", async (t) => {

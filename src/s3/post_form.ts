@@ -95,7 +95,6 @@ export async function readPostForm(
         }),
       );
     }
-    file?.ended();
   });
   const done = pump(body, parser).catch((e) => fail(e instanceof S3Error ? e : incomplete()));
   return await found;
@@ -120,7 +119,8 @@ async function pump(
 /**
  * The file part as a web stream: the parser pauses while the stream's
  * reader is behind, and a body that ends before the part does errors the
- * stream, so a store reading it never takes a cut-short file for whole.
+ * stream (the parser errors the part, or the body's read fails), so a store
+ * reading it never takes a cut-short file for whole.
  */
 class FileBridge {
   readonly stream: ReadableStream<Uint8Array>;
@@ -156,11 +156,6 @@ class FileBridge {
     if (this.#closed) return;
     this.#closed = true;
     this.#controller.error(e);
-  }
-
-  /** The parser finished: a part it never ended was cut short. */
-  ended(): void {
-    if (!this.#closed) this.fail(incomplete());
   }
 }
 
