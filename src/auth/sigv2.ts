@@ -90,13 +90,27 @@ function stringToSign(req: SignedRequest, dateField: string): string {
     canonicalAmzHeaders(h) + canonicalResource(resourcePath(req), req.rawQuery);
 }
 
-function check(secret: string, toSign: string, signature: string, accessKey: string): void {
-  const expected = createHmac("sha1", secret).update(toSign).digest("base64");
-  if (!signaturesEqual(expected, signature)) {
-    throw new S3Error("SignatureDoesNotMatch", undefined, {
-      extra: { AWSAccessKeyId: accessKey, StringToSign: toSign },
-    });
+/** What a SigV2 request claims: who signed it, the signature, and the date or expiry it signed. */
+interface Claim {
+  accessKey: string;
+  secret: string;
+  signature: string;
+  dateField: string;
+}
+
+function check(req: SignedRequest, { accessKey, secret, signature, dateField }: Claim): void {
+  const toSign = stringToSign(req, dateField);
+  const matches = (text: string) =>
+    signaturesEqual(createHmac("sha1", secret).update(text).digest("base64"), signature);
+  if (matches(toSign)) return;
+  // botocore signs a path-style bucket request (`PUT /bucket`) as `/bucket/`, the resource of the
+  // same request made virtual-hosted, and S3 takes either.
+  if (req.hostBucket === undefined && /^\/[^/]+$/.test(req.rawPath)) {
+    if (matches(stringToSign({ ...req, rawPath: req.rawPath + "/" }, dateField))) return;
   }
+  throw new S3Error("SignatureDoesNotMatch", undefined, {
+    extra: { AWSAccessKeyId: accessKey, StringToSign: toSign },
+  });
 }
 
 /** Verifies `Authorization: AWS <key>:<signature>`. */
@@ -126,7 +140,7 @@ export function verifyV2Header(
   if (Math.abs(when.getTime() - req.now.getTime()) > MAX_SKEW_MS) {
     throw new S3Error("RequestTimeTooSkewed");
   }
-  check(secret, stringToSign(req, amzDate !== null ? "" : dateText!), signature, accessKey);
+  check(req, { accessKey, secret, signature, dateField: amzDate !== null ? "" : dateText! });
   return { accessKey, signer: null };
 }
 
@@ -153,6 +167,6 @@ export function verifyV2Query(
       `Expires must be within a week (${MAX_EXPIRES} seconds) of the request's time`,
     );
   }
-  check(secret, stringToSign(req, expires), signature, accessKey);
+  check(req, { accessKey, secret, signature, dateField: expires });
   return { accessKey, signer: null };
 }
