@@ -48,3 +48,36 @@ export function presign(signer: Signer, method: string, url: string, expires = 3
   const signature = hmacHex(key, stringToSign(amzDate, scope, canonical));
   return `${u.origin}${u.pathname}?${query}&X-Amz-Signature=${signature}`;
 }
+
+/**
+ * The fields of a browser POST form signed by `signer` (SigV4) for `key`
+ * under a policy that allows any file up to `maxBytes`, valid for an hour.
+ */
+export function postFormFields(
+  signer: Signer,
+  opts: { bucket: string; key: string; maxBytes: number },
+): Record<string, string> {
+  const amzDate = formatAmzDate(new Date());
+  const date = amzDate.slice(0, 8);
+  const credential = `${signer.accessKey}/${date}/${signer.region}/s3/aws4_request`;
+  const policy = btoa(JSON.stringify({
+    expiration: new Date(Date.now() + 3600_000).toISOString(),
+    conditions: [
+      { bucket: opts.bucket },
+      { key: opts.key },
+      ["content-length-range", 0, opts.maxBytes],
+      { "x-amz-algorithm": ALGORITHM },
+      { "x-amz-credential": credential },
+      { "x-amz-date": amzDate },
+    ],
+  }));
+  const key = KEYS.get(signer.secretKey, date, signer.region, "s3");
+  return {
+    key: opts.key,
+    "x-amz-algorithm": ALGORITHM,
+    "x-amz-credential": credential,
+    "x-amz-date": amzDate,
+    policy,
+    "x-amz-signature": hmacHex(key, policy),
+  };
+}

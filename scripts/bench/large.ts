@@ -67,7 +67,7 @@ async function warmPageCache(bytes: number): Promise<void> {
 }
 
 /** A sparse file of `size` zero bytes (no disk space for the source of an upload). */
-async function sparseFile(size: number): Promise<string> {
+export async function sparseFile(size: number): Promise<string> {
   const path = await Deno.makeTempFile({ prefix: "geckos3-bench-sparse-" });
   await Deno.truncate(path, size);
   return path;

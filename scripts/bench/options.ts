@@ -18,6 +18,7 @@ export function parseBenchArgs(argv: readonly string[]) {
         default: "small,large,listing,multipart,memory,versions,access",
       },
       "memory-large": { type: "string", default: "5GiB" },
+      "post-large": { type: "string", default: "2GiB" },
       sizes: { type: "string", default: "4KiB,1MiB" },
       large: { type: "string", default: "1GiB" },
       peer: { type: "string", multiple: true, default: [] },

@@ -108,8 +108,16 @@ async function pump(
   for await (const chunk of body) {
     if (!parser.write(chunk)) {
       await new Promise<void>((resolve, reject) => {
-        parser.once("drain", resolve);
-        parser.once("error", reject);
+        const drained = () => {
+          parser.off("error", failed);
+          resolve();
+        };
+        const failed = (e: unknown) => {
+          parser.off("drain", drained);
+          reject(e);
+        };
+        parser.once("drain", drained);
+        parser.once("error", failed);
       });
     }
   }
