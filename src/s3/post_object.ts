@@ -33,7 +33,7 @@ const HEADER_FIELDS = new Set([
 /** POST /{bucket} with multipart/form-data */
 export async function postObject(ctx: RequestContext): Promise<Response> {
   const type = ctx.headers.get("content-type") ?? "";
-  if (!/^multipart\/form-data\s*;/i.test(type)) {
+  if (!/^multipart\/form-data\b/i.test(type)) {
     throw new S3Error(
       "PreconditionFailed",
       "At least one of the pre-conditions you specified did not hold",
