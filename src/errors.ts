@@ -59,6 +59,7 @@ const ERROR_CATALOGUE = {
   InvalidRequest: [400, "Invalid Request"],
   InvalidURI: [400, "Couldn't parse the specified URI."],
   InvalidStorageClass: [400, "The storage class you specified is not valid."],
+  InvalidTargetBucketForLogging: [400, "The target bucket for logging does not exist"],
   InvalidTag: [400, "The tag provided was not a valid tag."],
   KeyTooLongError: [400, "Your key is too long."],
   MalformedACLError: [
@@ -87,6 +88,11 @@ const ERROR_CATALOGUE = {
   MissingContentLength: [411, "You must provide the Content-Length HTTP header."],
   MissingSecurityHeader: [400, "Your request is missing a required header."],
   NoSuchBucket: [404, "The specified bucket does not exist."],
+  NoSuchLifecycleConfiguration: [404, "The lifecycle configuration does not exist"],
+  NoSuchWebsiteConfiguration: [
+    404,
+    "The specified bucket does not have a website configuration",
+  ],
   NoSuchBucketPolicy: [404, "The bucket policy does not exist"],
   NoSuchPublicAccessBlockConfiguration: [
     404,
@@ -107,6 +113,10 @@ const ERROR_CATALOGUE = {
     501,
     "A header or query you provided implies functionality that is not implemented.",
   ],
+  ObjectLockConfigurationNotFoundError: [
+    404,
+    "Object Lock configuration does not exist for this bucket",
+  ],
   OwnershipControlsNotFoundError: [404, "The bucket ownership controls were not found"],
   NotModified: [304, "Not Modified"],
   PolicyTooLarge: [400, "Policy exceeds the maximum allowed document size."],
@@ -124,6 +134,11 @@ const ERROR_CATALOGUE = {
     400,
     "The e-mail address you provided does not match any account on record.",
   ],
+  ServerSideEncryptionConfigurationNotFoundError: [
+    404,
+    "The server side encryption configuration was not found",
+  ],
+  ReplicationConfigurationNotFoundError: [404, "The replication configuration was not found"],
   ServiceUnavailable: [503, "Please reduce your request rate."],
   SignatureDoesNotMatch: [
     403,

@@ -490,9 +490,8 @@ serverTest("unknown sub-resources are 501 and never touch data", async (t) => {
   const bucketSubs = [
     "analytics",
     "inventory",
-    "lifecycle",
-    "website",
-    "replication",
+    "metrics",
+    "intelligent-tiering",
   ];
   for (const method of ["PUT", "DELETE", "GET", "POST"]) {
     const body = method === "PUT" || method === "POST" ? "junk" : undefined;

@@ -21,6 +21,7 @@ import * as policy from "../s3/bucket_policy.ts";
 import * as acl from "../s3/acl_ops.ts";
 import * as publicAccess from "../s3/public_access.ts";
 import { postObject } from "../s3/post_object.ts";
+import * as settings from "../s3/bucket_settings.ts";
 
 /** An operation handler. */
 export type Handler = (ctx: RequestContext) => Promise<Response> | Response;
@@ -138,7 +139,24 @@ const TABLE: Record<string, Route> = {
     "DeleteBucketOwnershipControls",
     publicAccess.deleteOwnershipControls,
   ),
+  "bucket GET object-lock": r("GetObjectLockConfiguration", settings.getObjectLockConfiguration),
+  "bucket GET notification": r(
+    "GetBucketNotificationConfiguration",
+    settings.getNotificationConfiguration,
+  ),
+  ...settingRoutes(),
 };
+
+/** The rows of the settings kept as their documents (s3/bucket_settings.ts). */
+function settingRoutes(): Record<string, Route> {
+  const rows: Record<string, Route> = {};
+  for (const s of settings.BUCKET_SETTINGS) {
+    rows[`bucket PUT ${s.sub}`] = r(s.ops.put, settings.putSetting(s));
+    rows[`bucket GET ${s.sub}`] = r(s.ops.get, settings.getSetting(s));
+    if (s.ops.delete) rows[`bucket DELETE ${s.sub}`] = r(s.ops.delete, settings.deleteSetting(s));
+  }
+  return rows;
+}
 
 /** Every routed `(level, method, sub-resource)` with its operation name: what the router serves. */
 export function routeTable(): {

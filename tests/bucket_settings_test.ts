@@ -1,0 +1,283 @@
+/**
+ * Every bucket setting Terraform's AWS provider reads on refresh answers as
+ * S3 does on a new bucket, and each setting geckos3 keeps round-trips, with
+ * S3's refusals, through the JS SDK.
+ */
+import {
+  CreateBucketCommand,
+  DeleteBucketEncryptionCommand,
+  DeleteBucketLifecycleCommand,
+  DeleteBucketReplicationCommand,
+  DeleteBucketWebsiteCommand,
+  GetBucketAccelerateConfigurationCommand,
+  GetBucketAclCommand,
+  GetBucketCorsCommand,
+  GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketLoggingCommand,
+  GetBucketNotificationConfigurationCommand,
+  GetBucketPolicyCommand,
+  GetBucketReplicationCommand,
+  GetBucketRequestPaymentCommand,
+  GetBucketTaggingCommand,
+  GetBucketVersioningCommand,
+  GetBucketWebsiteCommand,
+  GetObjectLockConfigurationCommand,
+  PutBucketAccelerateConfigurationCommand,
+  PutBucketEncryptionCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketLoggingCommand,
+  PutBucketReplicationCommand,
+  PutBucketRequestPaymentCommand,
+  PutBucketVersioningCommand,
+  PutBucketWebsiteCommand,
+} from "./deps/aws_sdk.ts";
+import { assertEquals, assertS3Error } from "./support/assert.ts";
+import { serverTest } from "./support/server.ts";
+
+const B = "settings-bucket";
+
+serverTest("a new bucket answers Terraform's whole refresh set as S3 does", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  const Bucket = B;
+  assertEquals((await t.s3.send(new GetBucketAclCommand({ Bucket }))).Grants?.length, 1);
+  assertEquals((await t.s3.send(new GetBucketVersioningCommand({ Bucket }))).Status, undefined);
+  assertEquals(
+    (await t.s3.send(new GetBucketAccelerateConfigurationCommand({ Bucket }))).Status,
+    undefined,
+  );
+  assertEquals(
+    (await t.s3.send(new GetBucketRequestPaymentCommand({ Bucket }))).Payer,
+    "BucketOwner",
+  );
+  assertEquals(
+    (await t.s3.send(new GetBucketLoggingCommand({ Bucket }))).LoggingEnabled,
+    undefined,
+  );
+  const notification = await t.s3.send(new GetBucketNotificationConfigurationCommand({ Bucket }));
+  assertEquals(notification.QueueConfigurations, undefined);
+  const unset: [() => Promise<unknown>, string][] = [
+    [() => t.s3.send(new GetBucketCorsCommand({ Bucket })), "NoSuchCORSConfiguration"],
+    [() => t.s3.send(new GetBucketWebsiteCommand({ Bucket })), "NoSuchWebsiteConfiguration"],
+    [
+      () => t.s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket })),
+      "NoSuchLifecycleConfiguration",
+    ],
+    [
+      () => t.s3.send(new GetBucketReplicationCommand({ Bucket })),
+      "ReplicationConfigurationNotFoundError",
+    ],
+    [
+      () => t.s3.send(new GetBucketEncryptionCommand({ Bucket })),
+      "ServerSideEncryptionConfigurationNotFoundError",
+    ],
+    [
+      () => t.s3.send(new GetObjectLockConfigurationCommand({ Bucket })),
+      "ObjectLockConfigurationNotFoundError",
+    ],
+    [() => t.s3.send(new GetBucketPolicyCommand({ Bucket })), "NoSuchBucketPolicy"],
+    [() => t.s3.send(new GetBucketTaggingCommand({ Bucket })), "NoSuchTagSet"],
+  ];
+  for (const [call, code] of unset) await assertS3Error(call, code, 404);
+  await assertS3Error(
+    () => t.s3.send(new GetBucketWebsiteCommand({ Bucket: "no-such-bucket" })),
+    "NoSuchBucket",
+    404,
+  );
+});
+
+serverTest("each kept setting round-trips; what S3 refuses is refused", async (t) => {
+  const Bucket = B;
+  await t.s3.send(new CreateBucketCommand({ Bucket }));
+  await t.s3.send(new CreateBucketCommand({ Bucket: "logs-bucket" }));
+  await t.s3.send(
+    new PutBucketAccelerateConfigurationCommand({
+      Bucket,
+      AccelerateConfiguration: { Status: "Enabled" },
+    }),
+  );
+  assertEquals(
+    (await t.s3.send(new GetBucketAccelerateConfigurationCommand({ Bucket }))).Status,
+    "Enabled",
+  );
+  await t.s3.send(
+    new PutBucketRequestPaymentCommand({
+      Bucket,
+      RequestPaymentConfiguration: { Payer: "Requester" },
+    }),
+  );
+  assertEquals(
+    (await t.s3.send(new GetBucketRequestPaymentCommand({ Bucket }))).Payer,
+    "Requester",
+  );
+  await t.s3.send(
+    new PutBucketLoggingCommand({
+      Bucket,
+      BucketLoggingStatus: { LoggingEnabled: { TargetBucket: "logs-bucket", TargetPrefix: "s/" } },
+    }),
+  );
+  assertEquals((await t.s3.send(new GetBucketLoggingCommand({ Bucket }))).LoggingEnabled, {
+    TargetBucket: "logs-bucket",
+    TargetPrefix: "s/",
+  });
+  await assertS3Error(
+    () =>
+      t.s3.send(
+        new PutBucketLoggingCommand({
+          Bucket,
+          BucketLoggingStatus: { LoggingEnabled: { TargetBucket: "nowhere", TargetPrefix: "" } },
+        }),
+      ),
+    "InvalidTargetBucketForLogging",
+    400,
+  );
+  const aes = {
+    Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" as const } }],
+  };
+  await t.s3.send(
+    new PutBucketEncryptionCommand({ Bucket, ServerSideEncryptionConfiguration: aes }),
+  );
+  const enc = await t.s3.send(new GetBucketEncryptionCommand({ Bucket }));
+  assertEquals(
+    enc.ServerSideEncryptionConfiguration?.Rules?.[0].ApplyServerSideEncryptionByDefault
+      ?.SSEAlgorithm,
+    "AES256",
+  );
+  await assertS3Error(
+    () =>
+      t.s3.send(
+        new PutBucketEncryptionCommand({
+          Bucket,
+          ServerSideEncryptionConfiguration: {
+            Rules: [{
+              ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256", KMSMasterKeyID: "k" },
+            }],
+          },
+        }),
+      ),
+    "InvalidArgument",
+    400,
+  );
+  await t.s3.send(new DeleteBucketEncryptionCommand({ Bucket }));
+  await assertS3Error(
+    () => t.s3.send(new GetBucketEncryptionCommand({ Bucket })),
+    "ServerSideEncryptionConfigurationNotFoundError",
+    404,
+  );
+  const replication = {
+    Role: "arn:aws:iam::000000000000:role/replication",
+    Rules: [{
+      Status: "Enabled" as const,
+      Prefix: "",
+      Destination: { Bucket: "arn:aws:s3:::logs-bucket" },
+    }],
+  };
+  await assertS3Error(
+    () =>
+      t.s3.send(new PutBucketReplicationCommand({ Bucket, ReplicationConfiguration: replication })),
+    "InvalidRequest",
+    400,
+  );
+  await t.s3.send(
+    new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: "Enabled" } }),
+  );
+  await t.s3.send(
+    new PutBucketReplicationCommand({ Bucket, ReplicationConfiguration: replication }),
+  );
+  assertEquals(
+    (await t.s3.send(new GetBucketReplicationCommand({ Bucket }))).ReplicationConfiguration?.Role,
+    replication.Role,
+  );
+  await t.s3.send(new DeleteBucketReplicationCommand({ Bucket }));
+  await assertS3Error(
+    () => t.s3.send(new GetBucketReplicationCommand({ Bucket })),
+    "ReplicationConfigurationNotFoundError",
+    404,
+  );
+  await t.s3.send(
+    new PutBucketWebsiteCommand({
+      Bucket,
+      WebsiteConfiguration: {
+        IndexDocument: { Suffix: "index.html" },
+        ErrorDocument: { Key: "404.html" },
+      },
+    }),
+  );
+  const site = await t.s3.send(new GetBucketWebsiteCommand({ Bucket }));
+  assertEquals([site.IndexDocument?.Suffix, site.ErrorDocument?.Key], ["index.html", "404.html"]);
+  await assertS3Error(
+    () =>
+      t.s3.send(
+        new PutBucketWebsiteCommand({
+          Bucket,
+          WebsiteConfiguration: { ErrorDocument: { Key: "e" } },
+        }),
+      ),
+    "InvalidArgument",
+    400,
+  );
+  await t.s3.send(new DeleteBucketWebsiteCommand({ Bucket }));
+  await assertS3Error(
+    () => t.s3.send(new GetBucketWebsiteCommand({ Bucket })),
+    "NoSuchWebsiteConfiguration",
+    404,
+  );
+  const rule = {
+    ID: "old-logs",
+    Status: "Enabled" as const,
+    Filter: { Prefix: "logs/" },
+    Expiration: { Days: 30 },
+  };
+  await t.s3.send(
+    new PutBucketLifecycleConfigurationCommand({
+      Bucket,
+      LifecycleConfiguration: { Rules: [rule] },
+    }),
+  );
+  const lifecycle = await t.s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket }));
+  assertEquals(
+    lifecycle.Rules?.map((r) => [r.ID, r.Status, r.Filter?.Prefix, r.Expiration?.Days]),
+    [["old-logs", "Enabled", "logs/", 30]],
+  );
+  await assertS3Error(
+    () =>
+      t.s3.send(
+        new PutBucketLifecycleConfigurationCommand({
+          Bucket,
+          LifecycleConfiguration: { Rules: [rule, rule] },
+        }),
+      ),
+    "InvalidArgument",
+    400,
+  );
+  await assertS3Error(
+    () =>
+      t.s3.send(
+        new PutBucketLifecycleConfigurationCommand({
+          Bucket,
+          LifecycleConfiguration: {
+            Rules: [{ ID: "none", Status: "Enabled", Filter: { Prefix: "" } }],
+          },
+        }),
+      ),
+    "InvalidRequest",
+    400,
+  );
+  await t.s3.send(new DeleteBucketLifecycleCommand({ Bucket }));
+  await assertS3Error(
+    () => t.s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket })),
+    "NoSuchLifecycleConfiguration",
+    404,
+  );
+  await assertS3Error(
+    () =>
+      t.s3.send(
+        new PutBucketAccelerateConfigurationCommand({
+          Bucket,
+          AccelerateConfiguration: { Status: "Fast" as never },
+        }),
+      ),
+    "MalformedXML",
+    400,
+  );
+});
