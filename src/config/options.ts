@@ -79,6 +79,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "Age after which abandoned multipart uploads are removed",
   },
   {
+    flag: "lifecycle-day",
+    env: "GECKOS3_LIFECYCLE_DAY",
+    kind: "duration",
+    def: "24h",
+    help: "Length of a lifecycle rule's day (shorten it for tests and demos: 10s)",
+  },
+  {
     flag: "credentials-file",
     env: "GECKOS3_CREDENTIALS_FILE",
     kind: "string",

@@ -162,6 +162,7 @@ function buildConfig(given: Map<string, string>, env: Record<string, string | un
     metadata: bool("metadata"),
     fsync: bool("fsync"),
     multipartTtlSeconds: duration("multipart-ttl"),
+    lifecycleDaySeconds: duration("lifecycle-day"),
     credentialsFile: str("credentials-file"),
     maxRequests: int("max-requests"),
     tlsCert,

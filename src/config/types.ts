@@ -28,6 +28,8 @@ export interface Config {
   readonly fsync: boolean;
   /** Age after which abandoned multipart uploads are removed, in seconds. */
   readonly multipartTtlSeconds: number;
+  /** Length of a lifecycle rule's day, in seconds (24 h; shorter for tests and demos). */
+  readonly lifecycleDaySeconds: number;
   /** Optional users file (JSON): more keys, each with a name and a policy; read again on change. */
   readonly credentialsFile: string;
   /** Largest number of requests served at once; beyond it 503 SlowDown (0 = no cap). */

@@ -21,6 +21,8 @@ export interface MetricsSnapshot {
   bytesIn: number;
   bytesOut: number;
   inflight: number;
+  /** Lifecycle actions taken, by kind (the primary server's scanner). */
+  lifecycle: [string, number][];
 }
 
 /** Request metrics of one server. */
@@ -35,6 +37,14 @@ export class Metrics {
   /** The walk under way, shared by every scrape that needs it. */
   #refreshing: Promise<void> | null = null;
   #walks = 0;
+  #lifecycle = new Map<string, number>();
+
+  /** Records lifecycle actions taken, by kind (`expired`, `noncurrentRemoved`, ...). */
+  recordLifecycle(counts: Readonly<Record<string, number>>): void {
+    for (const [kind, n] of Object.entries(counts)) {
+      this.#lifecycle.set(kind, (this.#lifecycle.get(kind) ?? 0) + n);
+    }
+  }
 
   /** This server's counters now. */
   snapshot(): MetricsSnapshot {
@@ -44,6 +54,7 @@ export class Metrics {
       bytesIn: this.#bytesIn,
       bytesOut: this.#bytesOut,
       inflight: this.inflight,
+      lifecycle: [...this.#lifecycle],
     };
   }
 
@@ -77,7 +88,10 @@ export class Metrics {
     peers: readonly MetricsSnapshot[] = [],
     perBucket = true,
   ): Promise<string> {
-    const { requests, latency, bytesIn, bytesOut, inflight } = sum([this.snapshot(), ...peers]);
+    const { requests, latency, bytesIn, bytesOut, inflight, lifecycle } = sum([
+      this.snapshot(),
+      ...peers,
+    ]);
     const out: string[] = [];
     out.push("# HELP geckos3_requests_total Requests served, by S3 operation and HTTP status.");
     out.push("# TYPE geckos3_requests_total counter");
@@ -110,6 +124,11 @@ export class Metrics {
     out.push("# HELP geckos3_requests_in_flight Requests being served.");
     out.push("# TYPE geckos3_requests_in_flight gauge");
     out.push(`geckos3_requests_in_flight ${inflight}`);
+    out.push("# HELP geckos3_lifecycle_actions_total Lifecycle rule actions taken, by kind.");
+    out.push("# TYPE geckos3_lifecycle_actions_total counter");
+    for (const [kind, n] of lifecycle) {
+      out.push(`geckos3_lifecycle_actions_total{action="${kind}"} ${n}`);
+    }
     const usage = await this.#bucketUsage(storage);
     out.push(perBucket ? usage.perBucket : usage.totals);
     out.push(
@@ -201,8 +220,10 @@ function emptyHistogram(): Histogram {
 function sum(snapshots: readonly MetricsSnapshot[]) {
   const requests = new Map<string, number>();
   const latency = new Map<string, Histogram>();
+  const lifecycle = new Map<string, number>();
   let bytesIn = 0, bytesOut = 0, inflight = 0;
   for (const s of snapshots) {
+    for (const [kind, n] of s.lifecycle ?? []) lifecycle.set(kind, (lifecycle.get(kind) ?? 0) + n);
     for (const [key, n] of s.requests) requests.set(key, (requests.get(key) ?? 0) + n);
     for (const [op, h] of s.latency) {
       const total = latency.get(op) ?? emptyHistogram();
@@ -215,7 +236,7 @@ function sum(snapshots: readonly MetricsSnapshot[]) {
     bytesOut += s.bytesOut;
     inflight += s.inflight;
   }
-  return { requests, latency, bytesIn, bytesOut, inflight };
+  return { requests, latency, bytesIn, bytesOut, inflight, lifecycle };
 }
 
 /**

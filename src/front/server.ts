@@ -6,6 +6,7 @@
 import { createAuthenticator, parseUsersFile, UserDirectory } from "../auth/mod.ts";
 import { type Config, loadTls, readUsersFile, watchFile } from "../config/mod.ts";
 import { AccessControl } from "./access/control.ts";
+import { applyLifecycle } from "../s3/lifecycle_scan.ts";
 import { S3Error } from "../errors.ts";
 import { Logger } from "../log.ts";
 import { errorResponse } from "../s3/response.ts";
@@ -98,6 +99,9 @@ export async function startServer(
   }
   const authenticator = createAuthenticator(config, users);
   const metrics = new Metrics();
+  const lifecycle = pool && !pool.primary
+    ? undefined
+    : startLifecycleScanner({ storage, dayMs: config.lifecycleDaySeconds * 1000, log, metrics });
   const peers = pool && pool.size > 1 ? new MetricsPeers(pool.id, metrics, pool.size - 1) : null;
   const activity = new RequestActivity(pool?.activity);
   const handle = createHandler({
@@ -206,6 +210,7 @@ export async function startServer(
       ]);
       clearTimeout(timer);
       clearInterval(sweeper);
+      lifecycle?.stop();
       unwatch();
       peers?.close();
       await storage.close();
@@ -249,6 +254,30 @@ function startConnectionGuard(
  * Removes abandoned multipart uploads once at start-up and then every
  * quarter of the TTL (at most hourly); a TTL of 0 disables the sweep.
  */
+/**
+ * Applies the buckets' lifecycle rules a quarter of a (lifecycle) day apart,
+ * at most hourly; one pass at a time, its actions logged and counted.
+ */
+function startLifecycleScanner(
+  opts: { storage: Storage; dayMs: number; log: Logger; metrics: Metrics },
+): { stop(): void } | undefined {
+  const { storage, dayMs, log, metrics } = opts;
+  if (dayMs <= 0) return undefined;
+  let running: Promise<void> | null = null;
+  const pass = () => {
+    running ??= applyLifecycle(storage, { dayMs }).then((counts) => {
+      metrics.recordLifecycle({ ...counts });
+      if (Object.values(counts).some((n) => n > 0)) {
+        log.event("info", "lifecycle rules applied", { ...counts });
+      }
+    }).catch((e) => log.event("error", "lifecycle pass failed", { error: String(e) }))
+      .finally(() => (running = null));
+  };
+  const timer = setInterval(pass, Math.max(250, Math.min(dayMs / 4, 3600_000)));
+  Deno.unrefTimer(timer);
+  return { stop: () => clearInterval(timer) };
+}
+
 function startMultipartSweeper(
   storage: Storage,
   ttlMs: number,

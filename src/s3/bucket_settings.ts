@@ -10,6 +10,7 @@
 import { type ErrorCode, S3Error } from "../errors.ts";
 import { requestBody, type RequestContext } from "./context.ts";
 import { deleteDocument } from "./access_docs.ts";
+import { LIFECYCLE_DOC } from "./lifecycle.ts";
 import { emptyResponse, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml, type XmlNode } from "./xml.ts";
 
@@ -231,7 +232,7 @@ export const BUCKET_SETTINGS: readonly BucketSetting[] = [
   },
   {
     sub: "lifecycle",
-    file: "lifecycle.xml",
+    file: LIFECYCLE_DOC,
     root: "LifecycleConfiguration",
     ops: {
       put: "PutBucketLifecycleConfiguration",

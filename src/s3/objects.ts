@@ -20,6 +20,7 @@ import {
 import { type ByteRange, parseRange } from "./range.ts";
 import { parsePartNumber, partRange } from "./part_number.ts";
 import { resolveCopySource } from "./names.ts";
+import { setExpirationHeader } from "./lifecycle.ts";
 import {
   checkVersionId,
   type DeleteResult,
@@ -64,24 +65,36 @@ async function storeBody(
 /** PUT /{bucket}/{key} */
 export async function putObject(ctx: RequestContext): Promise<Response> {
   const meta = await storeBody(ctx, ctx.bucket, ctx.key, attributesFromHeaders(ctx.headers));
-  return emptyResponse(200, {
+  const res = emptyResponse(200, {
     etag: meta.etag,
     ...checksumHeaders(meta.checksums, meta.checksumType),
     ...versionHeader(meta),
   });
+  await setExpirationHeader(lifecycleOf(ctx), meta, res.headers);
+  return res;
+}
+
+/** What the x-amz-expiration header of the request's object needs. */
+function lifecycleOf(ctx: RequestContext) {
+  return {
+    storage: ctx.storage,
+    bucket: ctx.bucket,
+    key: ctx.key,
+    dayMs: ctx.config.lifecycleDaySeconds * 1000,
+  };
 }
 
 /** GET /{bucket}/{key} */
-export function getObject(ctx: RequestContext): Response {
+export function getObject(ctx: RequestContext): Response | Promise<Response> {
   return readObject(ctx, true);
 }
 
 /** HEAD /{bucket}/{key} */
-export function headObject(ctx: RequestContext): Response {
+export function headObject(ctx: RequestContext): Response | Promise<Response> {
   return readObject(ctx, false);
 }
 
-function readObject(ctx: RequestContext, withBody: boolean): Response {
+function readObject(ctx: RequestContext, withBody: boolean): Response | Promise<Response> {
   const object = ctx.storage.openObject(ctx.bucket, ctx.key, requestedVersion(ctx));
   const { meta } = object;
   let handedOver = false;
@@ -107,7 +120,9 @@ function readObject(ctx: RequestContext, withBody: boolean): Response {
     if (meta.versionId !== undefined) h.set("x-amz-version-id", meta.versionId);
     if (range) h.set("content-range", `bytes ${range.start}-${range.end}/${meta.size}`);
     h.set("content-length", String(length));
-    return res;
+    if (meta.versionId !== undefined && requestedVersion(ctx) !== undefined) return res;
+    const expiring = setExpirationHeader(lifecycleOf(ctx), meta, h);
+    return expiring ? expiring.then(() => res) : res;
   } finally {
     if (!handedOver) object.close();
   }

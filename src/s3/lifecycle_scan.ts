@@ -1,0 +1,171 @@
+/**
+ * The lifecycle scanner: applies each bucket's rules in the background.
+ * Current versions past their expiration are deleted (a delete marker in a
+ * versioned bucket), noncurrent versions past their days removed (keeping
+ * the newest ones a rule asks to keep), delete markers with nothing left
+ * under them removed where a rule says so, and stale multipart uploads
+ * aborted. It walks a page at a time, yielding between pages, so requests
+ * never wait for it; a pass that a restart cuts short starts over, which
+ * changes nothing already done.
+ */
+import type { Storage, VersionEntry } from "../storage/mod.ts";
+import {
+  afterDays,
+  expiryOf,
+  type LifecycleRule,
+  lifecycleRules,
+  ruleApplies,
+} from "./lifecycle.ts";
+
+/** What one pass did, by kind of action. */
+export interface LifecycleCounts {
+  /** Current versions expired (deleted, or hidden under a delete marker). */
+  expired: number;
+  /** Noncurrent versions removed. */
+  noncurrentRemoved: number;
+  /** Delete markers removed. */
+  markersRemoved: number;
+  /** Multipart uploads aborted. */
+  uploadsAborted: number;
+}
+
+const PAGE = 1000;
+
+/** Applies every bucket's lifecycle rules once, with days of `dayMs`; returns what it did. */
+export async function applyLifecycle(
+  storage: Storage,
+  opts: { dayMs: number; now?: () => number },
+): Promise<LifecycleCounts> {
+  const counts: LifecycleCounts = {
+    expired: 0,
+    noncurrentRemoved: 0,
+    markersRemoved: 0,
+    uploadsAborted: 0,
+  };
+  const now = opts.now ?? Date.now;
+  for (const { name } of await storage.listBuckets()) {
+    const rules = (await lifecycleRules(storage, name)).filter((r) => r.enabled);
+    if (rules.length === 0) continue;
+    const scan = { storage, bucket: name, rules, dayMs: opts.dayMs, now, counts };
+    if (storage.versioning(name) === "") await scanObjects(scan);
+    else await scanVersions(scan);
+    await abortUploads(scan);
+  }
+  return counts;
+}
+
+interface Scan {
+  storage: Storage;
+  bucket: string;
+  rules: LifecycleRule[];
+  dayMs: number;
+  now: () => number;
+  counts: LifecycleCounts;
+}
+
+/** An unversioned bucket: every object past its expiration is deleted. */
+async function scanObjects(s: Scan): Promise<void> {
+  let after = "";
+  for (;;) {
+    const page = await s.storage.listObjects(s.bucket, {
+      prefix: "",
+      delimiter: "",
+      after,
+      maxKeys: PAGE,
+    });
+    for (const { key, meta } of page.objects) {
+      const expiry = expiryOf(s.rules, key, meta, s.dayMs);
+      if (expiry && expiry.date.getTime() <= s.now()) {
+        await s.storage.deleteObject({ bucket: s.bucket, key });
+        s.counts.expired++;
+      }
+    }
+    if (!page.truncated || page.last === null) return;
+    after = page.last;
+    await yieldToRequests();
+  }
+}
+
+/** A versioned bucket: one key's versions (newest first) at a time. */
+async function scanVersions(s: Scan): Promise<void> {
+  let marker: { keyMarker: string; versionIdMarker?: string } | undefined;
+  let group: VersionEntry[] = [];
+  for (;;) {
+    const page = await s.storage.listVersions(s.bucket, {
+      prefix: "",
+      delimiter: "",
+      maxKeys: PAGE,
+      keyMarker: marker?.keyMarker ?? "",
+      versionIdMarker: marker?.versionIdMarker ?? "",
+    });
+    for (const v of page.versions) {
+      if (group.length > 0 && group[0].key !== v.key) {
+        await applyToKey(s, group);
+        group = [];
+      }
+      group.push(v);
+    }
+    if (!page.truncated || !page.next) break;
+    marker = page.next;
+    await yieldToRequests();
+  }
+  if (group.length > 0) await applyToKey(s, group);
+}
+
+/** The rules applied to one key's versions, newest first. */
+async function applyToKey(s: Scan, versions: VersionEntry[]): Promise<void> {
+  const key = versions[0].key;
+  const target = (versionId: string) => ({ bucket: s.bucket, key, versionId });
+  const [current, ...older] = versions;
+  // Noncurrent versions: each became noncurrent when the next newer one was made.
+  let kept = 0;
+  for (let i = 0; i < older.length; i++) {
+    const v = older[i];
+    const since = (i === 0 ? current : older[i - 1]).lastModified;
+    const rule = s.rules.find((r) => r.noncurrent && ruleApplies(r, key, v.meta));
+    if (!rule?.noncurrent) continue;
+    if (v.meta && kept < rule.noncurrent.newer) {
+      kept++;
+      continue;
+    }
+    if (afterDays(since, rule.noncurrent.days, s.dayMs).getTime() <= s.now()) {
+      await s.storage.deleteObject(target(v.versionId));
+      if (v.meta) s.counts.noncurrentRemoved++;
+      else s.counts.markersRemoved++;
+    }
+  }
+  if (!current.isLatest) return;
+  if (!current.meta) {
+    // A delete marker on top: removed when no version is left under it and a rule says so.
+    const alone = versions.length === 1;
+    if (alone && s.rules.some((r) => r.expiredObjectDeleteMarker && ruleApplies(r, key))) {
+      await s.storage.deleteObject(target(current.versionId));
+      s.counts.markersRemoved++;
+    }
+    return;
+  }
+  const expiry = expiryOf(s.rules, key, current.meta, s.dayMs);
+  if (expiry && expiry.date.getTime() <= s.now()) {
+    await s.storage.deleteObject({ bucket: s.bucket, key });
+    s.counts.expired++;
+  }
+}
+
+/** Multipart uploads older than a rule's DaysAfterInitiation are aborted. */
+async function abortUploads(s: Scan): Promise<void> {
+  const rules = s.rules.filter((r) => r.abortAfterDays !== undefined);
+  if (rules.length === 0) return;
+  for (const upload of await s.storage.uploads.list(s.bucket)) {
+    const rule = rules.find((r) => ruleApplies(r, upload.key));
+    if (!rule) continue;
+    const due = afterDays(new Date(upload.initiated), rule.abortAfterDays!, s.dayMs);
+    if (due.getTime() > s.now()) continue;
+    await s.storage.uploads.abort(s.bucket, upload.key, upload.uploadId).catch(() => {});
+    s.counts.uploadsAborted++;
+  }
+}
+
+/** Lets requests waiting on the event loop run between pages. */
+function yieldToRequests(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
