@@ -98,6 +98,7 @@ const ERROR_CATALOGUE = {
     404,
     "The public access block configuration was not found",
   ],
+  NoSuchConfiguration: [404, "The specified configuration does not exist."],
   NoSuchCORSConfiguration: [404, "The CORS configuration does not exist"],
   NoSuchTagSet: [404, "The TagSet does not exist"],
   NoSuchKey: [404, "The specified key does not exist."],

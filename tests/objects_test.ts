@@ -487,12 +487,7 @@ serverTest("unknown sub-resources are 501 and never touch data", async (t) => {
     "legal-hold",
     "torrent",
   ];
-  const bucketSubs = [
-    "analytics",
-    "inventory",
-    "metrics",
-    "intelligent-tiering",
-  ];
+  const bucketSubs = ["metadataConfiguration", "session"];
   for (const method of ["PUT", "DELETE", "GET", "POST"]) {
     const body = method === "PUT" || method === "POST" ? "junk" : undefined;
     for (const sub of objectSubs) {

@@ -22,6 +22,7 @@ import * as acl from "../s3/acl_ops.ts";
 import * as publicAccess from "../s3/public_access.ts";
 import { postObject } from "../s3/post_object.ts";
 import * as settings from "../s3/bucket_settings.ts";
+import * as idSettings from "../s3/bucket_id_settings.ts";
 
 /** An operation handler. */
 export type Handler = (ctx: RequestContext) => Promise<Response> | Response;
@@ -155,6 +156,11 @@ function settingRoutes(): Record<string, Route> {
     rows[`bucket GET ${s.sub}`] = r(s.ops.get, settings.getSetting(s));
     if (s.ops.delete) rows[`bucket DELETE ${s.sub}`] = r(s.ops.delete, settings.deleteSetting(s));
   }
+  for (const s of idSettings.ID_SETTINGS) {
+    rows[`bucket PUT ${s.sub}`] = r(s.ops.put, idSettings.putIdSetting(s));
+    rows[`bucket GET ${s.sub}`] = r(s.ops.get, idSettings.getIdSetting(s));
+    rows[`bucket DELETE ${s.sub}`] = r(s.ops.delete, idSettings.deleteIdSetting(s));
+  }
   return rows;
 }
 
@@ -172,6 +178,10 @@ export function routeTable(): {
 }
 
 const V2 = r("ListObjectsV2", list.listObjectsV2);
+/** A GET of an id-kept setting without an id lists them: its own operation name. */
+const ID_LISTS = new Map(
+  idSettings.ID_SETTINGS.map((s) => [s.ops.get, r(s.ops.list, idSettings.getIdSetting(s))]),
+);
 const COPY = r("CopyObject", objects.copyObject);
 const PART_COPY = r("UploadPartCopy", multipart.uploadPartCopy);
 
@@ -201,6 +211,10 @@ export function route(
     throw new S3Error("MethodNotAllowed");
   }
   if (found.name === "ListObjects" && query.get("list-type") === "2") return V2;
+  if (method === "GET" && !query.has("id")) {
+    const listing = ID_LISTS.get(found.name);
+    if (listing) return listing;
+  }
   if (headers.has("x-amz-copy-source")) {
     if (found.name === "PutObject") return COPY;
     if (found.name === "UploadPart") return PART_COPY;

@@ -109,6 +109,19 @@ export function renderXml(root: string, body: XmlNode | string, ns: string | nul
   return out.join("");
 }
 
+/**
+ * Renders a document whose children are whole elements already rendered
+ * (documents kept as sent, their XML declarations left out), followed by
+ * `tail`'s elements.
+ */
+export function renderXmlOf(root: string, elements: readonly string[], tail: XmlNode): string {
+  const out: string[] = [XML_DECL, `<${root} xmlns="${S3_NS}">`];
+  for (const e of elements) out.push(e.replace(/^\s*<\?xml[^>]*\?>\s*/, ""));
+  renderChildren(tail, out);
+  out.push(`</${root}>`);
+  return out.join("");
+}
+
 let parser: Promise<XMLParser> | undefined;
 
 /** The request XML parser, loaded with the first request that has XML: importing it took about 20 ms of every start-up. */

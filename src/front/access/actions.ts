@@ -76,6 +76,22 @@ const ACTIONS: Record<string, string> = {
   DeleteBucketLifecycle: "PutLifecycleConfiguration",
   GetObjectLockConfiguration: "GetBucketObjectLockConfiguration",
   GetBucketNotificationConfiguration: "GetBucketNotification",
+  PutBucketAnalyticsConfiguration: "PutAnalyticsConfiguration",
+  GetBucketAnalyticsConfiguration: "GetAnalyticsConfiguration",
+  DeleteBucketAnalyticsConfiguration: "PutAnalyticsConfiguration",
+  ListBucketAnalyticsConfigurations: "GetAnalyticsConfiguration",
+  PutBucketInventoryConfiguration: "PutInventoryConfiguration",
+  GetBucketInventoryConfiguration: "GetInventoryConfiguration",
+  DeleteBucketInventoryConfiguration: "PutInventoryConfiguration",
+  ListBucketInventoryConfigurations: "GetInventoryConfiguration",
+  PutBucketMetricsConfiguration: "PutMetricsConfiguration",
+  GetBucketMetricsConfiguration: "GetMetricsConfiguration",
+  DeleteBucketMetricsConfiguration: "PutMetricsConfiguration",
+  ListBucketMetricsConfigurations: "GetMetricsConfiguration",
+  PutBucketIntelligentTieringConfiguration: "PutIntelligentTieringConfiguration",
+  GetBucketIntelligentTieringConfiguration: "GetIntelligentTieringConfiguration",
+  DeleteBucketIntelligentTieringConfiguration: "PutIntelligentTieringConfiguration",
+  ListBucketIntelligentTieringConfigurations: "GetIntelligentTieringConfiguration",
 };
 
 /** Actions that name a version of an object when the request has a `versionId`. */

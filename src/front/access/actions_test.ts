@@ -6,7 +6,11 @@ import { actionOf } from "./actions.ts";
 
 Deno.test("every operation the router serves has an action S3 defines", () => {
   const names = new Set(routeTable().map((r) => r.name));
-  for (const extra of ["ListObjectsV2", "CopyObject", "UploadPartCopy"]) names.add(extra);
+  const extras = ["ListObjectsV2", "CopyObject", "UploadPartCopy"];
+  for (const kind of ["Analytics", "Inventory", "Metrics", "IntelligentTiering"]) {
+    extras.push(`ListBucket${kind}Configurations`);
+  }
+  for (const extra of extras) names.add(extra);
   for (const name of names) {
     const action = actionOf(name, false);
     assert(action !== undefined, `${name} has no action: only the administrator could call it`);
