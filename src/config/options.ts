@@ -121,6 +121,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "Domains for virtual-hosted-style requests (bucket.domain), comma-separated",
   },
   {
+    flag: "website-domain",
+    env: "GECKOS3_WEBSITE_DOMAIN",
+    kind: "string",
+    def: "",
+    help: "Domains whose subdomains serve bucket websites (bucket.domain), comma-separated",
+  },
+  {
     flag: "cors",
     env: "GECKOS3_CORS",
     kind: "bool",

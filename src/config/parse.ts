@@ -167,11 +167,8 @@ function buildConfig(given: Map<string, string>, env: Record<string, string | un
     maxRequests: int("max-requests"),
     tlsCert,
     tlsKey,
-    domains: Object.freeze(
-      str("domain").split(",").map((d) => d.trim().toLowerCase().replace(/^\./, "")).filter((d) =>
-        d !== ""
-      ),
-    ),
+    domains: domainList(str("domain")),
+    websiteDomains: domainList(str("website-domain")),
     cors: bool("cors"),
     console: bool("console"),
     metrics: bool("metrics"),
@@ -210,4 +207,11 @@ export function helpText(): string {
   );
   lines.push("  -h, -help\n      Show this help");
   return lines.join("\n");
+}
+
+/** A comma-separated list of domains: lower case, without a leading dot. */
+function domainList(text: string): readonly string[] {
+  return Object.freeze(
+    text.split(",").map((d) => d.trim().toLowerCase().replace(/^\./, "")).filter((d) => d !== ""),
+  );
 }

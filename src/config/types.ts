@@ -40,6 +40,8 @@ export interface Config {
   readonly tlsKey: string;
   /** Domains for virtual-hosted-style addressing (lower case, no port). */
   readonly domains: readonly string[];
+  /** Domains whose subdomains serve bucket websites (`bucket.domain`). */
+  readonly websiteDomains: readonly string[];
   /** Default CORS (allow every origin) for buckets without a CORS configuration. */
   readonly cors: boolean;
   /** Serve /metrics. */

@@ -9,7 +9,9 @@ import type { Authenticator } from "../auth/mod.ts";
 import type { Config } from "../config/mod.ts";
 import { isS3Error, S3Error } from "../errors.ts";
 import { isoNow, type Logger, redactUri } from "../log.ts";
-import { resolveAddress } from "../router/addressing.ts";
+import { bucketFromHost, resolveAddress } from "../router/addressing.ts";
+import { websiteResponse } from "../s3/website.ts";
+import { checkedBucket } from "../s3/names.ts";
 import { route } from "../router/router.ts";
 import type { RequestContext } from "../s3/context.ts";
 import { errorCodeOf, errorResponse } from "../s3/response.ts";
@@ -143,6 +145,8 @@ async function dispatch(deps: HandlerDeps, state: HandlerState, x: Exchange): Pr
   const { req, where } = x;
   const { rawPath, rawQuery } = x.target;
   const method = req.method;
+  const site = bucketFromHost(req.headers.get("host"), config.websiteDomains);
+  if (site !== null) return await website(deps, x, site);
   if (rawQuery === "") {
     state.serviceInflight++;
     try {
@@ -231,6 +235,39 @@ async function dispatch(deps: HandlerDeps, state: HandlerState, x: Exchange): Pr
     ) throw new S3Error("AccessDenied");
     throw e;
   }
+}
+
+/** A request to a bucket's website endpoint (`<bucket>.<website domain>`), served anonymously. */
+async function website(deps: HandlerDeps, x: Exchange, bucket: string): Promise<Response> {
+  const { req, where } = x;
+  where.op = "Website";
+  where.bucket = bucket;
+  where.user = "anonymous";
+  let key: string;
+  try {
+    key = decodeURIComponent(x.target.rawPath.slice(1));
+  } catch {
+    throw new S3Error("InvalidURI");
+  }
+  where.resource = `/${bucket}/${key}`;
+  checkedBucket(bucket);
+  deps.storage.requireBucket(bucket);
+  return await websiteResponse({
+    storage: deps.storage,
+    bucket,
+    key,
+    method: req.method,
+    mayRead: (objectKey) =>
+      deps.access.authorize({
+        operation: "GetObject",
+        bucket,
+        key: objectKey,
+        query: new URLSearchParams(),
+        headers: req.headers,
+        auth: { accessKey: null, anonymous: true },
+        sourceIp: x.addr.hostname,
+      }).then(() => true, () => false),
+  });
 }
 
 /** The access log line of an answered request. */

@@ -24,7 +24,7 @@ function decode(raw: string): string {
 }
 
 /** The bucket named by a Host header under one of `domains`, or null. */
-function bucketFromHost(host: string | null, domains: readonly string[]): string | null {
+export function bucketFromHost(host: string | null, domains: readonly string[]): string | null {
   if (!host || domains.length === 0) return null;
   let name = host.toLowerCase();
   // Strip the port (also from bracketed IPv6 literals, which never match a domain anyway).

@@ -11,6 +11,7 @@ import { type ErrorCode, S3Error } from "../errors.ts";
 import { requestBody, type RequestContext } from "./context.ts";
 import { deleteDocument } from "./access_docs.ts";
 import { LIFECYCLE_DOC } from "./lifecycle.ts";
+import { WEBSITE_DOC } from "./website.ts";
 import { emptyResponse, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml, type XmlNode } from "./xml.ts";
 
@@ -224,7 +225,7 @@ export const BUCKET_SETTINGS: readonly BucketSetting[] = [
   },
   {
     sub: "website",
-    file: "website.xml",
+    file: WEBSITE_DOC,
     root: "WebsiteConfiguration",
     ops: { put: "PutBucketWebsite", get: "GetBucketWebsite", delete: "DeleteBucketWebsite" },
     unset: "NoSuchWebsiteConfiguration",

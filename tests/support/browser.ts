@@ -4,8 +4,8 @@ import { hasCommand } from "./clients.ts";
 
 const CHROMIUM = ["/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser"];
 
-/** Starts headless Chromium; fails, naming the package, where it is not installed. */
-export async function launchChromium(): Promise<Browser> {
+/** Starts headless Chromium (with `args` added); fails, naming the package, where it is not installed. */
+export async function launchChromium(args: string[] = []): Promise<Browser> {
   const executablePath = CHROMIUM.find((p) => hasCommand(p));
   if (!executablePath) {
     throw new Error(
@@ -14,7 +14,7 @@ export async function launchChromium(): Promise<Browser> {
   }
   return await chromium.launch({
     executablePath,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", ...args],
   });
 }
 
