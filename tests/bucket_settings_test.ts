@@ -33,14 +33,17 @@ import {
   PutBucketWebsiteCommand,
 } from "./deps/aws_sdk.ts";
 import {
+  CopyObjectCommand,
   DeleteBucketAnalyticsConfigurationCommand,
   GetBucketAnalyticsConfigurationCommand,
   GetBucketIntelligentTieringConfigurationCommand,
+  HeadObjectCommand,
   ListBucketAnalyticsConfigurationsCommand,
   ListBucketMetricsConfigurationsCommand,
   PutBucketAnalyticsConfigurationCommand,
   PutBucketIntelligentTieringConfigurationCommand,
   PutBucketMetricsConfigurationCommand,
+  PutObjectCommand,
 } from "./deps/aws_sdk.ts";
 import { assertEquals, assertS3Error } from "./support/assert.ts";
 import { errorCode, raw, serverTest } from "./support/server.ts";
@@ -396,3 +399,67 @@ serverTest(
     }
   },
 );
+
+serverTest("encryption asked for, or the bucket's default, is recorded and reported", async (t) => {
+  const Bucket = B;
+  await t.s3.send(new CreateBucketCommand({ Bucket }));
+  const head = async (Key: string) => {
+    const h = await t.s3.send(new HeadObjectCommand({ Bucket, Key }));
+    return [h.ServerSideEncryption, h.SSEKMSKeyId];
+  };
+  const plain = await t.s3.send(new PutObjectCommand({ Bucket, Key: "plain", Body: "x" }));
+  assertEquals(plain.ServerSideEncryption, undefined);
+  const kms = await t.s3.send(
+    new PutObjectCommand({
+      Bucket,
+      Key: "kms",
+      Body: "x",
+      ServerSideEncryption: "aws:kms",
+      SSEKMSKeyId: "key-1",
+    }),
+  );
+  assertEquals([kms.ServerSideEncryption, kms.SSEKMSKeyId], ["aws:kms", "key-1"]);
+  assertEquals(await head("kms"), ["aws:kms", "key-1"]);
+  await t.s3.send(
+    new PutBucketEncryptionCommand({
+      Bucket,
+      ServerSideEncryptionConfiguration: {
+        Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+      },
+    }),
+  );
+  await t.s3.send(new PutObjectCommand({ Bucket, Key: "by-default", Body: "x" }));
+  assertEquals(await head("by-default"), ["AES256", undefined]);
+  const copy = await t.s3.send(
+    new CopyObjectCommand({ Bucket, Key: "copy", CopySource: `${Bucket}/kms` }),
+  );
+  assertEquals(copy.ServerSideEncryption, "AES256"); // the bucket's default, not the source's
+  assertEquals(await head("plain"), [undefined, undefined]); // written before the default
+  await assertS3Error(
+    () =>
+      t.s3.send(
+        new PutObjectCommand({
+          Bucket,
+          Key: "bad",
+          Body: "x",
+          ServerSideEncryption: "ROT13" as never,
+        }),
+      ),
+    "InvalidArgument",
+    400,
+  );
+  await assertS3Error(
+    () =>
+      t.s3.send(
+        new PutObjectCommand({
+          Bucket,
+          Key: "ssec",
+          Body: "x",
+          SSECustomerAlgorithm: "AES256",
+          SSECustomerKey: "k".repeat(32),
+        }),
+      ),
+    "NotImplemented",
+    501,
+  );
+});

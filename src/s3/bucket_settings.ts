@@ -12,6 +12,7 @@ import { requestBody, type RequestContext } from "./context.ts";
 import { deleteDocument } from "./access_docs.ts";
 import { LIFECYCLE_DOC } from "./lifecycle.ts";
 import { WEBSITE_DOC } from "./website.ts";
+import { ENCRYPTION_DOC } from "./encryption.ts";
 import { emptyResponse, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml, type XmlNode } from "./xml.ts";
 
@@ -201,7 +202,7 @@ export const BUCKET_SETTINGS: readonly BucketSetting[] = [
   },
   {
     sub: "encryption",
-    file: "encryption.xml",
+    file: ENCRYPTION_DOC,
     root: "ServerSideEncryptionConfiguration",
     ops: {
       put: "PutBucketEncryption",

@@ -10,6 +10,7 @@ import { S3Error } from "../errors.ts";
 import { emptyResponse, OWNER, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml } from "./xml.ts";
 import { attributesFromHeaders, checksumElements, checksumHeaders } from "./object_headers.ts";
+import { sseHeaders, withDefaultSse } from "./encryption.ts";
 import { writePrecondition } from "./conditions.ts";
 import { openCopySource, verifyContentMd5 } from "./objects.ts";
 import { copySourceHeader, versionHeader } from "./versioning.ts";
@@ -38,7 +39,11 @@ function uploadIdOf(ctx: RequestContext): string {
 /** POST /{bucket}/{key}?uploads */
 export async function createMultipartUpload(ctx: RequestContext): Promise<Response> {
   keyToSegments(ctx.key); // a key no mapping can hold fails now, not at completion
-  const attributes = attributesFromHeaders(ctx.headers);
+  const attributes = await withDefaultSse(
+    ctx.storage,
+    ctx.bucket,
+    attributesFromHeaders(ctx.headers),
+  );
   const announced = ctx.headers.get("x-amz-checksum-algorithm");
   let checksum: { algorithm: string; type: string } | undefined;
   if (announced !== null) {
@@ -313,6 +318,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<Resp
     {
       ...(hasChecksum ? { "x-amz-checksum-type": meta.checksumType! } : {}),
       ...versionHeader(meta),
+      ...sseHeaders(meta.sse),
     },
   );
 }

@@ -21,6 +21,7 @@ import { type ByteRange, parseRange } from "./range.ts";
 import { parsePartNumber, partRange } from "./part_number.ts";
 import { resolveCopySource } from "./names.ts";
 import { setExpirationHeader } from "./lifecycle.ts";
+import { sseHeaders, withDefaultSse } from "./encryption.ts";
 import {
   checkVersionId,
   type DeleteResult,
@@ -64,11 +65,17 @@ async function storeBody(
 
 /** PUT /{bucket}/{key} */
 export async function putObject(ctx: RequestContext): Promise<Response> {
-  const meta = await storeBody(ctx, ctx.bucket, ctx.key, attributesFromHeaders(ctx.headers));
+  const attributes = await withDefaultSse(
+    ctx.storage,
+    ctx.bucket,
+    attributesFromHeaders(ctx.headers),
+  );
+  const meta = await storeBody(ctx, ctx.bucket, ctx.key, attributes);
   const res = emptyResponse(200, {
     etag: meta.etag,
     ...checksumHeaders(meta.checksums, meta.checksumType),
     ...versionHeader(meta),
+    ...sseHeaders(meta.sse),
   });
   await setExpirationHeader(lifecycleOf(ctx), meta, res.headers);
   return res;
@@ -211,8 +218,10 @@ export async function copyObject(ctx: RequestContext): Promise<Response> {
       throw new S3Error("InvalidArgument", "Unknown tagging directive.");
     }
     attributes.tags = taggingDirective === "REPLACE" ? replacement.tags : src.meta.tags;
-    // A copy gets the ACL its request names, never the source's (as on S3).
+    // A copy gets the ACL and encryption its request names, never the source's (as on S3).
     attributes.acl = replacement.acl;
+    attributes.sse = replacement.sse ??
+      (await withDefaultSse(ctx.storage, ctx.bucket, { ...replacement })).sse;
     // The copy's checksum: of the algorithm asked for, computed on the way; else the source's
     // full-object one, which the same bytes keep (a composite one describes parts it has not).
     if (!hash && src.meta.checksumType === "FULL_OBJECT" && src.meta.checksums) {
@@ -247,7 +256,7 @@ export async function copyObject(ctx: RequestContext): Promise<Response> {
       ...checksumElements(meta.checksums),
     }),
     200,
-    { ...versionHeader(meta), ...copySourceHeader(src.meta) },
+    { ...versionHeader(meta), ...copySourceHeader(src.meta), ...sseHeaders(meta.sse) },
   );
 }
 

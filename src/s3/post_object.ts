@@ -9,6 +9,7 @@ import { Buffer } from "node:buffer";
 import { S3Error } from "../errors.ts";
 import type { RequestContext } from "./context.ts";
 import { attributesFromHeaders, checksumHeaders } from "./object_headers.ts";
+import { withDefaultSse } from "./encryption.ts";
 import { verifyContentMd5 } from "./objects.ts";
 import { checkPostPolicy, parsePostPolicy } from "./post_policy.ts";
 import { type PostForm, readPostForm } from "./post_form.ts";
@@ -28,6 +29,9 @@ const HEADER_FIELDS = new Set([
   "content-md5",
   "x-amz-storage-class",
   "x-amz-checksum-algorithm",
+  "x-amz-server-side-encryption",
+  "x-amz-server-side-encryption-aws-kms-key-id",
+  "x-amz-server-side-encryption-bucket-key-enabled",
 ]);
 
 /** POST /{bucket} with multipart/form-data */
@@ -70,7 +74,7 @@ async function store(ctx: RequestContext, form: PostForm): Promise<Response> {
   const range = policy
     ? checkPostPolicy(policy, { fields, bucket: ctx.bucket, key, now: new Date() })
     : null;
-  const attributes = attributesFromHeaders(headers);
+  const attributes = await withDefaultSse(ctx.storage, ctx.bucket, attributesFromHeaders(headers));
   const body = ctx.authenticator.decodeBody(
     range ? lengthChecked(form.file, range) : form.file,
     headers,
