@@ -5,7 +5,14 @@
  * S3's refusal of a bad one shown on the page.
  */
 import { launchChromium, openConsoleBucket } from "./support/browser.ts";
-import { CreateBucketCommand, GetBucketPolicyCommand, PutObjectCommand } from "./deps/aws_sdk.ts";
+import {
+  CreateBucketCommand,
+  GetBucketPolicyCommand,
+  PutBucketEncryptionCommand,
+  PutBucketLifecycleConfigurationCommand,
+  PutBucketWebsiteCommand,
+  PutObjectCommand,
+} from "./deps/aws_sdk.ts";
 import { raw, serverTest } from "./support/server.ts";
 import { assert, assertEquals, assertRejects } from "./support/assert.ts";
 
@@ -57,6 +64,63 @@ serverTest("console: make a bucket and a prefix public and private, edit the pol
     await state.getByText("Access: private").waitFor();
     await assertRejects(() => t.s3.send(new GetBucketPolicyCommand({ Bucket: B })));
     assertEquals(await anonymous("assets/logo.svg"), 403);
+    assert(pageErrors.length === 0, pageErrors.join("\n"));
+  } finally {
+    await browser.close();
+  }
+}, { auth: true });
+
+serverTest("console: a bucket's settings, read-only", async (t) => {
+  await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const pageErrors = await openConsoleBucket(page, t.url, B);
+    await page.getByRole("button", { name: "Settings" }).click();
+    const cell = (name: string) => page.getByRole("cell", { name, exact: true });
+    await cell("Website").getByText("not configured").waitFor();
+    assertEquals(await cell("Default encryption").textContent(), "none");
+    assertEquals(await cell("Lifecycle rules").textContent(), "none");
+    await t.s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: B,
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+        },
+      }),
+    );
+    await t.s3.send(
+      new PutBucketWebsiteCommand({
+        Bucket: B,
+        WebsiteConfiguration: {
+          IndexDocument: { Suffix: "index.html" },
+          ErrorDocument: { Key: "404.html" },
+        },
+      }),
+    );
+    await t.s3.send(
+      new PutBucketLifecycleConfigurationCommand({
+        Bucket: B,
+        LifecycleConfiguration: {
+          Rules: [{
+            ID: "logs",
+            Status: "Enabled",
+            Filter: { Prefix: "logs/" },
+            Expiration: { Days: 30 },
+          }],
+        },
+      }),
+    );
+    await page.getByRole("button", { name: "Settings" }).click();
+    await cell("Website").getByText("index index.html, errors 404.html").waitFor();
+    assertEquals(
+      await cell("Default encryption").textContent(),
+      "AES256 (recorded; files stay plain)",
+    );
+    assertEquals(await cell("Lifecycle rules").textContent(), "1");
+    const rules = page.getByRole("table", { name: "Lifecycle rules" });
+    await rules.getByRole("cell", { name: "30 days" }).waitFor();
+    await rules.getByRole("cell", { name: "logs/" }).waitFor();
     assert(pageErrors.length === 0, pageErrors.join("\n"));
   } finally {
     await browser.close();

@@ -6,6 +6,7 @@ import { $, all, el, guard, size, status, text, xmlOf } from "./ui.js";
 import { uploadFiles } from "./upload.js";
 import { showVersions } from "./versions.js";
 import { showAccess } from "./access.js";
+import { showSettings } from "./settings.js";
 
 /** @typedef {{ folder: boolean, key: string, size: number, date: string, etag?: string }} Row */
 
@@ -77,6 +78,7 @@ export async function openBucket(bucket, prefix) {
   $("details").classList.add("hidden");
   $("versions").classList.add("hidden");
   $("access").classList.add("hidden");
+  $("settings").classList.add("hidden");
   renderCrumbs();
   await loadPage();
 }
@@ -341,6 +343,7 @@ globalThis.addEventListener("DOMContentLoaded", () => {
       await openBucket(state.bucket, state.prefix);
     }));
   $("more").addEventListener("click", () => guard(loadPage));
+  $("show-settings").addEventListener("click", () => guard(() => showSettings(state.bucket)));
   $("show-access").addEventListener(
     "click",
     () => guard(() => showAccess(state.bucket, state.prefix)),

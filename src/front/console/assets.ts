@@ -10,6 +10,7 @@ import uiJs from "./ui.js" with { type: "text" };
 import uploadJs from "./upload.js" with { type: "text" };
 import versionsJs from "./versions.js" with { type: "text" };
 import accessJs from "./access.js" with { type: "text" };
+import settingsJs from "./settings.js" with { type: "text" };
 import consoleCss from "./console.css" with { type: "text" };
 
 const JS = "text/javascript; charset=utf-8";
@@ -20,6 +21,7 @@ const FILES: Record<string, { body: string; type: string }> = {
   "upload.js": { body: uploadJs, type: JS },
   "versions.js": { body: versionsJs, type: JS },
   "access.js": { body: accessJs, type: JS },
+  "settings.js": { body: settingsJs, type: JS },
   "console.css": { body: consoleCss, type: "text/css; charset=utf-8" },
 };
 
