@@ -1,4 +1,5 @@
 /** The servers under test: geckos3 started here, s3rver, the Go original, and the ceilings. */
+import { BENCH_LIFECYCLE_DAY } from "./lifecycle.ts";
 import { runtimeFlags } from "../release.ts";
 import type { Bench } from "./context.ts";
 import { freePort, waitHealthy } from "./system.ts";
@@ -15,6 +16,8 @@ export function startGeckos3(b: Bench, workers: string): Promise<Endpoint> {
       `-region=${b.signer.region}`,
       `-workers=${workers}`,
       ...(b.usersFile ? [`-credentials-file=${b.usersFile}`] : []),
+      // A one-second lifecycle day: the lifecycle scenario's rule is scanned for every 250 ms.
+      `-lifecycle-day=${BENCH_LIFECYCLE_DAY}`,
     ],
     fresh: () => startGeckos3(b, workers),
   });

@@ -14,7 +14,7 @@ function listingKey(i: number): string {
  * peers, directly as files in the data dir of the geckos3 we started for
  * large ones (objects placed by hand are valid objects, without sidecars).
  */
-async function fillListing(
+export async function fillListing(
   b: Bench,
   ep: Endpoint,
   bucket: string,

@@ -3,7 +3,7 @@
  * in one run.
  *
  *   deno task bench [--duration 10] [--clients 32]
- *                   [--scenarios small,large,listing,multipart,memory,versions,access]
+ *                   [--scenarios small,large,listing,multipart,memory,versions,access,lifecycle]
  *                   [--sizes 4KiB,1MiB] [--ops PUT,GET,HEAD,STAT,DELETE,MIXED]
  *                   [--repeat 1] [--large 1GiB] [--memory-large 5GiB] [--post-large 2GiB]
  *                   [--peer s3rver] [--peer-go PATH]
@@ -31,6 +31,9 @@
  * `access` (geckos3 started here, with --auth) starts it with a users file
  * of ten users and times signed 4 KiB GETs by one of them through a bucket
  * policy beside the administrator's on a bucket without one.
+ * `lifecycle` (geckos3 started here) times 4 KiB GETs while the lifecycle
+ * scanner walks a bucket of `--lifecycle-keys` (100,000) objects, beside
+ * GETs with no rule.
  * `memory` also posts one `--post-large` file (2 GiB) to geckos3 with a
  * browser POST form, for the server's peak RSS.
  * For every scenario it reports ops/s, MB/s, p50/p99 latency, the server's
@@ -60,6 +63,7 @@ import { multipart } from "./multipart.ts";
 import { versions } from "./versions.ts";
 import { access, writeBenchUsersFile } from "./access.ts";
 import { postMemory } from "./post.ts";
+import { lifecycleScan } from "./lifecycle.ts";
 import { fmtSize, table } from "./report.ts";
 import type { Endpoint, Result } from "./types.ts";
 
@@ -175,6 +179,11 @@ async function main(b: Bench): Promise<void> {
       if (scenarios.has("versions") && ep.name.startsWith("geckos3")) {
         const size = parseSize(b.args.sizes!.split(",")[0]);
         await attempt(ep, "versions", () => versions(b, ep, size));
+      }
+      if (scenarios.has("lifecycle") && ep.name.startsWith("geckos3") && ep.pid !== null) {
+        const size = parseSize(b.args.sizes!.split(",")[0]);
+        const keys = Number(b.args["lifecycle-keys"]);
+        await attempt(ep, "lifecycle", () => lifecycleScan(b, ep, size, keys));
       }
       if (scenarios.has("access") && ep.name.startsWith("geckos3") && ep.pid !== null) {
         if (b.usersFile) {

@@ -15,10 +15,11 @@ export function parseBenchArgs(argv: readonly string[]) {
       clients: { type: "string", default: "32" },
       scenarios: {
         type: "string",
-        default: "small,large,listing,multipart,memory,versions,access",
+        default: "small,large,listing,multipart,memory,versions,access,lifecycle",
       },
       "memory-large": { type: "string", default: "5GiB" },
       "post-large": { type: "string", default: "2GiB" },
+      "lifecycle-keys": { type: "string", default: "100000" },
       sizes: { type: "string", default: "4KiB,1MiB" },
       large: { type: "string", default: "1GiB" },
       peer: { type: "string", multiple: true, default: [] },

@@ -29,7 +29,13 @@ export interface LifecycleCounts {
   uploadsAborted: number;
 }
 
-const PAGE = 1000;
+/**
+ * Keys per page, and the pause between pages: a page is read in one piece
+ * (the store's metadata reads are synchronous), so pages stay small and
+ * the scanner leaves the event loop to requests most of the time.
+ */
+const PAGE = 100;
+const PAUSE_MS = 2;
 
 /** Applies every bucket's lifecycle rules once, with days of `dayMs`; returns what it did. */
 export async function applyLifecycle(
@@ -82,7 +88,7 @@ async function scanObjects(s: Scan): Promise<void> {
     }
     if (!page.truncated || page.last === null) return;
     after = page.last;
-    await yieldToRequests();
+    if (!(await nextPage(s))) return;
   }
 }
 
@@ -107,7 +113,7 @@ async function scanVersions(s: Scan): Promise<void> {
     }
     if (!page.truncated || !page.next) break;
     marker = page.next;
-    await yieldToRequests();
+    if (!(await nextPage(s))) return;
   }
   if (group.length > 0) await applyToKey(s, group);
 }
@@ -165,7 +171,13 @@ async function abortUploads(s: Scan): Promise<void> {
   }
 }
 
-/** Lets requests waiting on the event loop run between pages. */
-function yieldToRequests(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+/**
+ * Pauses between pages (requests run meanwhile), then takes the bucket's
+ * rules as they are now: false when none is left to apply (the
+ * configuration was deleted mid-pass).
+ */
+async function nextPage(s: Scan): Promise<boolean> {
+  await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+  s.rules = (await lifecycleRules(s.storage, s.bucket)).filter((r) => r.enabled);
+  return s.rules.length > 0;
 }
