@@ -41,6 +41,10 @@ const ERROR_CATALOGUE = {
     400,
     "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
   ],
+  InvalidEncryptionAlgorithmError: [
+    400,
+    "The encryption request you specified is not valid. The valid value is AES256.",
+  ],
   InvalidDigest: [400, "The Content-MD5 or checksum value that you specified is not valid."],
   InvalidPolicyDocument: [
     400,

@@ -19,13 +19,6 @@ type Sse = NonNullable<ObjectAttributes["sse"]>;
 
 /** The encryption a write's headers ask for, checked as S3 checks it; undefined when none. */
 export function sseFromHeaders(headers: Headers): Sse | undefined {
-  if (headers.has("x-amz-server-side-encryption-customer-algorithm")) {
-    // Refused rather than stored in the clear while the client believes it encrypted.
-    throw new S3Error(
-      "NotImplemented",
-      "Server-side encryption with customer-provided keys (SSE-C) is not implemented by geckos3 yet.",
-    );
-  }
   const algorithm = headers.get("x-amz-server-side-encryption");
   const kmsKeyId = headers.get("x-amz-server-side-encryption-aws-kms-key-id") ?? undefined;
   const bucketKey = headers.get("x-amz-server-side-encryption-bucket-key-enabled");
@@ -94,6 +87,27 @@ export async function withDefaultSse(
   if (attributes.sse) return attributes;
   const sse = await bucketDefaultSse(storage, bucket);
   return sse ? { ...attributes, sse } : attributes;
+}
+
+/**
+ * Refuses SSE-C where geckos3 does not do it yet (multipart uploads and
+ * browser POST): better than storing in the clear bytes the client believes
+ * encrypted.
+ */
+export function refuseSseC(headers: Headers): void {
+  for (
+    const prefix of [
+      "x-amz-server-side-encryption-customer-",
+      "x-amz-copy-source-server-side-encryption-customer-",
+    ]
+  ) {
+    if (headers.has(prefix + "algorithm")) {
+      throw new S3Error(
+        "NotImplemented",
+        "Server-side encryption with customer-provided keys (SSE-C) is not implemented by geckos3 for multipart uploads and POST yet.",
+      );
+    }
+  }
 }
 
 /** The response headers that report an object's encryption. */

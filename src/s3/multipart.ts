@@ -10,7 +10,7 @@ import { S3Error } from "../errors.ts";
 import { emptyResponse, OWNER, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml } from "./xml.ts";
 import { attributesFromHeaders, checksumElements, checksumHeaders } from "./object_headers.ts";
-import { sseHeaders, withDefaultSse } from "./encryption.ts";
+import { refuseSseC, sseHeaders, withDefaultSse } from "./encryption.ts";
 import { writePrecondition } from "./conditions.ts";
 import { openCopySource, verifyContentMd5 } from "./objects.ts";
 import { copySourceHeader, versionHeader } from "./versioning.ts";
@@ -38,6 +38,7 @@ function uploadIdOf(ctx: RequestContext): string {
 
 /** POST /{bucket}/{key}?uploads */
 export async function createMultipartUpload(ctx: RequestContext): Promise<Response> {
+  refuseSseC(ctx.headers);
   keyToSegments(ctx.key); // a key no mapping can hold fails now, not at completion
   const attributes = await withDefaultSse(
     ctx.storage,
@@ -106,6 +107,7 @@ function storePart(
 
 /** PUT /{bucket}/{key}?partNumber&uploadId */
 export async function uploadPart(ctx: RequestContext): Promise<Response> {
+  refuseSseC(ctx.headers);
   const partNumber = parsePartNumber(ctx.query.get("partNumber"));
   const body = requestBody(ctx);
   const part = await storePart(ctx, {
@@ -122,6 +124,7 @@ export async function uploadPart(ctx: RequestContext): Promise<Response> {
 
 /** PUT /{bucket}/{key}?partNumber&uploadId with x-amz-copy-source */
 export async function uploadPartCopy(ctx: RequestContext): Promise<Response> {
+  refuseSseC(ctx.headers);
   const partNumber = parsePartNumber(ctx.query.get("partNumber"));
   await ctx.storage.uploads.info(ctx.bucket, ctx.key, uploadIdOf(ctx));
   const src = openCopySource(ctx);

@@ -23,6 +23,14 @@ import { resolveCopySource } from "./names.ts";
 import { setExpirationHeader } from "./lifecycle.ts";
 import { sseHeaders, withDefaultSse } from "./encryption.ts";
 import {
+  customerKeyOf,
+  decrypted,
+  encrypting,
+  keyForRead,
+  newEncryption,
+  sseCHeaders,
+} from "./sse_c.ts";
+import {
   checkVersionId,
   type DeleteResult,
   type ObjectAttributes,
@@ -47,15 +55,25 @@ async function storeBody(
 ): Promise<ObjectMeta> {
   const body = requestBody(ctx);
   // A small body of known length is read whole (see DecodedBody.readAll).
-  const payload = body.readAll && body.length !== null && body.length <= SMALL_BODY
+  let payload = body.readAll && body.length !== null && body.length <= SMALL_BODY
     ? await body.readAll()
     : body.stream;
+  // SSE-C: stored encrypted; Content-MD5 names the plain bytes.
+  const customer = customerKeyOf(ctx.headers);
+  let plainMd5: (() => Uint8Array) | null = null;
+  if (customer) {
+    const { iv, stored } = newEncryption(customer);
+    const sealed = encrypting(payload, customer, iv);
+    payload = sealed.body;
+    plainMd5 = sealed.plainMd5;
+    attributes = { ...attributes, ssec: stored };
+  }
   return await ctx.storage.putObject(bucket, key, payload, {
     attributes,
     precondition: writePrecondition(ctx.headers) ?? undefined,
     needMd5: body.contentMd5 !== null,
     finalize: ({ md5 }) => {
-      verifyContentMd5(body.contentMd5, md5);
+      verifyContentMd5(body.contentMd5, plainMd5 ? plainMd5() : md5);
       const checksums = body.checksums();
       if (Object.keys(checksums).length === 0) return;
       return { checksums, checksumType: "FULL_OBJECT" };
@@ -76,6 +94,7 @@ export async function putObject(ctx: RequestContext): Promise<Response> {
     ...checksumHeaders(meta.checksums, meta.checksumType),
     ...versionHeader(meta),
     ...sseHeaders(meta.sse),
+    ...(meta.ssec ? sseCHeaders(meta.ssec.keyMd5) : {}),
   });
   await setExpirationHeader(lifecycleOf(ctx), meta, res.headers);
   return res;
@@ -106,6 +125,7 @@ function readObject(ctx: RequestContext, withBody: boolean): Response | Promise<
   const { meta } = object;
   let handedOver = false;
   try {
+    const customer = keyForRead(meta, customerKeyOf(ctx.headers));
     checkReadConditions(ctx.headers, meta);
     const range = requestedRange(ctx, meta);
     const start = range ? range.start : 0;
@@ -114,9 +134,12 @@ function readObject(ctx: RequestContext, withBody: boolean): Response | Promise<
     // From here the body owns the object.
     handedOver = sendBody;
     // Headers are set on the response once it is made (see responseWith).
-    const res = new Response(sendBody ? object.body(start, length) : null, {
-      status: range ? 206 : 200,
-    });
+    const body = !sendBody
+      ? null
+      : customer
+      ? decrypted(object, customer, { start, length })
+      : object.body(start, length);
+    const res = new Response(body, { status: range ? 206 : 200 });
     const h = res.headers;
     setObjectHeaders(
       h,
@@ -125,6 +148,9 @@ function readObject(ctx: RequestContext, withBody: boolean): Response | Promise<
       range === null && ctx.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED",
     );
     if (meta.versionId !== undefined) h.set("x-amz-version-id", meta.versionId);
+    if (meta.ssec) {
+      for (const [k, v] of Object.entries(sseCHeaders(meta.ssec.keyMd5))) h.set(k, v);
+    }
     if (range) h.set("content-range", `bytes ${range.start}-${range.end}/${meta.size}`);
     h.set("content-length", String(length));
     if (meta.versionId !== undefined && requestedVersion(ctx) !== undefined) return res;
@@ -228,11 +254,22 @@ export async function copyObject(ctx: RequestContext): Promise<Response> {
       attributes.checksums = src.meta.checksums;
       attributes.checksumType = "FULL_OBJECT";
     }
-    const body = src.object.body();
+    // SSE-C: the source is read with its key, the copy stored with the request's own.
+    const sourceKey = keyForRead(src.meta, customerKeyOf(ctx.headers, true));
+    const plain = sourceKey
+      ? decrypted(src.object, sourceKey, { start: 0, length: src.meta.size })
+      : src.object.body();
+    let body = hash ? observed(plain, (chunk) => hash.update(chunk)) : plain;
+    const destKey = customerKeyOf(ctx.headers);
+    if (destKey) {
+      const { iv, stored } = newEncryption(destKey);
+      body = encrypting(body, destKey, iv).body;
+      attributes.ssec = stored;
+    }
     meta = await ctx.storage.putObject(
       ctx.bucket,
       ctx.key,
-      hash ? observed(body, (chunk) => hash.update(chunk)) : body,
+      body,
       {
         attributes,
         precondition: writePrecondition(ctx.headers) ?? undefined,
@@ -256,7 +293,12 @@ export async function copyObject(ctx: RequestContext): Promise<Response> {
       ...checksumElements(meta.checksums),
     }),
     200,
-    { ...versionHeader(meta), ...copySourceHeader(src.meta), ...sseHeaders(meta.sse) },
+    {
+      ...versionHeader(meta),
+      ...copySourceHeader(src.meta),
+      ...sseHeaders(meta.sse),
+      ...(meta.ssec ? sseCHeaders(meta.ssec.keyMd5) : {}),
+    },
   );
 }
 

@@ -9,7 +9,7 @@ import { Buffer } from "node:buffer";
 import { S3Error } from "../errors.ts";
 import type { RequestContext } from "./context.ts";
 import { attributesFromHeaders, checksumHeaders } from "./object_headers.ts";
-import { withDefaultSse } from "./encryption.ts";
+import { refuseSseC, withDefaultSse } from "./encryption.ts";
 import { verifyContentMd5 } from "./objects.ts";
 import { checkPostPolicy, parsePostPolicy } from "./post_policy.ts";
 import { type PostForm, readPostForm } from "./post_form.ts";
@@ -70,6 +70,9 @@ async function store(ctx: RequestContext, form: PostForm): Promise<Response> {
   }
   const key = keyField.replaceAll("${filename}", form.filename);
   const headers = await headersOf(fields);
+  if (fields.has("x-amz-server-side-encryption-customer-algorithm")) {
+    refuseSseC(new Headers({ "x-amz-server-side-encryption-customer-algorithm": "AES256" }));
+  }
   await ctx.authorizeAs(auth, key, headers);
   const range = policy
     ? checkPostPolicy(policy, { fields, bucket: ctx.bucket, key, now: new Date() })

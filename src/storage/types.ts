@@ -25,6 +25,8 @@ export interface ObjectAttributes {
   tags?: Record<string, string>;
   /** The object's access control list; absent for the default (the owner's full control). */
   acl?: AclGrant[];
+  /** SSE-C: the stored bytes are encrypted with the client's key (of which only the MD5 is kept). */
+  ssec?: { keyMd5: string; iv: string };
   /** Server-side encryption asked for (recorded and reported; the bytes stay plain). */
   sse?: { algorithm: string; kmsKeyId?: string; bucketKeyEnabled?: boolean };
   /** Number of parts of a multipart object. */
