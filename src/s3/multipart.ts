@@ -10,7 +10,17 @@ import { S3Error } from "../errors.ts";
 import { emptyResponse, OWNER, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml } from "./xml.ts";
 import { attributesFromHeaders, checksumElements, checksumHeaders } from "./object_headers.ts";
-import { refuseSseC, sseHeaders, withDefaultSse } from "./encryption.ts";
+import { sseHeaders, withDefaultSse } from "./encryption.ts";
+import {
+  type CustomerKey,
+  customerKeyOf,
+  decrypted,
+  encrypting,
+  keyForRead,
+  newEncryption,
+  partIv,
+  sseCHeaders,
+} from "./sse_c.ts";
 import { writePrecondition } from "./conditions.ts";
 import { openCopySource, verifyContentMd5 } from "./objects.ts";
 import { copySourceHeader, versionHeader } from "./versioning.ts";
@@ -38,7 +48,6 @@ function uploadIdOf(ctx: RequestContext): string {
 
 /** POST /{bucket}/{key}?uploads */
 export async function createMultipartUpload(ctx: RequestContext): Promise<Response> {
-  refuseSseC(ctx.headers);
   keyToSegments(ctx.key); // a key no mapping can hold fails now, not at completion
   const attributes = await withDefaultSse(
     ctx.storage,
@@ -75,6 +84,9 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<Respon
     }
     checksum = { algorithm, type };
   }
+  // SSE-C: each part is encrypted with its own IV, derived from this one (see sse_c.ts).
+  const customer = customerKeyOf(ctx.headers);
+  if (customer) attributes.ssec = newEncryption(customer).stored;
   const uploadId = await ctx.storage.uploads.create(ctx.bucket, ctx.key, attributes, checksum);
   return xmlResponse(
     renderXml("InitiateMultipartUploadResult", {
@@ -83,12 +95,15 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<Respon
       UploadId: uploadId,
     }),
     200,
-    checksum
-      ? {
-        "x-amz-checksum-algorithm": checksum.algorithm.toUpperCase(),
-        "x-amz-checksum-type": checksum.type,
-      }
-      : {},
+    {
+      ...(checksum
+        ? {
+          "x-amz-checksum-algorithm": checksum.algorithm.toUpperCase(),
+          "x-amz-checksum-type": checksum.type,
+        }
+        : {}),
+      ...(customer ? sseCHeaders(customer.md5) : {}),
+    },
   );
 }
 
@@ -107,26 +122,60 @@ function storePart(
 
 /** PUT /{bucket}/{key}?partNumber&uploadId */
 export async function uploadPart(ctx: RequestContext): Promise<Response> {
-  refuseSseC(ctx.headers);
   const partNumber = parsePartNumber(ctx.query.get("partNumber"));
+  const sealing = await partEncryption(ctx, partNumber);
   const body = requestBody(ctx);
+  const sealed = sealing ? encrypting(body.stream, sealing.key, sealing.iv) : null;
   const part = await storePart(ctx, {
     partNumber,
-    body: body.stream,
+    body: sealed ? sealed.body : body.stream,
     length: body.length,
     check: (written) => {
-      verifyContentMd5(body.contentMd5, written.md5);
+      verifyContentMd5(body.contentMd5, sealed ? sealed.plainMd5() : written.md5);
       return body.checksums();
     },
   });
-  return emptyResponse(200, { etag: part.etag, ...checksumHeaders(part.checksums) });
+  return emptyResponse(200, {
+    etag: part.etag,
+    ...checksumHeaders(part.checksums),
+    ...(sealing ? sseCHeaders(sealing.key.md5) : {}),
+  });
+}
+
+/**
+ * The key and IV a part of an SSE-C upload is encrypted with; null for a
+ * plain upload. Every part must bring the upload's key, and a plain upload
+ * none, as S3 requires.
+ */
+async function partEncryption(
+  ctx: RequestContext,
+  partNumber: number,
+): Promise<{ key: CustomerKey; iv: Uint8Array } | null> {
+  const given = customerKeyOf(ctx.headers);
+  const info = await ctx.storage.uploads.info(ctx.bucket, ctx.key, uploadIdOf(ctx));
+  const ssec = info.attributes.ssec;
+  if (!ssec) {
+    if (given) {
+      throw new S3Error(
+        "InvalidRequest",
+        "The encryption parameters are not applicable to this object.",
+      );
+    }
+    return null;
+  }
+  if (!given || given.md5 !== ssec.keyMd5) {
+    throw new S3Error(
+      "InvalidRequest",
+      "The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.",
+    );
+  }
+  return { key: given, iv: partIv(ssec.iv, partNumber) };
 }
 
 /** PUT /{bucket}/{key}?partNumber&uploadId with x-amz-copy-source */
 export async function uploadPartCopy(ctx: RequestContext): Promise<Response> {
-  refuseSseC(ctx.headers);
   const partNumber = parsePartNumber(ctx.query.get("partNumber"));
-  await ctx.storage.uploads.info(ctx.bucket, ctx.key, uploadIdOf(ctx));
+  const sealing = await partEncryption(ctx, partNumber);
   const src = openCopySource(ctx);
   let start = 0;
   let length = src.meta.size;
@@ -149,9 +198,13 @@ export async function uploadPartCopy(ctx: RequestContext): Promise<Response> {
       start = Number(m[1]);
       length = Number(m[2]) - start + 1;
     }
+    const sourceKey = keyForRead(src.meta, customerKeyOf(ctx.headers, true));
+    const plain = sourceKey
+      ? decrypted(src.object, sourceKey, { start, length })
+      : src.object.body(start, length);
     const part = await storePart(ctx, {
       partNumber,
-      body: src.object.body(start, length),
+      body: sealing ? encrypting(plain, sealing.key, sealing.iv).body : plain,
       length,
       check: () => undefined,
     });
@@ -287,8 +340,10 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<Resp
           );
         }
         const hasChecksum = Object.keys(checksums).length > 0;
+        const ssec = info.attributes.ssec;
         return {
           ...info.attributes,
+          ...(ssec ? { ssec: { ...ssec, parts: parts.map((p) => p.partNumber) } } : {}),
           etag: multipartEtag(parts.map((p) => p.etag)),
           parts: parts.length,
           partInfo: parts.map((p) => ({
@@ -322,6 +377,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<Resp
       ...(hasChecksum ? { "x-amz-checksum-type": meta.checksumType! } : {}),
       ...versionHeader(meta),
       ...sseHeaders(meta.sse),
+      ...(meta.ssec ? sseCHeaders(meta.ssec.keyMd5) : {}),
     },
   );
 }

@@ -61,7 +61,10 @@ export function sseCHeaders(keyMd5: string): Record<string, string> {
  * The key a read of `meta` must use: null for an object stored plain (and
  * then no key may be sent); S3's errors for a missing or wrong key.
  */
-export function keyForRead(meta: ObjectMeta, given: CustomerKey | null): CustomerKey | null {
+export function keyForRead(
+  meta: Pick<ObjectMeta, "ssec">,
+  given: CustomerKey | null,
+): CustomerKey | null {
   if (!meta.ssec) {
     if (given) {
       throw new S3Error(
@@ -121,32 +124,67 @@ export function encrypting(
   return { body: stream, plainMd5 };
 }
 
-/** `length` plain bytes of an encrypted object from `start`: the stored bytes decrypted from their block. */
+/** The IV of part `partNumber` of a multipart upload encrypted with the base IV `base`. */
+export function partIv(base: string, partNumber: number): Uint8Array {
+  const h = createHash("sha256").update(Buffer.from(base, "base64")).update(String(partNumber));
+  return new Uint8Array(h.digest()).slice(0, 16);
+}
+
+/** The stretches of an object encrypted on their own: its parts (multipart), or the whole. */
+function segmentsOf(meta: ObjectMeta): { offset: number; size: number; iv: Uint8Array }[] {
+  const ssec = meta.ssec!;
+  if (!ssec.parts) {
+    return [{ offset: 0, size: meta.size, iv: new Uint8Array(Buffer.from(ssec.iv, "base64")) }];
+  }
+  let offset = 0;
+  return ssec.parts.map((n, i) => {
+    const size = meta.partInfo?.[i]?.size ?? 0;
+    const segment = { offset, size, iv: partIv(ssec.iv, n) };
+    offset += size;
+    return segment;
+  });
+}
+
+/**
+ * `length` plain bytes of an encrypted object from `start`: the stored bytes
+ * of that range, each decrypted from its own place in its part's key stream.
+ */
 export function decrypted(
   object: ObjectReader,
   key: CustomerKey,
   range: { start: number; length: number },
 ): ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer> {
-  const iv = Buffer.from(object.meta.ssec!.iv, "base64");
-  const block = Math.floor(range.start / 16);
-  const skip = range.start - block * 16;
-  const decipher = createDecipheriv("aes-256-ctr", key.key, counterAt(iv, block));
-  const body = object.body(block * 16, range.length + skip);
-  if (body instanceof Uint8Array) {
-    return new Uint8Array(decipher.update(body)).slice(skip);
-  }
-  let toSkip = skip;
+  const segments = segmentsOf(object.meta);
+  let pos = range.start;
+  let segment = -1;
+  let decipher: ReturnType<typeof createDecipheriv> | null = null;
+  const startAt = (p: number) => {
+    segment = segments.findIndex((s) => p >= s.offset && p < s.offset + s.size);
+    const s = segments[segment];
+    const local = p - s.offset;
+    const d = createDecipheriv("aes-256-ctr", key.key, counterAt(s.iv, Math.floor(local / 16)));
+    // Advances the key stream to the byte within its block.
+    if (local % 16 > 0) d.update(new Uint8Array(local % 16));
+    return d;
+  };
+  const decrypt = (chunk: Uint8Array): Uint8Array<ArrayBuffer> => {
+    const out: Uint8Array[] = [];
+    for (let off = 0; off < chunk.byteLength;) {
+      const current = segments[segment];
+      if (!decipher || pos >= current.offset + current.size) decipher = startAt(pos);
+      const end = segments[segment].offset + segments[segment].size;
+      const n = Math.min(chunk.byteLength - off, end - pos);
+      out.push(decipher.update(chunk.subarray(off, off + n)));
+      off += n;
+      pos += n;
+    }
+    return new Uint8Array(Buffer.concat(out));
+  };
+  const body = object.body(range.start, range.length);
+  if (body instanceof Uint8Array) return decrypt(body);
   return body.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        let plain = new Uint8Array(decipher.update(chunk));
-        if (toSkip > 0) {
-          const n = Math.min(toSkip, plain.byteLength);
-          plain = plain.subarray(n);
-          toSkip -= n;
-        }
-        if (plain.byteLength > 0) controller.enqueue(plain);
-      },
+      transform: (chunk, controller) => controller.enqueue(decrypt(chunk)),
     }),
   );
 }

@@ -26,7 +26,13 @@ export interface ObjectAttributes {
   /** The object's access control list; absent for the default (the owner's full control). */
   acl?: AclGrant[];
   /** SSE-C: the stored bytes are encrypted with the client's key (of which only the MD5 is kept). */
-  ssec?: { keyMd5: string; iv: string };
+  ssec?: {
+    keyMd5: string;
+    /** The IV, base64; of a multipart object, the base each part's own IV derives from. */
+    iv: string;
+    /** A multipart object's part numbers, in order: each part was encrypted on its own. */
+    parts?: number[];
+  };
   /** Server-side encryption asked for (recorded and reported; the bytes stay plain). */
   sse?: { algorithm: string; kmsKeyId?: string; bucketKeyEnabled?: boolean };
   /** Number of parts of a multipart object. */
