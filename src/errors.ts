@@ -45,11 +45,13 @@ const ERROR_CATALOGUE = {
     400,
     "The encryption request you specified is not valid. The valid value is AES256.",
   ],
+  InvalidBucketState: [409, "The request is not valid with the current state of the bucket."],
   InvalidDigest: [400, "The Content-MD5 or checksum value that you specified is not valid."],
   InvalidPolicyDocument: [
     400,
     "The content of the form does not meet the conditions specified in the policy document.",
   ],
+  InvalidObjectState: [403, "The operation is not valid for the current state of the object."],
   InvalidPart: [
     400,
     "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",

@@ -621,3 +621,33 @@ serverTest(
     assertEquals(await bytes(copy), digest(big.slice(edge - 37, edge + 101)));
   },
 );
+
+serverTest(
+  "object lock, notification and restore answer as S3 does for what has none",
+  async (t) => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+    await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "k", Body: "x" }));
+    const answer = async (method: string, path: string, body?: string) => {
+      const r = await raw(`${t.url}/${B}${path}`, { method, body });
+      return [r.status, errorCode(r.text) ?? ""];
+    };
+    assertEquals(await answer("GET", "/k?retention"), [400, "InvalidRequest"]);
+    assertEquals(await answer("GET", "/k?legal-hold"), [400, "InvalidRequest"]);
+    assertEquals(await answer("GET", "/nope?retention"), [404, "NoSuchKey"]);
+    assertEquals(
+      await answer("POST", "/k?restore", "<RestoreRequest><Days>1</Days></RestoreRequest>"),
+      [
+        403,
+        "InvalidObjectState",
+      ],
+    );
+    const lock =
+      "<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>";
+    assertEquals(await answer("PUT", "?object-lock", lock), [409, "InvalidBucketState"]);
+    assertEquals(await answer("PUT", "?notification", "<NotificationConfiguration/>"), [200, ""]);
+    const queue =
+      "<NotificationConfiguration><QueueConfiguration><Queue>arn:aws:sqs:us-east-1:1:q</Queue>" +
+      "<Event>s3:ObjectCreated:*</Event></QueueConfiguration></NotificationConfiguration>";
+    assertEquals(await answer("PUT", "?notification", queue), [400, "InvalidArgument"]);
+  },
+);

@@ -141,6 +141,16 @@ const TABLE: Record<string, Route> = {
     publicAccess.deleteOwnershipControls,
   ),
   "bucket GET object-lock": r("GetObjectLockConfiguration", settings.getObjectLockConfiguration),
+  "bucket PUT object-lock": r("PutObjectLockConfiguration", settings.putObjectLockConfiguration),
+  "bucket PUT notification": r(
+    "PutBucketNotificationConfiguration",
+    settings.putNotificationConfiguration,
+  ),
+  "object GET retention": r("GetObjectRetention", settings.objectLockMissing),
+  "object PUT retention": r("PutObjectRetention", settings.objectLockMissing),
+  "object GET legal-hold": r("GetObjectLegalHold", settings.objectLockMissing),
+  "object PUT legal-hold": r("PutObjectLegalHold", settings.objectLockMissing),
+  "object POST restore": r("RestoreObject", settings.restoreObject),
   "bucket GET notification": r(
     "GetBucketNotificationConfiguration",
     settings.getNotificationConfiguration,

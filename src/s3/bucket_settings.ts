@@ -284,3 +284,61 @@ export function getNotificationConfiguration(ctx: RequestContext): Response {
   ctx.storage.requireBucket(ctx.bucket);
   return xmlResponse(renderXml("NotificationConfiguration", {}));
 }
+
+/**
+ * PUT /{bucket}?notification: the empty configuration (what a tool sends to
+ * remove notifications) is taken; a destination cannot be validated, since
+ * geckos3 has none to send events to yet, and is refused as S3 refuses one.
+ */
+export async function putNotificationConfiguration(ctx: RequestContext): Promise<Response> {
+  ctx.storage.requireBucket(ctx.bucket);
+  const doc = await parseXml(
+    await readXmlBody(requestBody(ctx).stream),
+    "NotificationConfiguration",
+  );
+  const destinations = Object.keys(doc).filter((k) => k.endsWith("Configuration"));
+  if (destinations.length > 0) {
+    throw new S3Error(
+      "InvalidArgument",
+      "Unable to validate the following destination configurations",
+      {
+        extra: { ArgumentName: destinations[0], ArgumentValue: "" },
+      },
+    );
+  }
+  return emptyResponse(200);
+}
+
+/**
+ * PUT /{bucket}?object-lock: Object Lock needs versioning first
+ * (InvalidBucketState otherwise, as S3 answers); enabling it is not built yet.
+ */
+export async function putObjectLockConfiguration(ctx: RequestContext): Promise<Response> {
+  ctx.storage.requireBucket(ctx.bucket);
+  await readXmlBody(requestBody(ctx).stream);
+  if (ctx.storage.versioning(ctx.bucket) !== "Enabled") {
+    throw new S3Error(
+      "InvalidBucketState",
+      "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration",
+    );
+  }
+  throw new S3Error("NotImplemented", "Object Lock is not implemented by geckos3 yet.");
+}
+
+/**
+ * Object retention and legal hold, on a bucket without Object Lock (every
+ * bucket, until Object Lock is built): S3's answer for such a bucket.
+ */
+export function objectLockMissing(ctx: RequestContext): Response {
+  ctx.storage.headObject(ctx.bucket, ctx.key);
+  throw new S3Error("InvalidRequest", "Bucket is missing Object Lock Configuration");
+}
+
+/** POST /{bucket}/{key}?restore: nothing is archived here, so no object can be restored. */
+export function restoreObject(ctx: RequestContext): Response {
+  ctx.storage.headObject(ctx.bucket, ctx.key);
+  throw new S3Error(
+    "InvalidObjectState",
+    "Restore is not allowed for the object's current storage class",
+  );
+}
