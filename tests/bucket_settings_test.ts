@@ -413,6 +413,14 @@ serverTest("encryption asked for, or the bucket's default, is recorded and repor
     const h = await t.s3.send(new HeadObjectCommand({ Bucket, Key }));
     return [h.ServerSideEncryption, h.SSEKMSKeyId];
   };
+  // A small object sent with nothing but the header (no checksum): its record must still be kept.
+  await raw(`${t.url}/${Bucket}/bare`, {
+    method: "PUT",
+    body: new Uint8Array([120]), // bytes: fetch would give a string a Content-Type
+    headers: { "x-amz-server-side-encryption": "AES256" },
+  });
+  const bare = await raw(`${t.url}/${Bucket}/bare`, { method: "HEAD" });
+  assertEquals(bare.headers.get("x-amz-server-side-encryption"), "AES256");
   const plain = await t.s3.send(new PutObjectCommand({ Bucket, Key: "plain", Body: "x" }));
   assertEquals(plain.ServerSideEncryption, undefined);
   const kms = await t.s3.send(

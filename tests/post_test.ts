@@ -15,6 +15,7 @@ import {
   PutPublicAccessBlockCommand,
   type S3Client,
 } from "./deps/aws_sdk.ts";
+import { createHash } from "node:crypto";
 import { assert, assertEquals } from "./support/assert.ts";
 import {
   errorCode,
@@ -350,4 +351,38 @@ postTest("a POST is authorized as the user who signed it, or as anonymous", asyn
   const blocked = await post(p.url, p.fields, { name: "p", body: "p" });
   assertEquals([blocked.status, errorCode(blocked.text)], [403, "AccessDenied"]);
   assertEquals(await keysOf(t), ["anon.txt"]);
+});
+
+postTest("SSE-C fields encrypt a posted file with the client's key", async (t) => {
+  const keyB64 = btoa("p".repeat(32));
+  const md5 = createHash("md5").update("p".repeat(32)).digest("base64");
+  const ssec = {
+    "x-amz-server-side-encryption-customer-algorithm": "AES256",
+    "x-amz-server-side-encryption-customer-key": keyB64,
+    "x-amz-server-side-encryption-customer-key-md5": md5,
+  };
+  const p = await presignedPost(t.s3, {
+    key: "sealed.txt",
+    conditions: Object.keys(ssec).map((k) => ["starts-with", `$${k}`, ""]),
+  });
+  const r = await post(p.url, { ...p.fields, ...ssec }, { name: "s", body: "posted secret" });
+  assertEquals([r.status, r.headers.get("x-amz-server-side-encryption-customer-key-md5")], [
+    204,
+    md5,
+  ]);
+  assert(!(await Deno.readTextFile(`${t.dataDir}/${B}/sealed.txt`)).includes("posted secret"));
+  const got = await t.s3.send(
+    new GetObjectCommand({
+      Bucket: B,
+      Key: "sealed.txt",
+      SSECustomerAlgorithm: "AES256",
+      SSECustomerKey: "p".repeat(32),
+    }),
+  );
+  assertEquals(await got.Body?.transformToString(), "posted secret");
+  const plain = await fetch(`${t.url}/${B}/sealed.txt`, {
+    headers: { authorization: "none" },
+  });
+  await plain.body?.cancel();
+  assertEquals(plain.status >= 400, true);
 });

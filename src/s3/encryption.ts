@@ -89,27 +89,6 @@ export async function withDefaultSse(
   return sse ? { ...attributes, sse } : attributes;
 }
 
-/**
- * Refuses SSE-C where geckos3 does not do it yet (multipart uploads and
- * browser POST): better than storing in the clear bytes the client believes
- * encrypted.
- */
-export function refuseSseC(headers: Headers): void {
-  for (
-    const prefix of [
-      "x-amz-server-side-encryption-customer-",
-      "x-amz-copy-source-server-side-encryption-customer-",
-    ]
-  ) {
-    if (headers.has(prefix + "algorithm")) {
-      throw new S3Error(
-        "NotImplemented",
-        "Server-side encryption with customer-provided keys (SSE-C) is not implemented by geckos3 for multipart uploads and POST yet.",
-      );
-    }
-  }
-}
-
 /** The response headers that report an object's encryption. */
 export function sseHeaders(sse: ObjectAttributes["sse"]): Record<string, string> {
   if (!sse) return {};

@@ -28,6 +28,7 @@ import {
   encrypting,
   keyForRead,
   newEncryption,
+  sealForWrite,
   sseCHeaders,
 } from "./sse_c.ts";
 import {
@@ -55,21 +56,12 @@ async function storeBody(
 ): Promise<ObjectMeta> {
   const body = requestBody(ctx);
   // A small body of known length is read whole (see DecodedBody.readAll).
-  let payload = body.readAll && body.length !== null && body.length <= SMALL_BODY
+  const raw = body.readAll && body.length !== null && body.length <= SMALL_BODY
     ? await body.readAll()
     : body.stream;
-  // SSE-C: stored encrypted; Content-MD5 names the plain bytes.
-  const customer = customerKeyOf(ctx.headers);
-  let plainMd5: (() => Uint8Array) | null = null;
-  if (customer) {
-    const { iv, stored } = newEncryption(customer);
-    const sealed = encrypting(payload, customer, iv);
-    payload = sealed.body;
-    plainMd5 = sealed.plainMd5;
-    attributes = { ...attributes, ssec: stored };
-  }
+  const { payload, attributes: stored, plainMd5 } = sealForWrite(ctx.headers, raw, attributes);
   return await ctx.storage.putObject(bucket, key, payload, {
-    attributes,
+    attributes: stored,
     precondition: writePrecondition(ctx.headers) ?? undefined,
     needMd5: body.contentMd5 !== null,
     finalize: ({ md5 }) => {

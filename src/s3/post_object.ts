@@ -9,7 +9,8 @@ import { Buffer } from "node:buffer";
 import { S3Error } from "../errors.ts";
 import type { RequestContext } from "./context.ts";
 import { attributesFromHeaders, checksumHeaders } from "./object_headers.ts";
-import { refuseSseC, withDefaultSse } from "./encryption.ts";
+import { withDefaultSse } from "./encryption.ts";
+import { sealForWrite, sseCHeaders } from "./sse_c.ts";
 import { verifyContentMd5 } from "./objects.ts";
 import { checkPostPolicy, parsePostPolicy } from "./post_policy.ts";
 import { type PostForm, readPostForm } from "./post_form.ts";
@@ -32,6 +33,9 @@ const HEADER_FIELDS = new Set([
   "x-amz-server-side-encryption",
   "x-amz-server-side-encryption-aws-kms-key-id",
   "x-amz-server-side-encryption-bucket-key-enabled",
+  "x-amz-server-side-encryption-customer-algorithm",
+  "x-amz-server-side-encryption-customer-key",
+  "x-amz-server-side-encryption-customer-key-md5",
 ]);
 
 /** POST /{bucket} with multipart/form-data */
@@ -70,9 +74,6 @@ async function store(ctx: RequestContext, form: PostForm): Promise<Response> {
   }
   const key = keyField.replaceAll("${filename}", form.filename);
   const headers = await headersOf(fields);
-  if (fields.has("x-amz-server-side-encryption-customer-algorithm")) {
-    refuseSseC(new Headers({ "x-amz-server-side-encryption-customer-algorithm": "AES256" }));
-  }
   await ctx.authorizeAs(auth, key, headers);
   const range = policy
     ? checkPostPolicy(policy, { fields, bucket: ctx.bucket, key, now: new Date() })
@@ -83,11 +84,12 @@ async function store(ctx: RequestContext, form: PostForm): Promise<Response> {
     headers,
     { accessKey: null },
   );
-  const meta = await ctx.storage.putObject(ctx.bucket, key, body.stream, {
-    attributes,
+  const sealed = sealForWrite(headers, body.stream, attributes);
+  const meta = await ctx.storage.putObject(ctx.bucket, key, sealed.payload, {
+    attributes: sealed.attributes,
     needMd5: body.contentMd5 !== null,
     finalize: ({ md5 }) => {
-      verifyContentMd5(body.contentMd5, md5);
+      verifyContentMd5(body.contentMd5, sealed.plainMd5 ? sealed.plainMd5() : md5);
       const checksums = body.checksums();
       if (Object.keys(checksums).length === 0) return;
       return { checksums, checksumType: "FULL_OBJECT" };
@@ -98,6 +100,7 @@ async function store(ctx: RequestContext, form: PostForm): Promise<Response> {
     etag: meta.etag,
     ...checksumHeaders(meta.checksums, meta.checksumType),
     ...versionHeader(meta),
+    ...(meta.ssec ? sseCHeaders(meta.ssec.keyMd5) : {}),
   });
 }
 

@@ -9,7 +9,7 @@
 import { Buffer } from "node:buffer";
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
 import { S3Error } from "../errors.ts";
-import type { ObjectMeta, ObjectReader } from "../storage/mod.ts";
+import type { ObjectAttributes, ObjectMeta, ObjectReader } from "../storage/mod.ts";
 
 /** A customer key from a request's headers. */
 export interface CustomerKey {
@@ -122,6 +122,32 @@ export function encrypting(
     }),
   );
   return { body: stream, plainMd5 };
+}
+
+/**
+ * A write's bytes and attributes as stored: encrypted, with the key's MD5
+ * and the IV recorded, when the request sends a customer key; as they are
+ * otherwise. `plainMd5` (after the bytes have passed) is what Content-MD5
+ * names: the MD5 of the plain bytes.
+ */
+export function sealForWrite(
+  headers: Headers,
+  payload: ReadableStream<Uint8Array> | Uint8Array | null,
+  attributes: ObjectAttributes,
+): {
+  payload: ReadableStream<Uint8Array> | Uint8Array | null;
+  attributes: ObjectAttributes;
+  plainMd5: (() => Uint8Array) | null;
+} {
+  const customer = customerKeyOf(headers);
+  if (!customer) return { payload, attributes, plainMd5: null };
+  const { iv, stored } = newEncryption(customer);
+  const sealed = encrypting(payload, customer, iv);
+  return {
+    payload: sealed.body,
+    attributes: { ...attributes, ssec: stored },
+    plainMd5: sealed.plainMd5,
+  };
 }
 
 /** The IV of part `partNumber` of a multipart upload encrypted with the base IV `base`. */
