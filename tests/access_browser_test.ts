@@ -7,6 +7,7 @@
 import { launchChromium } from "./support/browser.ts";
 import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand } from "./deps/aws_sdk.ts";
 import { startTestServer } from "./support/server.ts";
+import { publicReadPolicy } from "./support/users.ts";
 import { assertEquals } from "./support/assert.ts";
 
 Deno.test({
@@ -22,19 +23,7 @@ Deno.test({
     await t.s3.send(new CreateBucketCommand({ Bucket: "site" }));
     await t.s3.send(new CreateBucketCommand({ Bucket: "vault" }));
     await t.s3.send(
-      new PutBucketPolicyCommand({
-        Bucket: "site",
-        Policy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{
-            Sid: "PublicRead",
-            Effect: "Allow",
-            Principal: "*",
-            Action: "s3:GetObject",
-            Resource: "arn:aws:s3:::site/*",
-          }],
-        }),
-      }),
+      new PutBucketPolicyCommand({ Bucket: "site", Policy: publicReadPolicy("site") }),
     );
     await put("site", "index.html", '<!doctype html><title>site</title><h1 id="h">hello</h1>', {
       ContentType: "text/html",

@@ -13,6 +13,7 @@ import {
   PutObjectCommand,
 } from "./deps/aws_sdk.ts";
 import { startTestServer } from "./support/server.ts";
+import { publicReadPolicy } from "./support/users.ts";
 import { assert, assertEquals } from "./support/assert.ts";
 
 const DOMAIN = "s3-website.test";
@@ -31,18 +32,7 @@ Deno.test({
       await t.s3.send(new CreateBucketCommand({ Bucket }));
     }
     await t.s3.send(
-      new PutBucketPolicyCommand({
-        Bucket: "site",
-        Policy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{
-            Effect: "Allow",
-            Principal: "*",
-            Action: "s3:GetObject",
-            Resource: "arn:aws:s3:::site/*",
-          }],
-        }),
-      }),
+      new PutBucketPolicyCommand({ Bucket: "site", Policy: publicReadPolicy("site") }),
     );
     const config = {
       IndexDocument: { Suffix: "index.html" },

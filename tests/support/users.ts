@@ -54,3 +54,17 @@ export function clientAs(url: string, user: TestUser): S3Client {
     credentials: { accessKeyId: user.accessKey, secretAccessKey: user.secretKey },
   });
 }
+
+/** A bucket policy that lets everyone read every object of `bucket` (a public site). */
+export function publicReadPolicy(bucket: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{
+      Sid: "PublicRead",
+      Effect: "Allow",
+      Principal: "*",
+      Action: "s3:GetObject",
+      Resource: `arn:aws:s3:::${bucket}/*`,
+    }],
+  });
+}
