@@ -183,17 +183,24 @@ async function dispatch(deps: HandlerDeps, state: HandlerState, x: Exchange): Pr
   });
   const op = route(method, bucket, key, query, headers);
   where.op = op.name;
-  const authorization = await deps.access.authorize({
-    operation: op.name,
-    bucket,
-    key,
-    query,
-    headers,
-    auth,
-    sourceIp: x.addr.hostname,
-  });
+  // The decision of the front for this operation, as the request's signer (or, for a browser
+  // POST, as its form's: see RequestContext.authorizeAs).
+  const authorize = async (as: typeof auth, objectKey: string, asHeaders: Headers) => {
+    const decided = await deps.access.authorize({
+      operation: op.name,
+      bucket,
+      key: objectKey,
+      query,
+      headers: asHeaders,
+      auth: as,
+      sourceIp: x.addr.hostname,
+    });
+    const who = decided.caller.principal;
+    where.user = who.type === "user" ? who.name : who.type;
+    return decided;
+  };
+  const authorization = await authorize(auth, key, headers);
   const { principal } = authorization.caller;
-  where.user = principal.type === "user" ? principal.name : principal.type;
   const ctx: RequestContext = {
     req,
     config,
@@ -210,17 +217,7 @@ async function dispatch(deps: HandlerDeps, state: HandlerState, x: Exchange): Pr
     authenticator: deps.authenticator,
     permits: authorization.permits,
     authorizeAs: async (asAuth, objectKey, fieldHeaders) => {
-      const again = await deps.access.authorize({
-        operation: op.name,
-        bucket,
-        key: objectKey,
-        query,
-        headers: fieldHeaders,
-        auth: asAuth,
-        sourceIp: x.addr.hostname,
-      });
-      const who = again.caller.principal;
-      where.user = who.type === "user" ? who.name : who.type;
+      await authorize(asAuth, objectKey, fieldHeaders);
       where.resource = `/${bucket}/${objectKey}`;
     },
   };

@@ -251,10 +251,6 @@ function startConnectionGuard(
 }
 
 /**
- * Removes abandoned multipart uploads once at start-up and then every
- * quarter of the TTL (at most hourly); a TTL of 0 disables the sweep.
- */
-/**
  * Applies the buckets' lifecycle rules a quarter of a (lifecycle) day apart,
  * at most hourly; one pass at a time, its actions logged and counted.
  */
@@ -278,6 +274,10 @@ function startLifecycleScanner(
   return { stop: () => clearInterval(timer) };
 }
 
+/**
+ * Removes abandoned multipart uploads once at start-up and then every
+ * quarter of the TTL (at most hourly); a TTL of 0 disables the sweep.
+ */
 function startMultipartSweeper(
   storage: Storage,
   ttlMs: number,

@@ -6,6 +6,7 @@
  */
 import type { ObjectMeta, Storage } from "../storage/mod.ts";
 import { asArray, parseXml } from "./xml.ts";
+import { BucketConfigCache } from "./bucket_cache.ts";
 
 /** The stored configuration document (see bucket_settings.ts). */
 export const LIFECYCLE_DOC = "lifecycle.xml";
@@ -116,15 +117,12 @@ export function expiryOf(
   return best;
 }
 
-/** A bucket's parsed rules, and whether they are known yet (read once per change). */
-interface CachedRules {
-  stamp: string;
-  rules: Promise<LifecycleRule[]>;
-  known?: LifecycleRule[];
-}
-
-/** Parsed rules of each store's buckets, read again when a bucket's configuration changes. */
-const caches = new WeakMap<Storage, Map<string, CachedRules>>();
+/** Parsed rules of each bucket, read again when its configuration changes. */
+const rulesCache = new BucketConfigCache<LifecycleRule[]>((storage, bucket) =>
+  storage.readBucketConfig(bucket, LIFECYCLE_DOC)
+    .then((doc) => (doc ? parseLifecycle(doc.text) : []))
+    .catch(() => [])
+);
 
 /**
  * A bucket's lifecycle rules ([] without a configuration): at once when
@@ -134,19 +132,7 @@ export function lifecycleRules(
   storage: Storage,
   bucket: string,
 ): LifecycleRule[] | Promise<LifecycleRule[]> {
-  let cache = caches.get(storage);
-  if (!cache) caches.set(storage, cache = new Map());
-  const stamp = storage.configStamp(bucket);
-  const cached = cache.get(bucket);
-  if (cached && cached.stamp === stamp) return cached.known ?? cached.rules;
-  const entry: CachedRules = { stamp, rules: Promise.resolve([]) };
-  entry.rules = storage.readBucketConfig(bucket, LIFECYCLE_DOC)
-    .then((doc) => (doc ? parseLifecycle(doc.text) : []))
-    .catch(() => [])
-    .then((rules) => (entry.known = rules));
-  cache.set(bucket, entry);
-  if (cache.size > 4096) cache.delete(cache.keys().next().value!);
-  return entry.rules;
+  return rulesCache.get(storage, bucket);
 }
 
 /**

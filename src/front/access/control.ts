@@ -24,6 +24,7 @@ import {
 } from "../../s3/access_docs.ts";
 import { aclFromHeaders, ALL_USERS, AUTHENTICATED_USERS } from "../../s3/acl.ts";
 import { resolveCopySource } from "../../s3/names.ts";
+import { BucketConfigCache } from "../../s3/bucket_cache.ts";
 import { actionOf, bucketGrantFor, copySourceAction, objectGrantFor } from "./actions.ts";
 import { conditionValues, type RequestFacts } from "./facts.ts";
 
@@ -61,8 +62,6 @@ const ACL_WRITES = new Set(["PutObject", "PostObject", "CopyObject", "CreateMult
 
 /** The access decisions of one server, with each bucket's settings cached while unchanged. */
 export class AccessControl {
-  #cache = new Map<string, { stamp: string; access: Promise<BucketAccess> }>();
-
   /** Decides over `storage`'s buckets for `users`; `secure` when serving TLS (`aws:SecureTransport`). */
   constructor(
     private storage: Storage,
@@ -119,16 +118,8 @@ export class AccessControl {
   }
 
   /** A bucket's access settings, read again only when its configuration changed. */
-  bucketAccess(bucket: string): Promise<BucketAccess> {
-    const stamp = this.storage.configStamp(bucket);
-    const cached = this.#cache.get(bucket);
-    if (cached && cached.stamp === stamp) return cached.access;
-    const access = readBucketAccess(this.storage, bucket);
-    this.#cache.set(bucket, { stamp, access });
-    if (this.#cache.size > MAX_CACHED_BUCKETS) {
-      this.#cache.delete(this.#cache.keys().next().value!);
-    }
-    return access;
+  async bucketAccess(bucket: string): Promise<BucketAccess> {
+    return await accessCache.get(this.storage, bucket);
   }
 
   #caller(auth: AuthResult): Caller {
@@ -185,14 +176,12 @@ export class AccessControl {
   #aclAllows(caller: Caller, c: Check, access: BucketAccess): boolean {
     if (!aclsEnabled(access)) return false;
     const ignorePublic = access.block?.IgnorePublicAcls === true;
+    // An object's READ and ACP permissions are its own ACL's; the others, its bucket's.
     const objectPermission = c.key === "" ? undefined : objectGrantFor(c.action);
-    const grants = objectPermission
-      ? this.#objectMeta(c)?.acl
-      : bucketGrantFor(c.action) !== undefined
-      ? access.acl
-      : undefined;
     const needed = objectPermission ?? bucketGrantFor(c.action);
-    if (!grants || !needed) return false;
+    if (!needed) return false;
+    const grants = objectPermission ? this.#objectMeta(c)?.acl : access.acl;
+    if (!grants) return false;
     return grants.some((g) => {
       if (g.permission !== needed && g.permission !== "FULL_CONTROL") return false;
       if (g.uri === ALL_USERS) return !ignorePublic;
@@ -223,7 +212,8 @@ interface Check {
   versionId?: string;
 }
 
-const MAX_CACHED_BUCKETS = 4096;
+/** Every bucket's access settings, by store. */
+const accessCache = new BucketConfigCache<BucketAccess>(readBucketAccess);
 
 function versionOf(facts: RequestFacts): string | undefined {
   return facts.query.get("versionId") ?? undefined;
