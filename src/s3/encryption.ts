@@ -9,6 +9,8 @@
 import { S3Error } from "../errors.ts";
 import type { ObjectAttributes, Storage } from "../storage/mod.ts";
 import { parseXml } from "./xml.ts";
+import { BucketConfigCache } from "./bucket_cache.ts";
+import { sseCHeaders } from "./sse_c.ts";
 
 /** The default encryption document (see bucket_settings.ts). */
 export const ENCRYPTION_DOC = "encryption.xml";
@@ -48,20 +50,9 @@ export function sseFromHeaders(headers: Headers): Sse | undefined {
   return sse;
 }
 
-/** Parsed default encryption of each store's buckets, by configuration stamp. */
-const defaults = new WeakMap<
-  Storage,
-  Map<string, { stamp: string; sse: Promise<Sse | undefined> }>
->();
-
-/** The encryption a new object of `bucket` gets without asking: the bucket's default, if any. */
-export function bucketDefaultSse(storage: Storage, bucket: string): Promise<Sse | undefined> {
-  let cache = defaults.get(storage);
-  if (!cache) defaults.set(storage, cache = new Map());
-  const stamp = storage.configStamp(bucket);
-  const cached = cache.get(bucket);
-  if (cached && cached.stamp === stamp) return cached.sse;
-  const sse = storage.readBucketConfig(bucket, ENCRYPTION_DOC).then(async (doc) => {
+/** Parsed default encryption of each bucket, read again when its configuration changes. */
+const defaults = new BucketConfigCache<Sse | undefined>((storage, bucket) =>
+  storage.readBucketConfig(bucket, ENCRYPTION_DOC).then(async (doc) => {
     if (!doc) return undefined;
     const config = await parseXml(doc.text, "ServerSideEncryptionConfiguration");
     const rule = config.Rule as Record<string, unknown>;
@@ -72,10 +63,12 @@ export function bucketDefaultSse(storage: Storage, bucket: string): Promise<Sse 
       found.bucketKeyEnabled = rule.BucketKeyEnabled === "true";
     }
     return found;
-  }).catch(() => undefined);
-  cache.set(bucket, { stamp, sse });
-  if (cache.size > 4096) cache.delete(cache.keys().next().value!);
-  return sse;
+  }).catch(() => undefined)
+);
+
+/** The encryption a new object of `bucket` gets without asking: the bucket's default, if any. */
+export async function bucketDefaultSse(storage: Storage, bucket: string): Promise<Sse | undefined> {
+  return await defaults.get(storage, bucket);
 }
 
 /** `attributes` with the bucket's default encryption when the write asked for none. */
@@ -89,8 +82,14 @@ export async function withDefaultSse(
   return sse ? { ...attributes, sse } : attributes;
 }
 
-/** The response headers that report an object's encryption. */
-export function sseHeaders(sse: ObjectAttributes["sse"]): Record<string, string> {
+/** The response headers that report an object's encryption, SSE-C's included. */
+export function encryptionHeaders(
+  meta: Pick<ObjectAttributes, "sse" | "ssec">,
+): Record<string, string> {
+  return { ...sseHeaders(meta.sse), ...(meta.ssec ? sseCHeaders(meta.ssec.keyMd5) : {}) };
+}
+
+function sseHeaders(sse: ObjectAttributes["sse"]): Record<string, string> {
   if (!sse) return {};
   const h: Record<string, string> = { "x-amz-server-side-encryption": sse.algorithm };
   if (sse.kmsKeyId) h["x-amz-server-side-encryption-aws-kms-key-id"] = sse.kmsKeyId;

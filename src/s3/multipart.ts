@@ -10,7 +10,7 @@ import { S3Error } from "../errors.ts";
 import { emptyResponse, OWNER, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml } from "./xml.ts";
 import { attributesFromHeaders, checksumElements, checksumHeaders } from "./object_headers.ts";
-import { sseHeaders, withDefaultSse } from "./encryption.ts";
+import { encryptionHeaders, withDefaultSse } from "./encryption.ts";
 import {
   type CustomerKey,
   customerKeyOf,
@@ -376,8 +376,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<Resp
     {
       ...(hasChecksum ? { "x-amz-checksum-type": meta.checksumType! } : {}),
       ...versionHeader(meta),
-      ...sseHeaders(meta.sse),
-      ...(meta.ssec ? sseCHeaders(meta.ssec.keyMd5) : {}),
+      ...encryptionHeaders(meta),
     },
   );
 }

@@ -3,7 +3,7 @@
  * multipart upload, or a REPLACE copy) stores, and what GET/HEAD return.
  */
 import { aclFromHeaders, storedAcl } from "./acl.ts";
-import { sseFromHeaders, sseHeaders } from "./encryption.ts";
+import { encryptionHeaders, sseFromHeaders } from "./encryption.ts";
 import { Buffer } from "node:buffer";
 import { headerText } from "../auth/sigv4.ts";
 import type { XmlNode } from "./xml.ts";
@@ -137,7 +137,7 @@ export function setObjectHeaders(
   for (const [k, v] of Object.entries(meta.headers)) h.set(k, v);
   for (const [k, v] of Object.entries(meta.userMeta)) h.set(META_PREFIX + k, metaHeaderValue(v));
   if (meta.parts) h.set("x-amz-mp-parts-count", String(meta.parts));
-  if (meta.sse) { for (const [k, v] of Object.entries(sseHeaders(meta.sse))) h.set(k, v); }
+  for (const [k, v] of Object.entries(encryptionHeaders(meta))) h.set(k, v);
   if (meta.tags && Object.keys(meta.tags).length > 0) {
     h.set("x-amz-tagging-count", String(Object.keys(meta.tags).length));
   }

@@ -1,5 +1,6 @@
 /** Object operations: PutObject, GetObject, HeadObject, DeleteObject, CopyObject, DeleteObjects. */
 import { requestBody, type RequestContext } from "./context.ts";
+import type { DecodedBody } from "../auth/mod.ts";
 import { S3Error } from "../errors.ts";
 import { emptyResponse, isoDate, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml, type XmlNode } from "./xml.ts";
@@ -21,16 +22,8 @@ import { type ByteRange, parseRange } from "./range.ts";
 import { parsePartNumber, partRange } from "./part_number.ts";
 import { resolveCopySource } from "./names.ts";
 import { setExpirationHeader } from "./lifecycle.ts";
-import { sseHeaders, withDefaultSse } from "./encryption.ts";
-import {
-  customerKeyOf,
-  decrypted,
-  encrypting,
-  keyForRead,
-  newEncryption,
-  sealForWrite,
-  sseCHeaders,
-} from "./sse_c.ts";
+import { encryptionHeaders, withDefaultSse } from "./encryption.ts";
+import { customerKeyOf, decrypted, keyForRead, sealForWrite } from "./sse_c.ts";
 import {
   checkVersionId,
   type DeleteResult,
@@ -47,25 +40,29 @@ export function verifyContentMd5(expected: Uint8Array | null, actual: Uint8Array
   }
 }
 
-/** Writes a request body as `bucket/key` with the given attributes, verifying what the body carries. */
-async function storeBody(
+/**
+ * Writes a decoded body as `key` of the request's bucket with `attributes`,
+ * verifying what the body carries: Content-MD5 and flexible checksums, of
+ * the plain bytes, and `headers`' write conditions; encrypted when
+ * `headers` send an SSE-C key. `headers` are the request's (a POST's form
+ * fields stand for them).
+ */
+export async function storeBody(
   ctx: RequestContext,
-  bucket: string,
-  key: string,
-  attributes: ObjectAttributes,
+  write: { key: string; attributes: ObjectAttributes; body: DecodedBody; headers: Headers },
 ): Promise<ObjectMeta> {
-  const body = requestBody(ctx);
+  const { body, headers } = write;
   // A small body of known length is read whole (see DecodedBody.readAll).
   const raw = body.readAll && body.length !== null && body.length <= SMALL_BODY
     ? await body.readAll()
     : body.stream;
-  const { payload, attributes: stored, plainMd5 } = sealForWrite(ctx.headers, raw, attributes);
-  return await ctx.storage.putObject(bucket, key, payload, {
-    attributes: stored,
-    precondition: writePrecondition(ctx.headers) ?? undefined,
+  const sealed = sealForWrite(headers, raw, write.attributes);
+  return await ctx.storage.putObject(ctx.bucket, write.key, sealed.payload, {
+    attributes: sealed.attributes,
+    precondition: writePrecondition(headers) ?? undefined,
     needMd5: body.contentMd5 !== null,
     finalize: ({ md5 }) => {
-      verifyContentMd5(body.contentMd5, plainMd5 ? plainMd5() : md5);
+      verifyContentMd5(body.contentMd5, sealed.plainMd5 ? sealed.plainMd5() : md5);
       const checksums = body.checksums();
       if (Object.keys(checksums).length === 0) return;
       return { checksums, checksumType: "FULL_OBJECT" };
@@ -80,13 +77,17 @@ export async function putObject(ctx: RequestContext): Promise<Response> {
     ctx.bucket,
     attributesFromHeaders(ctx.headers),
   );
-  const meta = await storeBody(ctx, ctx.bucket, ctx.key, attributes);
+  const meta = await storeBody(ctx, {
+    key: ctx.key,
+    attributes,
+    body: requestBody(ctx),
+    headers: ctx.headers,
+  });
   const res = emptyResponse(200, {
     etag: meta.etag,
     ...checksumHeaders(meta.checksums, meta.checksumType),
     ...versionHeader(meta),
-    ...sseHeaders(meta.sse),
-    ...(meta.ssec ? sseCHeaders(meta.ssec.keyMd5) : {}),
+    ...encryptionHeaders(meta),
   });
   await setExpirationHeader(lifecycleOf(ctx), meta, res.headers);
   return res;
@@ -113,7 +114,8 @@ export function headObject(ctx: RequestContext): Response | Promise<Response> {
 }
 
 function readObject(ctx: RequestContext, withBody: boolean): Response | Promise<Response> {
-  const object = ctx.storage.openObject(ctx.bucket, ctx.key, requestedVersion(ctx));
+  const versionId = requestedVersion(ctx);
+  const object = ctx.storage.openObject(ctx.bucket, ctx.key, versionId);
   const { meta } = object;
   let handedOver = false;
   try {
@@ -140,12 +142,10 @@ function readObject(ctx: RequestContext, withBody: boolean): Response | Promise<
       range === null && ctx.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED",
     );
     if (meta.versionId !== undefined) h.set("x-amz-version-id", meta.versionId);
-    if (meta.ssec) {
-      for (const [k, v] of Object.entries(sseCHeaders(meta.ssec.keyMd5))) h.set(k, v);
-    }
     if (range) h.set("content-range", `bytes ${range.start}-${range.end}/${meta.size}`);
     h.set("content-length", String(length));
-    if (meta.versionId !== undefined && requestedVersion(ctx) !== undefined) return res;
+    // x-amz-expiration is of current versions: not of one asked for by its id.
+    if (meta.versionId !== undefined && versionId !== undefined) return res;
     const expiring = setExpirationHeader(lifecycleOf(ctx), meta, h);
     return expiring ? expiring.then(() => res) : res;
   } finally {
@@ -251,19 +251,17 @@ export async function copyObject(ctx: RequestContext): Promise<Response> {
     const plain = sourceKey
       ? decrypted(src.object, sourceKey, { start: 0, length: src.meta.size })
       : src.object.body();
-    let body = hash ? observed(plain, (chunk) => hash.update(chunk)) : plain;
-    const destKey = customerKeyOf(ctx.headers);
-    if (destKey) {
-      const { iv, stored } = newEncryption(destKey);
-      body = encrypting(body, destKey, iv).body;
-      attributes.ssec = stored;
-    }
+    const sealed = sealForWrite(
+      ctx.headers,
+      hash ? observed(plain, (chunk) => hash.update(chunk)) : plain,
+      attributes,
+    );
     meta = await ctx.storage.putObject(
       ctx.bucket,
       ctx.key,
-      body,
+      sealed.payload,
       {
-        attributes,
+        attributes: sealed.attributes,
         precondition: writePrecondition(ctx.headers) ?? undefined,
         finalize: () =>
           hash && algorithm
@@ -288,8 +286,7 @@ export async function copyObject(ctx: RequestContext): Promise<Response> {
     {
       ...versionHeader(meta),
       ...copySourceHeader(src.meta),
-      ...sseHeaders(meta.sse),
-      ...(meta.ssec ? sseCHeaders(meta.ssec.keyMd5) : {}),
+      ...encryptionHeaders(meta),
     },
   );
 }

@@ -9,9 +9,8 @@ import { Buffer } from "node:buffer";
 import { S3Error } from "../errors.ts";
 import type { RequestContext } from "./context.ts";
 import { attributesFromHeaders, checksumHeaders } from "./object_headers.ts";
-import { withDefaultSse } from "./encryption.ts";
-import { sealForWrite, sseCHeaders } from "./sse_c.ts";
-import { verifyContentMd5 } from "./objects.ts";
+import { encryptionHeaders, withDefaultSse } from "./encryption.ts";
+import { storeBody } from "./objects.ts";
 import { checkPostPolicy, parsePostPolicy } from "./post_policy.ts";
 import { type PostForm, readPostForm } from "./post_form.ts";
 import { emptyResponse, responseWith, xmlResponse } from "./response.ts";
@@ -84,23 +83,13 @@ async function store(ctx: RequestContext, form: PostForm): Promise<Response> {
     headers,
     { accessKey: null },
   );
-  const sealed = sealForWrite(headers, body.stream, attributes);
-  const meta = await ctx.storage.putObject(ctx.bucket, key, sealed.payload, {
-    attributes: sealed.attributes,
-    needMd5: body.contentMd5 !== null,
-    finalize: ({ md5 }) => {
-      verifyContentMd5(body.contentMd5, sealed.plainMd5 ? sealed.plainMd5() : md5);
-      const checksums = body.checksums();
-      if (Object.keys(checksums).length === 0) return;
-      return { checksums, checksumType: "FULL_OBJECT" };
-    },
-  });
+  const meta = await storeBody(ctx, { key, attributes, body, headers });
   await form.done;
   return answer(ctx, fields, { key, etag: meta.etag }, {
     etag: meta.etag,
     ...checksumHeaders(meta.checksums, meta.checksumType),
     ...versionHeader(meta),
-    ...(meta.ssec ? sseCHeaders(meta.ssec.keyMd5) : {}),
+    ...encryptionHeaders(meta),
   });
 }
 
