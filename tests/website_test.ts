@@ -12,7 +12,7 @@ import {
   PutBucketWebsiteCommand,
   PutObjectCommand,
 } from "./deps/aws_sdk.ts";
-import { startTestServer } from "./support/server.ts";
+import { rawHttp, startTestServer } from "./support/server.ts";
 import { publicReadPolicy } from "./support/users.ts";
 import { assert, assertEquals } from "./support/assert.ts";
 
@@ -74,6 +74,21 @@ Deno.test({
     const none = await tab.goto(at("plain", "/"));
     assertEquals(none?.status(), 404);
     assert((await tab.content()).includes("NoSuchWebsiteConfiguration"));
+    // A path that climbs out of the bucket names a key like any other: nothing outside is read.
+    for (
+      const path of [
+        "/../../../etc/passwd",
+        "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/..%2f..%2fetc%2fpasswd",
+      ]
+    ) {
+      const r = await rawHttp(
+        t,
+        `GET ${path} HTTP/1.1\r\nHost: site.${DOMAIN}:${port}\r\nConnection: close\r\n\r\n`,
+      );
+      assertEquals(r.status, 404, path);
+      assert(!r.text.includes("root:"), path);
+    }
     // The S3 endpoint itself is unchanged: a website host is only a website.
     const api = await fetch(`${t.url}/site/index.html`);
     assertEquals(api.headers.get("content-security-policy"), "sandbox");
