@@ -21,6 +21,7 @@ import {
   readSidecar,
   withVersion,
 } from "./reads.ts";
+import { changesLock } from "./object_lock.ts";
 import { isPlain, nextSidecar, PLAIN_MAX_BYTES, pseudoEtag, type Sidecar } from "./sidecar.ts";
 import type { SidecarEntry } from "./sidecar.ts";
 import type { Store } from "./store.ts";
@@ -340,10 +341,14 @@ export async function rewriteSidecar(
   }
   const { size: _s, lastModified: _l, ...attributes } = { ...current, ...update(current) };
   const sidecar: Sidecar = { v: 1, entries: [{ ...attributes, id }] };
-  const tmp = await store.temp.writeText(JSON.stringify(sidecar));
+  // A lock is acknowledged only once it would survive a power cut.
+  const durable = changesLock(current, attributes);
+  const tmp = await store.temp.writeText(JSON.stringify(sidecar), { durable });
   const base = layout.metaDir(bucket);
   await dirs.ensureParent({ bucket, segments, base, createBase: true, heldLock: at.heldLock });
-  await Deno.rename(tmp, layout.metaPath(bucket, segments));
+  const metaPath = layout.metaPath(bucket, segments);
+  await Deno.rename(tmp, metaPath);
+  if (store.fsync || durable) await store.temp.syncDir(parentOf(metaPath));
   return { ...attributes, size: current.size, lastModified: current.lastModified };
 }
 

@@ -23,7 +23,13 @@ import {
   openVersion,
   updateVersion,
 } from "./version_ops.ts";
-import { setVersioning, versioningDoc, versioningOf, type VersioningState } from "./versioning.ts";
+import {
+  enableObjectLock,
+  setVersioning,
+  versioningDoc,
+  versioningOf,
+  type VersioningState,
+} from "./versioning.ts";
 import { PromotionJournal } from "./journal.ts";
 import { Layout } from "./layout.ts";
 import { listObjects } from "./listing.ts";
@@ -38,6 +44,7 @@ import type {
   BucketInfo,
   BucketUsage,
   ConfigDocument,
+  DeleteTarget,
   ListOptions,
   ListPage,
   ObjectAttributes,
@@ -192,6 +199,17 @@ export class FsStorage implements Storage {
     return setVersioning(this.#store, bucket, state);
   }
 
+  /** Whether Object Lock is enabled on a bucket (false for one that does not exist). */
+  objectLockEnabled(bucket: string): boolean {
+    return versioningDoc(this.#store, bucket).objectLock;
+  }
+
+  /** Enables Object Lock on a bucket with versioning Enabled. */
+  enableObjectLock(bucket: string): Promise<void> {
+    buckets.requireBucket(this.#store, bucket);
+    return enableObjectLock(this.#store, bucket);
+  }
+
   /** Opens an object (or one of its versions) for reading. */
   openObject(bucket: string, key: string, versionId?: string): ObjectReader {
     return objectReader(this.#open(bucket, key, versionId));
@@ -239,7 +257,7 @@ export class FsStorage implements Storage {
   }
 
   /** Deletes an object or a version of it (see Storage.deleteObject). */
-  async deleteObject(target: ObjectTarget, precondition?: Precondition): Promise<DeleteResult> {
+  async deleteObject(target: DeleteTarget, precondition?: Precondition): Promise<DeleteResult> {
     const store = this.#store;
     if (target.versionId === undefined) {
       buckets.requireBucket(store, target.bucket);

@@ -12,6 +12,7 @@ import type {
   BucketInfo,
   BucketUsage,
   ConfigDocument,
+  DeleteTarget,
   ListOptions,
   ListPage,
   ObjectAttributes,
@@ -60,8 +61,15 @@ export interface Storage {
 
   /** A bucket's versioning state: "" (never enabled), Enabled or Suspended. NoSuchBucket. */
   versioning(bucket: string): VersioningState;
-  /** Enables or suspends versioning. NoSuchBucket; NotImplemented without metadata. */
+  /**
+   * Enables or suspends versioning. NoSuchBucket; NotImplemented without metadata;
+   * InvalidBucketState when Object Lock pins it.
+   */
   setVersioning(bucket: string, state: "Enabled" | "Suspended"): Promise<void>;
+  /** Whether Object Lock is enabled on the bucket (false for one that does not exist). */
+  objectLockEnabled(bucket: string): boolean;
+  /** Enables Object Lock for good: InvalidBucketState unless versioning is Enabled. */
+  enableObjectLock(bucket: string): Promise<void>;
 
   /**
    * Opens an object (its current version, or version `versionId`): its metadata and a reader
@@ -73,7 +81,11 @@ export interface Storage {
   headObject(bucket: string, key: string, versionId?: string): ObjectMeta;
   /** Stores an object atomically (a new version in a versioned bucket) and returns its metadata. */
   putObject(bucket: string, key: string, body: Body, opts: PutOptions): Promise<ObjectMeta>;
-  /** Changes the attributes (tags, ...) of a version (the current one by default), not its bytes. */
+  /**
+   * Changes the attributes (tags, ...) of a version (the current one by default), not its
+   * bytes; `update` runs under the key's lock and may throw. A change of Object Lock
+   * attributes is durable (synced) before it returns.
+   */
   updateAttributes(
     target: ObjectTarget,
     update: (meta: ObjectMeta) => Partial<ObjectAttributes>,
@@ -82,9 +94,10 @@ export interface Storage {
    * Deletes an object (no error when it is absent): in a versioned bucket, adds a delete
    * marker, or with `versionId` removes that version. `precondition`, when given, is checked
    * under the key's lock against the version deleted (null when absent) and may throw.
+   * AccessDenied for a version that Object Lock protects (see object_lock.ts).
    */
   deleteObject(
-    target: ObjectTarget,
+    target: DeleteTarget,
     precondition?: Precondition,
   ): Promise<DeleteResult>;
   /** Renames an object within its bucket atomically, its metadata with it. NoSuchKey. */

@@ -18,11 +18,13 @@ export type { VersionEntry, VersionListOptions, VersionPage } from "./version_li
 export type { VersioningState } from "./versioning.ts";
 export { NULL_VERSION } from "./version_id.ts";
 export { checkVersionId } from "./versions.ts";
+export { LOCKED_MESSAGE, type Protection, protectionOf } from "./object_lock.ts";
 export type {
   AclGrant,
   BucketInfo,
   BucketUsage,
   ConfigDocument,
+  DeleteTarget,
   ListOptions,
   ListPage,
   ObjectAttributes,

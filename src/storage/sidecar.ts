@@ -45,7 +45,7 @@ export const PLAIN_MAX_BYTES = 16 * 1024;
 export function isPlain(a: ObjectAttributes): boolean {
   return a.contentType === DEFAULT_CONTENT_TYPE && a.etag === undefined &&
     isEmpty(a.headers) && isEmpty(a.userMeta) && isEmpty(a.checksums) && isEmpty(a.tags) &&
-    !a.acl && !a.sse && !a.ssec &&
+    !a.acl && !a.sse && !a.ssec && !a.retention && a.legalHold === undefined &&
     a.checksumType === undefined && a.parts === undefined && a.partInfo === undefined;
 }
 

@@ -248,11 +248,14 @@ export class TempArea {
     }
   }
 
-  /** Writes a small text file (a sidecar) into the temp area and returns its path. */
-  async writeText(text: string): Promise<string> {
+  /**
+   * Writes a small text file (a sidecar) into the temp area and returns its
+   * path; its data is synced with -fsync, or when `durable` asks for it.
+   */
+  async writeText(text: string, opts: { durable?: boolean } = {}): Promise<string> {
     const path = this.newPath(".json");
     try {
-      if (!this.fsync) {
+      if (!this.fsync && !opts.durable) {
         Deno.writeTextFileSync(path, text, { createNew: true }); // see write(): one thread creates
         return path;
       }

@@ -33,6 +33,10 @@ export interface ObjectAttributes {
     /** A multipart object's part numbers, in order: each part was encrypted on its own. */
     parts?: number[];
   };
+  /** Object Lock retention: the mode and the instant (ISO 8601) until which it holds. */
+  retention?: { mode: "GOVERNANCE" | "COMPLIANCE"; until: string };
+  /** Object Lock legal hold: true ON, false OFF (absent: never set). */
+  legalHold?: boolean;
   /** Server-side encryption asked for (recorded and reported; the bytes stay plain). */
   sse?: { algorithm: string; kmsKeyId?: string; bucketKeyEnabled?: boolean };
   /** Number of parts of a multipart object. */
@@ -112,6 +116,16 @@ export interface ObjectReader {
   body(start?: number, length?: number): ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer>;
   /** Releases the object now (also after body(), once its stream is no longer read). */
   close(): void;
+}
+
+/** An object, or one version of it, to delete. */
+export interface DeleteTarget {
+  bucket: string;
+  key: string;
+  /** A version id (`null` for the null version); without one, the current version. */
+  versionId?: string;
+  /** Whether the caller may, and asked to, remove a version under GOVERNANCE retention. */
+  bypassGovernance?: boolean;
 }
 
 /** Called under the key's lock with the current object (or null) before a write commits; throws to refuse. */

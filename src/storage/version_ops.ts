@@ -11,18 +11,26 @@ import { commit, locate, type Located, restoreHeld, rewriteSidecar } from "./com
 import { removeCurrent } from "./deletes.ts";
 import { isNotFound, removeQuietly } from "./fsutil.ts";
 import { SEP } from "./paths.ts";
+import { changesLock, checkRemovable } from "./object_lock.ts";
+import { findEntry, type SidecarEntry } from "./sidecar.ts";
 import {
   describe,
+  lstatSyncOrNull,
   objectFile,
   openData,
   type OpenedObject,
   openObject,
   readMeta,
 } from "./reads.ts";
-import type { SidecarEntry } from "./sidecar.ts";
 import type { Store } from "./store.ts";
 import type { TempFile } from "./temp.ts";
-import { identityOf, type ObjectAttributes, type ObjectMeta, type Precondition } from "./types.ts";
+import {
+  type DeleteTarget,
+  identityOf,
+  type ObjectAttributes,
+  type ObjectMeta,
+  type Precondition,
+} from "./types.ts";
 import { newVersionId, NULL_VERSION } from "./version_id.ts";
 import { versioningOf } from "./versioning.ts";
 import {
@@ -35,6 +43,7 @@ import {
   openNoncurrent,
   readRecord,
   removeVersion,
+  type VersionRecord,
   visibleVersions,
   writeMarker,
   writeRecord,
@@ -125,7 +134,7 @@ export function noSuchKey(store: Store, bucket: string, key: string): S3Error {
  */
 export async function deleteVersioned(
   store: Store,
-  target: { bucket: string; key: string; versionId?: string; precondition?: Precondition },
+  target: DeleteTarget & { precondition?: Precondition },
 ): Promise<DeleteResult> {
   const loc = locate(target.bucket, target.key);
   requireBucket(store, loc.bucket);
@@ -142,6 +151,7 @@ export async function deleteVersioned(
       const versionId = target.versionId;
       if (current && (current.meta.versionId ?? NULL_VERSION) === versionId) {
         target.precondition?.(current.meta);
+        checkRemovable(current.meta, target);
         const next = newestNoncurrent(dir, current);
         const replaced = next !== null && !next.record.marker &&
           await replaceCurrent(store, { loc, dir, next: next.name.id });
@@ -163,6 +173,7 @@ export async function deleteVersioned(
         return { versionId };
       }
       target.precondition?.(null);
+      if (!record.marker) checkRemovable(recordedAttributes(dir, versionId, record), target);
       if (record.marker && current === null && attempt < 8) {
         // The newest version, a delete marker, above a version with bytes: that version
         // becomes current before the marker goes (see uncoverBelow).
@@ -186,6 +197,16 @@ export async function deleteVersioned(
     }
     // Someone else changed the key first: decide again.
   }
+}
+
+/**
+ * The attributes recorded for noncurrent version `id`: its record's entry for
+ * the bytes there (none when they are gone or no entry describes them).
+ */
+function recordedAttributes(dir: string, id: string, record: VersionRecord): ObjectAttributes {
+  const info = lstatSyncOrNull(dir + SEP + id);
+  const entry = info ? findEntry(record, identityOf(info)) : undefined;
+  return entry ?? { contentType: "", headers: {}, userMeta: {} };
 }
 
 /** Makes a delete marker the key's newest version (see deleteVersioned). */
@@ -371,7 +392,9 @@ export async function updateVersion(
         versionId: versionId === NULL_VERSION ? undefined : versionId,
         id: identityOf(info),
       };
-      await writeRecord(store, dir, versionId, { ...record, entries: [entry] });
+      await writeRecord(store, dir, versionId, { ...record, entries: [entry] }, {
+        durable: changesLock(version.meta, attributes),
+      });
       return { ...version.meta, ...attributes };
     } finally {
       version.file.close();

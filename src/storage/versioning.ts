@@ -1,7 +1,10 @@
 /**
  * A bucket's versioning state, kept as the bucket configuration document
  * `versioning.json`: {"status": "Enabled" | "Suspended", "history": [{"at":
- * ms, "status": ...}, ...]}; no document means versioning was never enabled.
+ * ms, "status": ...}, ...], "objectLock": true}; no document means
+ * versioning was never enabled. Object Lock lives here too, since it pins
+ * the state: once on, versioning can never be suspended (and Object Lock
+ * never turned off), which this module enforces where the state is written.
  * Every write reads it, so the parsed document is cached per bucket and
  * re-read whenever the file's identity changes (it is replaced by rename),
  * which also lets another process's change be seen.
@@ -33,12 +36,14 @@ export interface Versioning {
   state: VersioningState;
   /** Every change, oldest first (empty for documents written before the history was kept). */
   history: Change[];
+  /** Whether Object Lock is enabled (it never is disabled again). */
+  objectLock: boolean;
 }
 
 /** Name of the configuration document. */
 const DOCUMENT = "versioning.json";
 
-const NEVER: Versioning = { state: "", history: [] };
+const NEVER: Versioning = { state: "", history: [], objectLock: false };
 const cache = new Map<string, { stamp: string; doc: Versioning }>();
 
 /** Buckets seen without a document, by path, and when: reads trust that for ABSENT_MS. */
@@ -96,7 +101,7 @@ function parse(text: string): Versioning {
       typeof c?.at === "number" && (c.status === "Enabled" || c.status === "Suspended")
     )
     : [];
-  return { state, history };
+  return { state, history, objectLock: raw?.objectLock === true };
 }
 
 function rememberAbsent(path: string, now: number): void {
@@ -121,10 +126,51 @@ export async function setVersioning(
       "Versioning keeps each version's id in its metadata: it needs -metadata=true.",
     );
   }
-  const { history } = versioningDoc(store, bucket);
-  // Times only move forward in the history, even if the clock went back.
-  const at = Math.max(Date.now(), (history.at(-1)?.at ?? 0) + 1);
-  const doc = { status: state, history: [...history, { at, status: state }] };
+  await store.locks.with(stateLock(bucket), async () => {
+    const { history, objectLock } = versioningDoc(store, bucket);
+    if (objectLock && state !== "Enabled") {
+      throw new S3Error(
+        "InvalidBucketState",
+        "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.",
+      );
+    }
+    // Times only move forward in the history, even if the clock went back.
+    const at = Math.max(Date.now(), (history.at(-1)?.at ?? 0) + 1);
+    await writeDoc(store, bucket, {
+      status: state,
+      history: [...history, { at, status: state }],
+      ...(objectLock ? { objectLock } : {}),
+    });
+  });
+}
+
+/**
+ * The lock under which the state is read and written, across processes too:
+ * a name no object's lock has (keys are never empty).
+ */
+function stateLock(bucket: string): string {
+  return bucket + "/";
+}
+
+/**
+ * Enables Object Lock on a bucket whose versioning is Enabled (for good:
+ * there is no call to disable it). InvalidBucketState otherwise, as S3 answers.
+ */
+export async function enableObjectLock(store: Store, bucket: string): Promise<void> {
+  await store.locks.with(stateLock(bucket), async () => {
+    const doc = versioningDoc(store, bucket);
+    if (doc.objectLock) return;
+    if (doc.state !== "Enabled") {
+      throw new S3Error(
+        "InvalidBucketState",
+        "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration",
+      );
+    }
+    await writeDoc(store, bucket, { status: doc.state, history: doc.history, objectLock: true });
+  });
+}
+
+async function writeDoc(store: Store, bucket: string, doc: object): Promise<void> {
   await writeBucketConfig(store, bucket, DOCUMENT, JSON.stringify(doc));
   absentSince.delete(store.layout.configPath(bucket, DOCUMENT));
 }

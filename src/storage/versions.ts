@@ -322,15 +322,16 @@ export async function writeRecord(
   dir: string,
   id: string,
   record: VersionRecord,
+  opts: { durable?: boolean } = {},
 ): Promise<void> {
-  const tmp = await store.temp.writeText(JSON.stringify(record));
+  const tmp = await store.temp.writeText(JSON.stringify(record), opts);
   try {
     await inDir(dir, () => Deno.renameSync(tmp, dir + SEP + id + ".json"));
   } catch (e) {
     await removeQuietly(tmp);
     throw e;
   }
-  await syncIfAsked(store, dir);
+  if (store.fsync || opts.durable) await store.temp.syncDir(dir);
 }
 
 /**
