@@ -63,6 +63,7 @@ const ERROR_CATALOGUE = {
   ],
   InvalidRange: [416, "The requested range is not satisfiable"],
   InvalidRequest: [400, "Invalid Request"],
+  InvalidRetentionPeriod: [400, "Default retention period must be a positive integer value."],
   InvalidURI: [400, "Couldn't parse the specified URI."],
   InvalidStorageClass: [400, "The storage class you specified is not valid."],
   InvalidTargetBucketForLogging: [400, "The target bucket for logging does not exist"],
@@ -94,6 +95,10 @@ const ERROR_CATALOGUE = {
   MissingContentLength: [411, "You must provide the Content-Length HTTP header."],
   MissingSecurityHeader: [400, "Your request is missing a required header."],
   NoSuchBucket: [404, "The specified bucket does not exist."],
+  NoSuchObjectLockConfiguration: [
+    404,
+    "The specified object does not have a ObjectLock configuration",
+  ],
   NoSuchLifecycleConfiguration: [404, "The lifecycle configuration does not exist"],
   NoSuchWebsiteConfiguration: [
     404,

@@ -16,6 +16,7 @@ import * as bucketCors from "../s3/bucket_cors.ts";
 import { getObjectAttributes } from "../s3/attributes.ts";
 import { renameObject } from "../s3/rename.ts";
 import * as versioning from "../s3/versioning.ts";
+import * as objectLock from "../s3/object_lock.ts";
 import { listObjectVersions } from "../s3/versions_list.ts";
 import * as policy from "../s3/bucket_policy.ts";
 import * as acl from "../s3/acl_ops.ts";
@@ -140,16 +141,16 @@ const TABLE: Record<string, Route> = {
     "DeleteBucketOwnershipControls",
     publicAccess.deleteOwnershipControls,
   ),
-  "bucket GET object-lock": r("GetObjectLockConfiguration", settings.getObjectLockConfiguration),
-  "bucket PUT object-lock": r("PutObjectLockConfiguration", settings.putObjectLockConfiguration),
+  "bucket GET object-lock": r("GetObjectLockConfiguration", objectLock.getObjectLockConfiguration),
+  "bucket PUT object-lock": r("PutObjectLockConfiguration", objectLock.putObjectLockConfiguration),
   "bucket PUT notification": r(
     "PutBucketNotificationConfiguration",
     settings.putNotificationConfiguration,
   ),
-  "object GET retention": r("GetObjectRetention", settings.objectLockMissing),
-  "object PUT retention": r("PutObjectRetention", settings.objectLockMissing),
-  "object GET legal-hold": r("GetObjectLegalHold", settings.objectLockMissing),
-  "object PUT legal-hold": r("PutObjectLegalHold", settings.objectLockMissing),
+  "object GET retention": r("GetObjectRetention", objectLock.getObjectRetention),
+  "object PUT retention": r("PutObjectRetention", objectLock.putObjectRetention),
+  "object GET legal-hold": r("GetObjectLegalHold", objectLock.getObjectLegalHold),
+  "object PUT legal-hold": r("PutObjectLegalHold", objectLock.putObjectLegalHold),
   "object POST restore": r("RestoreObject", settings.restoreObject),
   "bucket GET notification": r(
     "GetBucketNotificationConfiguration",

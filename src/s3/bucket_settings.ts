@@ -273,12 +273,6 @@ export function deleteSetting(setting: BucketSetting): (ctx: RequestContext) => 
   return deleteDocument(setting.file);
 }
 
-/** GET /{bucket}?object-lock while Object Lock is not built: no bucket has a configuration. */
-export function getObjectLockConfiguration(ctx: RequestContext): Response {
-  ctx.storage.requireBucket(ctx.bucket);
-  throw new S3Error("ObjectLockConfigurationNotFoundError");
-}
-
 /** GET /{bucket}?notification while notifications are not built: the empty configuration. */
 export function getNotificationConfiguration(ctx: RequestContext): Response {
   ctx.storage.requireBucket(ctx.bucket);
@@ -307,31 +301,6 @@ export async function putNotificationConfiguration(ctx: RequestContext): Promise
     );
   }
   return emptyResponse(200);
-}
-
-/**
- * PUT /{bucket}?object-lock: Object Lock needs versioning first
- * (InvalidBucketState otherwise, as S3 answers); enabling it is not built yet.
- */
-export async function putObjectLockConfiguration(ctx: RequestContext): Promise<Response> {
-  ctx.storage.requireBucket(ctx.bucket);
-  await readXmlBody(requestBody(ctx).stream);
-  if (ctx.storage.versioning(ctx.bucket) !== "Enabled") {
-    throw new S3Error(
-      "InvalidBucketState",
-      "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration",
-    );
-  }
-  throw new S3Error("NotImplemented", "Object Lock is not implemented by geckos3 yet.");
-}
-
-/**
- * Object retention and legal hold, on a bucket without Object Lock (every
- * bucket, until Object Lock is built): S3's answer for such a bucket.
- */
-export function objectLockMissing(ctx: RequestContext): Response {
-  ctx.storage.headObject(ctx.bucket, ctx.key);
-  throw new S3Error("InvalidRequest", "Bucket is missing Object Lock Configuration");
 }
 
 /** POST /{bucket}/{key}?restore: nothing is archived here, so no object can be restored. */

@@ -75,8 +75,23 @@ export async function createBucket(ctx: RequestContext): Promise<Response> {
   if (ownership === "BucketOwnerEnforced" && stored) {
     throw new S3Error("InvalidBucketAclWithObjectOwnership");
   }
+  const lock = ctx.headers.get("x-amz-bucket-object-lock-enabled")?.trim().toLowerCase();
+  if (lock !== undefined && lock !== "true" && lock !== "false") {
+    throw new S3Error("InvalidArgument", "Invalid x-amz-bucket-object-lock-enabled header");
+  }
+  if (lock === "true" && !ctx.storage.metadataEnabled) {
+    throw new S3Error(
+      "NotImplemented",
+      "Object Lock keeps each version's lock in its metadata: it needs -metadata=true.",
+    );
+  }
   try {
     await ctx.storage.createBucket(ctx.bucket);
+    if (lock === "true") {
+      // Object Lock comes with versioning, which it keeps Enabled for good.
+      await ctx.storage.setVersioning(ctx.bucket, "Enabled");
+      await ctx.storage.enableObjectLock(ctx.bucket);
+    }
     if (stored) await ctx.storage.writeBucketConfig(ctx.bucket, ACL_DOC, JSON.stringify(stored));
     if (ownership !== null) {
       const doc = JSON.stringify({ ObjectOwnership: ownership });

@@ -11,6 +11,7 @@ import { emptyResponse, OWNER, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml } from "./xml.ts";
 import { attributesFromHeaders, checksumElements, checksumHeaders } from "./object_headers.ts";
 import { encryptionHeaders, withDefaultSse } from "./encryption.ts";
+import { defaultRetention, withObjectLock } from "./object_lock.ts";
 import {
   type CustomerKey,
   customerKeyOf,
@@ -49,11 +50,13 @@ function uploadIdOf(ctx: RequestContext): string {
 /** POST /{bucket}/{key}?uploads */
 export async function createMultipartUpload(ctx: RequestContext): Promise<Response> {
   keyToSegments(ctx.key); // a key no mapping can hold fails now, not at completion
-  const attributes = await withDefaultSse(
-    ctx.storage,
-    ctx.bucket,
-    attributesFromHeaders(ctx.headers),
-  );
+  // The upload's own lock headers now; the bucket's default retention once it completes.
+  const attributes = await withObjectLock(ctx.storage, {
+    bucket: ctx.bucket,
+    attributes: await withDefaultSse(ctx.storage, ctx.bucket, attributesFromHeaders(ctx.headers)),
+    headers: ctx.headers,
+    defaults: false,
+  });
   const announced = ctx.headers.get("x-amz-checksum-algorithm");
   let checksum: { algorithm: string; type: string } | undefined;
   if (announced !== null) {
@@ -307,6 +310,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<Resp
   let checksums: Record<string, string> = {};
   /** The object's checksum the client sent with the request, if any. */
   let claimed: string | null = null;
+  const retention = await defaultRetention(ctx.storage, ctx.bucket);
   const meta = await ctx.storage.uploads.complete(
     { bucket: ctx.bucket, key: ctx.key, uploadId: uploadIdOf(ctx) },
     {
@@ -343,6 +347,7 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<Resp
         const ssec = info.attributes.ssec;
         return {
           ...info.attributes,
+          ...(retention && !info.attributes.retention ? { retention } : {}),
           ...(ssec ? { ssec: { ...ssec, parts: parts.map((p) => p.partNumber) } } : {}),
           etag: multipartEtag(parts.map((p) => p.etag)),
           parts: parts.length,

@@ -15,6 +15,7 @@ import {
   STORED_HEADERS,
 } from "../storage/mod.ts";
 import { tagsFromHeader } from "./tagging.ts";
+import { lockHeaders } from "./object_lock.ts";
 
 /** S3's limit on user metadata: names and values together, in bytes. */
 const MAX_USER_METADATA_BYTES = 2048;
@@ -121,7 +122,8 @@ export function checksumElements(checksums: Record<string, string> | undefined):
 
 /**
  * Sets the headers GET/HEAD return for an object on `h`: type, stored
- * headers, user metadata, ETag, Last-Modified, and checksums when asked for.
+ * headers, user metadata, ETag, Last-Modified, encryption, Object Lock, and
+ * checksums when asked for.
  * `response-*` query parameters override the stored values.
  */
 export function setObjectHeaders(
@@ -138,6 +140,7 @@ export function setObjectHeaders(
   for (const [k, v] of Object.entries(meta.userMeta)) h.set(META_PREFIX + k, metaHeaderValue(v));
   if (meta.parts) h.set("x-amz-mp-parts-count", String(meta.parts));
   for (const [k, v] of Object.entries(encryptionHeaders(meta))) h.set(k, v);
+  for (const [k, v] of Object.entries(lockHeaders(meta))) h.set(k, v);
   if (meta.tags && Object.keys(meta.tags).length > 0) {
     h.set("x-amz-tagging-count", String(Object.keys(meta.tags).length));
   }

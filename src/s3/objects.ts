@@ -23,6 +23,7 @@ import { parsePartNumber, partRange } from "./part_number.ts";
 import { resolveCopySource } from "./names.ts";
 import { setExpirationHeader } from "./lifecycle.ts";
 import { encryptionHeaders, withDefaultSse } from "./encryption.ts";
+import { bypassesGovernance, requireIntegrity, withObjectLock } from "./object_lock.ts";
 import { customerKeyOf, decrypted, keyForRead, sealForWrite } from "./sse_c.ts";
 import {
   checkVersionId,
@@ -72,11 +73,13 @@ export async function storeBody(
 
 /** PUT /{bucket}/{key} */
 export async function putObject(ctx: RequestContext): Promise<Response> {
-  const attributes = await withDefaultSse(
-    ctx.storage,
-    ctx.bucket,
-    attributesFromHeaders(ctx.headers),
-  );
+  const attributes = await withObjectLock(ctx.storage, {
+    bucket: ctx.bucket,
+    attributes: await withDefaultSse(ctx.storage, ctx.bucket, attributesFromHeaders(ctx.headers)),
+    headers: ctx.headers,
+    defaults: true,
+  });
+  requireIntegrity(ctx.headers, attributes);
   const meta = await storeBody(ctx, {
     key: ctx.key,
     attributes,
@@ -169,7 +172,13 @@ function requestedRange(ctx: RequestContext, meta: ObjectMeta): ByteRange | null
 /** DELETE /{bucket}/{key}: 204 whether or not the key existed (unless a condition says otherwise). */
 export async function deleteObject(ctx: RequestContext): Promise<Response> {
   const precondition = deletePrecondition(ctx.headers) ?? undefined;
-  const target = { bucket: ctx.bucket, key: ctx.key, versionId: requestedVersion(ctx) };
+  const versionId = requestedVersion(ctx);
+  const target = {
+    bucket: ctx.bucket,
+    key: ctx.key,
+    versionId,
+    bypassGovernance: versionId !== undefined && await bypassesGovernance(ctx),
+  };
   const result = await ctx.storage.deleteObject(target, precondition);
   return emptyResponse(204, deleteHeaders(result));
 }
@@ -240,6 +249,15 @@ export async function copyObject(ctx: RequestContext): Promise<Response> {
     attributes.acl = replacement.acl;
     attributes.sse = replacement.sse ??
       (await withDefaultSse(ctx.storage, ctx.bucket, { ...replacement })).sse;
+    // ... and the lock its request or the bucket's default retention gives, never the source's.
+    const locked = await withObjectLock(ctx.storage, {
+      bucket: ctx.bucket,
+      attributes,
+      headers: ctx.headers,
+      defaults: true,
+    });
+    attributes.retention = locked.retention;
+    attributes.legalHold = locked.legalHold;
     // The copy's checksum: of the algorithm asked for, computed on the way; else the source's
     // full-object one, which the same bytes keep (a composite one describes parts it has not).
     if (!hash && src.meta.checksumType === "FULL_OBJECT" && src.meta.checksums) {
@@ -336,7 +354,7 @@ export async function deleteObjects(ctx: RequestContext): Promise<Response> {
   const quiet = String(doc.Quiet ?? "false").trim().toLowerCase() === "true";
   ctx.storage.requireBucket(ctx.bucket);
   const deleted: XmlNode[] = [];
-  const errors: { Key: string; Code: string; Message: string }[] = [];
+  const errors: XmlNode[] = [];
   for (const o of objects) {
     const key = typeof o?.Key === "string"
       ? o.Key
@@ -349,15 +367,16 @@ export async function deleteObjects(ctx: RequestContext): Promise<Response> {
       // Each key is its own decision, as on S3: refusals are errors of the result.
       const action = versionId === undefined ? "s3:DeleteObject" : "s3:DeleteObjectVersion";
       if (!(await ctx.permits(action, key))) throw new S3Error("AccessDenied");
-      const result = await ctx.storage.deleteObject({ bucket: ctx.bucket, key, versionId });
+      const bypassGovernance = versionId !== undefined && await bypassesGovernance(ctx, key);
+      const target = { bucket: ctx.bucket, key, versionId, bypassGovernance };
+      const result = await ctx.storage.deleteObject(target);
       if (!quiet) deleted.push(deletedEntry(key, versionId, result));
     } catch (e) {
-      if (e instanceof S3Error) errors.push({ Key: key, Code: e.code, Message: e.message });
-      else {errors.push({
-          Key: key,
-          Code: "InternalError",
-          Message: "We encountered an internal error.",
-        });}
+      const version = o.VersionId === undefined ? {} : { VersionId: String(o.VersionId) };
+      const [code, message] = e instanceof S3Error
+        ? [e.code, e.message]
+        : ["InternalError", "We encountered an internal error."];
+      errors.push({ Key: key, ...version, Code: code, Message: message });
     }
   }
   return xmlResponse(renderXml("DeleteResult", { Deleted: deleted, Error: errors }));

@@ -10,6 +10,7 @@ import { S3Error } from "../errors.ts";
 import type { RequestContext } from "./context.ts";
 import { attributesFromHeaders, checksumHeaders } from "./object_headers.ts";
 import { encryptionHeaders, withDefaultSse } from "./encryption.ts";
+import { withObjectLock } from "./object_lock.ts";
 import { storeBody } from "./objects.ts";
 import { checkPostPolicy, parsePostPolicy } from "./post_policy.ts";
 import { type PostForm, readPostForm } from "./post_form.ts";
@@ -35,6 +36,9 @@ const HEADER_FIELDS = new Set([
   "x-amz-server-side-encryption-customer-algorithm",
   "x-amz-server-side-encryption-customer-key",
   "x-amz-server-side-encryption-customer-key-md5",
+  "x-amz-object-lock-mode",
+  "x-amz-object-lock-retain-until-date",
+  "x-amz-object-lock-legal-hold",
 ]);
 
 /** POST /{bucket} with multipart/form-data */
@@ -77,7 +81,12 @@ async function store(ctx: RequestContext, form: PostForm): Promise<Response> {
   const range = policy
     ? checkPostPolicy(policy, { fields, bucket: ctx.bucket, key, now: new Date() })
     : null;
-  const attributes = await withDefaultSse(ctx.storage, ctx.bucket, attributesFromHeaders(headers));
+  const attributes = await withObjectLock(ctx.storage, {
+    bucket: ctx.bucket,
+    attributes: await withDefaultSse(ctx.storage, ctx.bucket, attributesFromHeaders(headers)),
+    headers,
+    defaults: true,
+  });
   const body = ctx.authenticator.decodeBody(
     range ? lengthChecked(form.file, range) : form.file,
     headers,

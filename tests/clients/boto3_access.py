@@ -8,11 +8,9 @@ import os
 import sys
 import urllib.request
 
-import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
 
-from gecko import check, client
+from gecko import check, client, error_of, user_client
 
 CONFIG = Config(read_timeout=10, retries={"mode": "standard", "total_max_attempts": 1})
 admin = client(CONFIG)
@@ -20,24 +18,7 @@ admin = client(CONFIG)
 
 def as_user(prefix):
     """A client signing as the user whose keys are in $<prefix>_KEY / $<prefix>_SECRET."""
-    return boto3.client(
-        "s3",
-        endpoint_url=os.environ["S3_ENDPOINT"],
-        aws_access_key_id=os.environ[prefix + "_KEY"],
-        aws_secret_access_key=os.environ[prefix + "_SECRET"],
-        region_name="us-east-1",
-        config=CONFIG,
-    )
-
-
-def error_of(fn):
-    """(code, status, message) of the error fn raises, or (None, 200, None)."""
-    try:
-        fn()
-    except ClientError as e:
-        err = e.response["Error"]
-        return err["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"], err.get("Message")
-    return None, 200, None
+    return user_client(prefix, CONFIG)
 
 
 def anonymous_get(path):
