@@ -71,3 +71,44 @@ serverTest("console: a key's versions, download, restore and delete one", async 
     await browser.close();
   }
 });
+
+serverTest(
+  "console: a version's lock and hold are shown, and a locked delete refused",
+  async (t) => {
+    const L = "console-locked";
+    await t.s3.send(new CreateBucketCommand({ Bucket: L, ObjectLockEnabledForBucket: true }));
+    const locked = (await t.s3.send(
+      new PutObjectCommand({
+        Bucket: L,
+        Key: "ledger.txt",
+        Body: text("kept"),
+        ObjectLockMode: "GOVERNANCE",
+        ObjectLockRetainUntilDate: new Date(Date.UTC(2099, 0, 1)),
+        ObjectLockLegalHoldStatus: "ON",
+      }),
+    )).VersionId!;
+    const free = (await t.s3.send(
+      new PutObjectCommand({ Bucket: L, Key: "ledger.txt", Body: text("newer") }),
+    )).VersionId!;
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const pageErrors = await openConsoleBucket(page, t.url, L);
+      await page.getByRole("button", { name: "Versions", exact: true }).click();
+      await page.getByText("2 version(s)").waitFor();
+      const versions = page.getByRole("region", { name: "Versions" });
+      const lockedRow = versions.getByRole("row").filter({ hasText: locked });
+      await lockedRow.getByText("GOVERNANCE until 2099-01-01 00:00:00 · legal hold").waitFor();
+      await versions.getByRole("row").filter({ hasText: free }).getByText("none").waitFor();
+      page.once("dialog", (d) => d.accept());
+      await page.getByRole("button", { name: `Delete version ledger.txt ${locked}` }).click();
+      await page.getByText("AccessDenied: Access Denied because object protected by object lock.")
+        .waitFor();
+      const left = await listVersionsRaw(t.url, L);
+      assert(left.some((v) => v.id === locked), JSON.stringify(left));
+      assertEquals(pageErrors, []);
+    } finally {
+      await browser.close();
+    }
+  },
+);

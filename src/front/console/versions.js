@@ -28,7 +28,7 @@ export async function showVersions(bucket, prefix, key) {
       el(
         "tr",
         {},
-        ...["Key", "Version", "Size", "Modified", ""].map((h) => el("th", {}, h)),
+        ...["Key", "Version", "Size", "Modified", "Lock", ""].map((h) => el("th", {}, h)),
       ),
     ),
     body,
@@ -36,6 +36,8 @@ export async function showVersions(bucket, prefix, key) {
   /** @type {Record<string, string>} */
   const params = { versions: "", prefix: key ?? prefix, "max-keys": "1000" };
   let count = 0;
+  /** @type {{ key: string, id: string, cell: HTMLElement }[]} */
+  const lockCells = [];
   for (let page = 0; page < 20; page++) {
     const doc = await xmlOf(await s3("GET", "/" + bucket, params));
     const entries = [...all(doc, "Version"), ...all(doc, "DeleteMarker")];
@@ -44,7 +46,11 @@ export async function showVersions(bucket, prefix, key) {
     for (const v of entries) {
       const k = text(v, "Key");
       if (key !== undefined && k !== key) continue;
-      body.append(row(bucket, v, () => showVersions(bucket, prefix, key)));
+      const lockCell = el("td", { class: "muted" });
+      body.append(row(bucket, v, lockCell, () => showVersions(bucket, prefix, key)));
+      if (v.tagName === "Version") {
+        lockCells.push({ key: k, id: text(v, "VersionId"), cell: lockCell });
+      }
       count++;
     }
     if (text(doc, "IsTruncated") !== "true") break;
@@ -52,15 +58,66 @@ export async function showVersions(bucket, prefix, key) {
     params["version-id-marker"] = text(doc, "NextVersionIdMarker");
   }
   status(count + " version(s)");
+  await showLocks(bucket, lockCells);
+}
+
+/** Versions whose lock is looked up at most, and how many HEADs run at once. */
+const LOCK_LOOKUPS = 200;
+const LOCK_PARALLEL = 6;
+
+/**
+ * Fills each version's lock cell from a HEAD of it, when the bucket has
+ * Object Lock (otherwise no version can have a lock).
+ * @param {string} bucket
+ * @param {{ key: string, id: string, cell: HTMLElement }[]} cells
+ */
+async function showLocks(bucket, cells) {
+  if (cells.length === 0) return;
+  try {
+    await s3("GET", "/" + bucket, { "object-lock": "" });
+  } catch {
+    return; // no Object Lock configuration
+  }
+  const queue = cells.slice(0, LOCK_LOOKUPS);
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const { key, id, cell } = next;
+      try {
+        const h = (await s3("HEAD", "/" + bucket + "/" + key, { versionId: id })).headers;
+        cell.textContent = lockText(h);
+      } catch {
+        cell.textContent = "?";
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: LOCK_PARALLEL }, worker));
 }
 
 /**
- * One version's row, with its actions; `refresh` shows the list again after one.
+ * A version's lock in words: its retention's mode and date, and its legal hold.
+ * @param {Headers} h
+ */
+function lockText(h) {
+  const parts = [];
+  const mode = h.get("x-amz-object-lock-mode");
+  const until = h.get("x-amz-object-lock-retain-until-date") ?? "";
+  if (mode) {
+    const passed = Date.parse(until) <= Date.now();
+    parts.push(mode + (passed ? " (passed) " : " until ") + until.slice(0, 19).replace("T", " "));
+  }
+  if (h.get("x-amz-object-lock-legal-hold") === "ON") parts.push("legal hold");
+  return parts.join(" · ") || "none";
+}
+
+/**
+ * One version's row, with its lock cell (filled later) and its actions;
+ * `refresh` shows the list again after one.
  * @param {string} bucket
  * @param {Element} v
+ * @param {HTMLElement} lockCell
  * @param {() => Promise<void>} refresh
  */
-function row(bucket, v, refresh) {
+function row(bucket, v, lockCell, refresh) {
   const key = text(v, "Key");
   const id = text(v, "VersionId");
   const marker = v.tagName === "DeleteMarker";
@@ -105,6 +162,7 @@ function row(bucket, v, refresh) {
     el("td", { class: "mono" }, id + (latest ? " (latest)" : "")),
     el("td", { class: "num" }, marker ? "delete marker" : size(Number(text(v, "Size")))),
     el("td", { class: "muted" }, text(v, "LastModified").slice(0, 19).replace("T", " ")),
+    lockCell,
     actions,
   );
 }
