@@ -77,7 +77,12 @@ export async function putObject(
       const more = await opts.finalize({ size: tmp.size, md5: tmp.md5 });
       if (more) attributes = { ...attributes, ...more };
     }
-    return await commitAt(store, loc, { tmp, attributes, precondition: opts.precondition });
+    return await commitAt(store, loc, {
+      tmp,
+      attributes,
+      precondition: opts.precondition,
+      committed: opts.committed,
+    });
   } catch (e) {
     await removeQuietly(tmp.path); // not consumed by a commit
     throw e;
@@ -89,6 +94,8 @@ export interface Commit {
   tmp: TempFile;
   attributes: ObjectAttributes;
   precondition?: Precondition;
+  /** Runs under the key's lock once the object is in place (PutOptions.committed). */
+  committed?: PutOptions["committed"];
   /**
    * A noncurrent version made current again (its bytes linked as `tmp`):
    * it keeps its id, no version is made noncurrent, and `after` runs under
@@ -273,13 +280,15 @@ async function commitOnce(
   await versioned?.after();
   await c.restore?.after();
   const etag = store.metadata ? attributes.etag : pseudoEtag(tmp.identity);
-  return {
+  const meta: ObjectMeta = {
     ...attributes,
     etag,
     size: tmp.size,
     lastModified: new Date(tmp.identity.mtimeMs),
     ...(state !== "" || c.restore ? { versionId: versionId ?? NULL_VERSION } : {}),
   };
+  await c.committed?.(meta);
+  return meta;
 }
 
 /**

@@ -4,7 +4,7 @@ import { surelyMissing } from "./libc.ts";
 import { parentOf } from "./layout.ts";
 import { requireBucket } from "./buckets.ts";
 import { objectFile, readMeta } from "./reads.ts";
-import type { Precondition } from "./types.ts";
+import type { DeleteTarget, Precondition } from "./types.ts";
 import type { Store } from "./store.ts";
 import { isNotFound, removeQuietly } from "./fsutil.ts";
 
@@ -21,7 +21,7 @@ export const FREE_LATER_BYTES = 8 * 1024 * 1024;
  */
 export async function deleteObject(
   store: Store,
-  { bucket, key }: { bucket: string; key: string },
+  { bucket, key, committed }: Pick<DeleteTarget, "bucket" | "key" | "committed">,
   precondition?: Precondition,
 ): Promise<void> {
   const keySegments = keyToSegments(key);
@@ -36,7 +36,9 @@ export async function deleteObject(
     if (precondition) {
       precondition(info?.isFile ? readMeta(store, { bucket, segments, info }) : null);
     }
-    if (info) await removeCurrent(store, { bucket, segments, info });
+    if (!info) return;
+    await removeCurrent(store, { bucket, segments, info });
+    await committed?.({});
   });
 }
 

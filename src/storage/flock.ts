@@ -16,6 +16,11 @@ import { cString, type Libc, libc, O_RDWR_CREAT_CLOEXEC } from "./libc.ts";
 export interface LockFile {
   /** Takes the exclusive lock; resolves at once (no promise) when it was free. */
   lock(): Promise<void> | void;
+  /**
+   * Takes the exclusive lock if it is free now: false when another process
+   * holds it (where locks cannot be asked without waiting, always true).
+   */
+  tryLock(): boolean;
   /** Releases the lock (never blocks). */
   unlock(): void;
   /** Closes the file (releasing any lock). */
@@ -42,6 +47,7 @@ export async function openLockFile(path: string): Promise<LockFile> {
   const file = await Deno.open(path, { read: true, write: true, create: true });
   return {
     lock: () => file.lock(true),
+    tryLock: () => true,
     unlock: () => file.unlockSync(),
     close: () => file.close(),
   };
@@ -62,6 +68,10 @@ class DirectLockFile implements LockFile {
       if (await this.c.flockWait(this.fd, LOCK_EX) === 0) return;
     }
     throw new Error("flock failed");
+  }
+
+  tryLock(): boolean {
+    return this.c.flock(this.fd, LOCK_EX | LOCK_NB) === 0;
   }
 
   unlock(): void {

@@ -54,6 +54,7 @@ import type {
   PutOptions,
 } from "./types.ts";
 import { FsUploads } from "./uploads.ts";
+import { EventQueues } from "./event_queue.ts";
 import { usage } from "./usage.ts";
 import { WalkCache } from "./walk.ts";
 
@@ -69,6 +70,8 @@ export interface FsStorageOptions {
   log?: Logger;
   /** The configuration generation the servers of a pool share (ConfigStamps.newBuffer()). */
   configGeneration?: SharedArrayBuffer;
+  /** Most bytes an event notification queue holds undelivered (64 MiB by default). */
+  eventQueueBytes?: number;
 }
 
 /** The filesystem implementation of geckos3 storage. */
@@ -81,6 +84,8 @@ export class FsStorage implements Storage {
   readonly journal: PromotionJournal;
   /** Multipart uploads. */
   readonly uploads: FsUploads;
+  /** Event notification queues. */
+  readonly events: EventQueues;
   readonly #store: Store;
 
   /** Creates the store; call init() before use. */
@@ -108,6 +113,7 @@ export class FsStorage implements Storage {
     this.instance = instance;
     this.journal = journal;
     this.uploads = new FsUploads(this.#store);
+    this.events = new EventQueues(this.#store, opts.eventQueueBytes ?? 64 * 1024 * 1024);
   }
 
   /** Absolute data directory. */
@@ -132,6 +138,7 @@ export class FsStorage implements Storage {
   /** Waits for background cleanup, then stops background work (temp heartbeat). */
   async close(): Promise<void> {
     await this.#store.background.idle();
+    await this.events.close();
     this.instance.close();
     this.#store.locks.close();
     this.#store.links.close();

@@ -5,6 +5,7 @@
  * lifecycle, notifications) is a new call here.
  */
 import type { Rename } from "./rename.ts";
+import type { QueueBatch, QueuePosition } from "./event_queue.ts";
 import type { DeleteResult } from "./version_ops.ts";
 import type { VersionListOptions, VersionPage } from "./version_list.ts";
 import type { VersioningState } from "./versioning.ts";
@@ -41,6 +42,8 @@ export interface Storage {
   readonly metadataEnabled: boolean;
   /** Multipart uploads. */
   readonly uploads: Uploads;
+  /** Queues of event notifications, one per target. */
+  readonly events: EventQueue;
 
   /** Throws unless the store can create and remove a file now (readiness probe). */
   checkWritable(): Promise<void>;
@@ -115,6 +118,24 @@ export interface Storage {
   close(): Promise<void>;
 }
 
+/** Durable queues of event notifications (see event_queue.ts). */
+export interface EventQueue {
+  /**
+   * Appends the line `line(sequencer)` makes to a target's queue before it
+   * returns; the sequencer grows with each append. False when the queue is
+   * full: the event is dropped.
+   */
+  append(target: string, line: (sequencer: string) => string): Promise<boolean>;
+  /** Lines queued after the cursor (a batch), each with the position after it. */
+  read(target: string): Promise<QueueBatch>;
+  /** Records that everything before `next` was delivered. */
+  ack(target: string, next: QueuePosition): Promise<void>;
+  /** Makes this process the target's sender unless another process is (false). */
+  claimSender(target: string): Promise<boolean>;
+  /** Appends `text` to a file (a JSON-lines target), synced before it returns. */
+  appendToFile(path: string, text: string): Promise<void>;
+}
+
 /** What a part's bytes are checked against once written: returns the part's checksums. */
 export type PartCheck = (
   written: { size: number; md5: Uint8Array },
@@ -148,6 +169,8 @@ export interface CompletionRules {
   attributes(info: UploadInfo, parts: readonly PartInfo[]): ObjectAttributes & { etag: string };
   /** Checked under the key's lock against the current version. */
   precondition?: PutOptions["precondition"];
+  /** Runs under the key's lock once the object is in place (see PutOptions.committed). */
+  committed?: PutOptions["committed"];
   /**
    * Whether a completion of an upload already completed asks for exactly the `parts` that made
    * it: a retry (its response was lost), which is answered with that object.

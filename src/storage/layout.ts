@@ -9,6 +9,7 @@
  *   <root>/.geckos3/completed/<bucket>/<id>   what a completed upload made (for retries)
  *   <root>/.geckos3/tmp/<instance>/           temp files per process (see instance.ts)
  *   <root>/.geckos3/locks/                    cross-process key locks (see locks.ts)
+ *   <root>/.geckos3/events/<target>/          queued event notifications (see event_queue.ts)
  *
  * A bucket name cannot start with `.`, so no bucket is ever the system directory.
  */
@@ -36,6 +37,8 @@ export class Layout {
   readonly completedRoot: string;
   /** Noncurrent versions and delete markers. */
   readonly versionsRoot: string;
+  /** Event notification queues, one directory per target. */
+  readonly eventsRoot: string;
 
   /** The layout of the data dir `dataDir` (resolved against the working directory). */
   constructor(dataDir: string) {
@@ -47,6 +50,12 @@ export class Layout {
     this.uploadsRoot = this.systemRoot + SEP + "multipart";
     this.completedRoot = this.systemRoot + SEP + "completed";
     this.versionsRoot = this.systemRoot + SEP + "versions";
+    this.eventsRoot = this.systemRoot + SEP + "events";
+  }
+
+  /** The queue directory of an event target (ids are checked names: see notify targets). */
+  eventQueueDir(target: string): string {
+    return joinInside(this.eventsRoot, [target]);
   }
 
   /** Directory of a bucket. */

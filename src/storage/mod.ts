@@ -7,6 +7,7 @@
 export type {
   Body,
   CompletionRules,
+  EventQueue,
   ObjectTarget,
   PartCheck,
   PartInput,
@@ -14,6 +15,7 @@ export type {
   Uploads,
 } from "./interface.ts";
 export type { DeleteResult } from "./version_ops.ts";
+export type { QueueBatch, QueuePosition } from "./event_queue.ts";
 export type { VersionEntry, VersionListOptions, VersionPage } from "./version_list.ts";
 export type { VersioningState } from "./versioning.ts";
 export { NULL_VERSION } from "./version_id.ts";

@@ -126,6 +126,11 @@ export interface DeleteTarget {
   versionId?: string;
   /** Whether the caller may, and asked to, remove a version under GOVERNANCE retention. */
   bypassGovernance?: boolean;
+  /**
+   * Runs under the key's lock once something was removed or a delete marker
+   * made (not when there was nothing to delete), with what happened.
+   */
+  committed?: (done: { versionId?: string; deleteMarker?: boolean }) => void | Promise<void>;
 }
 
 /** Called under the key's lock with the current object (or null) before a write commits; throws to refuse. */
@@ -144,6 +149,12 @@ export interface PutOptions {
   ) => Partial<ObjectAttributes> | void | Promise<Partial<ObjectAttributes> | void>;
   /** Checked under the lock against the current version. */
   precondition?: Precondition;
+  /**
+   * Runs under the key's lock once the new version is in place, before the
+   * write returns: what must follow the key's changes in their order (an
+   * event notification queued).
+   */
+  committed?: (meta: ObjectMeta) => void | Promise<void>;
   /** Compute the body's MD5 even when metadata is off (e.g. to check Content-MD5). */
   needMd5?: boolean;
 }

@@ -120,6 +120,7 @@ export class FsUploads implements Uploads {
         tmp,
         attributes,
         precondition: rules.precondition,
+        committed: rules.committed,
       });
       tmp = null; // consumed
       await this.#staging.recordCompletion(bucket, target.uploadId, {

@@ -146,7 +146,9 @@ export async function deleteVersioned(
       const current = currentOf(store, loc);
       if (target.versionId === undefined) {
         target.precondition?.(current?.meta ?? null);
-        return await addDeleteMarker(store, { loc, dir, current });
+        const made = await addDeleteMarker(store, { loc, dir, current });
+        await target.committed?.(made);
+        return made;
       }
       const versionId = target.versionId;
       if (current && (current.meta.versionId ?? NULL_VERSION) === versionId) {
@@ -165,6 +167,7 @@ export async function deleteVersioned(
             id: versionId,
           });
         }
+        await target.committed?.({ versionId });
         return { versionId };
       }
       const record = readRecord(dir, versionId);
@@ -189,10 +192,14 @@ export async function deleteVersioned(
         dir,
         id: versionId,
       });
-      return { versionId, ...(record.marker ? { deleteMarker: true } : {}) };
+      const removed = { versionId, ...(record.marker ? { deleteMarker: true } : {}) };
+      await target.committed?.(removed);
+      return removed;
     });
     if (uncover === null) return result;
     if (await uncoverBelow(store, { loc, dir, marker: target.versionId!, next: uncover })) {
+      // The marker went under the lock of the commit that uncovered the version below it.
+      await target.committed?.(result);
       return result;
     }
     // Someone else changed the key first: decide again.
