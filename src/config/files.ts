@@ -1,7 +1,7 @@
 /**
  * The files the server reads besides the data dir: the users file (at
- * start-up, then again whenever it changes) and the TLS certificate and
- * key. The only module outside `src/storage/` that reads the filesystem
+ * start-up, then again whenever it changes), the notification targets and
+ * the TLS certificate and key. The only module outside `src/storage/` that reads the filesystem
  * (scripts/layers.ts allows it).
  */
 import type { Config } from "./types.ts";
@@ -53,6 +53,19 @@ export function watchFile(
   }, intervalMs);
   Deno.unrefTimer(timer);
   return () => clearInterval(timer);
+}
+
+/**
+ * The notification targets document `-notify-targets` gives: the flag's value
+ * itself when it is JSON (starts with `{`), else the file it names; "" for none.
+ */
+export async function readNotifyTargets(value: string): Promise<string> {
+  if (value === "" || value.trimStart().startsWith("{")) return value;
+  try {
+    return await Deno.readTextFile(value);
+  } catch (e) {
+    throw new Error(`cannot read notify targets file ${value}: ${(e as Error).message}`);
+  }
 }
 
 /** The TLS certificate and key (PEM) when TLS is configured, else null. */

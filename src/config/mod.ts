@@ -2,4 +2,11 @@
 export { AUTO_WORKERS, type Command, type Config, ConfigError } from "./types.ts";
 export { OPTIONS } from "./options.ts";
 export { helpText, makeConfig, parseCommand, parseDuration, parseListen } from "./parse.ts";
-export { loadTls, readUsersFile, watchFile } from "./files.ts";
+export { loadTls, readNotifyTargets, readUsersFile, watchFile } from "./files.ts";
+export {
+  type FileTarget,
+  type NotifyTarget,
+  parseNotifyTargets,
+  targetIdOfArn,
+  type WebhookTarget,
+} from "./notify_targets.ts";

@@ -79,6 +79,20 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "Age after which abandoned multipart uploads are removed",
   },
   {
+    flag: "notify-targets",
+    env: "GECKOS3_NOTIFY_TARGETS",
+    kind: "string",
+    def: "",
+    help: "Event notification targets: a JSON file, or the JSON itself (see README)",
+  },
+  {
+    flag: "notify-queue-mb",
+    env: "GECKOS3_NOTIFY_QUEUE_MB",
+    kind: "int",
+    def: "64",
+    help: "Most MiB of undelivered events kept per target; newer events are dropped past it",
+  },
+  {
     flag: "lifecycle-day",
     env: "GECKOS3_LIFECYCLE_DAY",
     kind: "duration",

@@ -164,6 +164,8 @@ function buildConfig(given: Map<string, string>, env: Record<string, string | un
     multipartTtlSeconds: duration("multipart-ttl"),
     lifecycleDaySeconds: duration("lifecycle-day"),
     credentialsFile: str("credentials-file"),
+    notifyTargets: str("notify-targets"),
+    notifyQueueMb: int("notify-queue-mb"),
     maxRequests: int("max-requests"),
     tlsCert,
     tlsKey,

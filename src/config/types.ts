@@ -30,6 +30,10 @@ export interface Config {
   readonly multipartTtlSeconds: number;
   /** Length of a lifecycle rule's day, in seconds (24 h; shorter for tests and demos). */
   readonly lifecycleDaySeconds: number;
+  /** Event notification targets: a JSON file's path, or the JSON itself ("" for none). */
+  readonly notifyTargets: string;
+  /** Most MiB of undelivered events a target's queue keeps. */
+  readonly notifyQueueMb: number;
   /** Optional users file (JSON): more keys, each with a name and a policy; read again on change. */
   readonly credentialsFile: string;
   /** Largest number of requests served at once; beyond it 503 SlowDown (0 = no cap). */
