@@ -6,10 +6,8 @@
  * server process on the same data dir.
  */
 import {
-  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
-  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetBucketVersioningCommand,
@@ -26,7 +24,6 @@ import {
   PutObjectLockConfigurationCommand,
   PutObjectRetentionCommand,
   type S3Client,
-  UploadPartCommand,
 } from "./deps/aws_sdk.ts";
 import {
   ACCESS_KEY,
@@ -39,6 +36,7 @@ import {
 } from "./support/server.ts";
 import { allow, clientAs, type TestUser, writeUsersFile } from "./support/users.ts";
 import { freePort, spawnServer } from "./support/process.ts";
+import { onePartUpload } from "./support/uploads.ts";
 import { assert, assertEquals, assertS3Error } from "./support/assert.ts";
 import { createHash } from "node:crypto";
 
@@ -220,31 +218,10 @@ serverTest(
     const hold = await t.s3.send(new GetObjectLegalHoldCommand({ Bucket: B, Key: "k" }));
     assertEquals(hold.LegalHold?.Status, "ON");
     // Multipart: the lock asked for at create is the object's.
-    const mpu = await t.s3.send(
-      new CreateMultipartUploadCommand({
-        Bucket: B,
-        Key: "big",
-        ObjectLockMode: "COMPLIANCE",
-        ObjectLockRetainUntilDate: until,
-      }),
-    );
-    const part = await t.s3.send(
-      new UploadPartCommand({
-        Bucket: B,
-        Key: "big",
-        UploadId: mpu.UploadId,
-        PartNumber: 1,
-        Body: text("abc"),
-      }),
-    );
-    const done = await t.s3.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: B,
-        Key: "big",
-        UploadId: mpu.UploadId,
-        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
-      }),
-    );
+    const done = await onePartUpload(t.s3, { Bucket: B, Key: "big" }, text("abc"), {
+      ObjectLockMode: "COMPLIANCE",
+      ObjectLockRetainUntilDate: until,
+    });
     const big = await t.s3.send(
       new HeadObjectCommand({ Bucket: B, Key: "big", VersionId: done.VersionId }),
     );

@@ -14,7 +14,8 @@ import { websiteResponse } from "../s3/website.ts";
 import { checkedBucket } from "../s3/names.ts";
 import { route } from "../router/router.ts";
 import type { RequestContext } from "../s3/context.ts";
-import { errorCodeOf, errorResponse } from "../s3/response.ts";
+import { errorCodeOf, errorResponse, HOST_ID } from "../s3/response.ts";
+import type { Notifier } from "../s3/events.ts";
 import type { Storage } from "../storage/mod.ts";
 import type { RequestActivity } from "./connection_guard.ts";
 import type { CorsPolicy } from "./cors.ts";
@@ -38,6 +39,8 @@ export interface HandlerDeps {
   log: Logger;
   /** Most S3 requests at once (0: no cap). */
   maxRequests: number;
+  /** Queues event notifications. */
+  notifier: Notifier;
 }
 
 /** Where a request was routed: for errors, logs, metrics and CORS. */
@@ -214,6 +217,9 @@ async function dispatch(deps: HandlerDeps, state: HandlerState, x: Exchange): Pr
     bucket,
     key,
     auth,
+    sourceIp: x.addr.hostname,
+    principalId: auth.accessKey === null ? "Anonymous" : `AWS:${auth.accessKey}`,
+    notifier: deps.notifier,
     authenticator: deps.authenticator,
     permits: authorization.permits,
     authorizeAs: async (asAuth, objectKey, fieldHeaders) => {
@@ -302,7 +308,6 @@ function emptyExpectingContinue(req: Request): boolean {
 }
 
 /** The host id of this process (`x-amz-id-2`). */
-const HOST_ID = btoa(crypto.randomUUID()).slice(0, 40);
 
 /** A source of request ids: a random prefix per handler, then a counter. */
 export function requestIds(): () => string {

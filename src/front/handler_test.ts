@@ -9,6 +9,7 @@ import { CorsPolicy } from "./cors.ts";
 import { AccessControl } from "./access/control.ts";
 import { createHandler } from "./handler.ts";
 import { Metrics } from "./metrics.ts";
+import { Notifier } from "../s3/events.ts";
 
 Deno.test("createHandler answers health, S3 operations and errors without a socket", async () => {
   const dataDir = await Deno.makeTempDir();
@@ -30,6 +31,12 @@ Deno.test("createHandler answers health, S3 operations and errors without a sock
       activity: new RequestActivity(),
       log: new Logger(true),
       maxRequests: 0,
+      notifier: new Notifier(storage, {
+        targets: [],
+        region: config.region,
+        log: new Logger(true),
+        count: () => {},
+      }),
     });
     const peer = { remoteAddr: { transport: "tcp" as const, hostname: "127.0.0.1", port: 1 } };
     const call = (method: string, path: string, body?: string) =>

@@ -23,6 +23,8 @@ export interface MetricsSnapshot {
   inflight: number;
   /** Lifecycle actions taken, by kind (the primary server's scanner). */
   lifecycle: [string, number][];
+  /** Event notifications by target and state (`target\0state`). */
+  notifications: [string, number][];
 }
 
 /** Request metrics of one server. */
@@ -38,6 +40,13 @@ export class Metrics {
   #refreshing: Promise<void> | null = null;
   #walks = 0;
   #lifecycle = new Map<string, number>();
+  #notifications = new Map<string, number>();
+
+  /** Counts event notifications of `target` that were queued, delivered, retried or dropped. */
+  recordNotification(target: string, state: string, n = 1): void {
+    const key = `${target}\u0000${state}`;
+    this.#notifications.set(key, (this.#notifications.get(key) ?? 0) + n);
+  }
 
   /** Records lifecycle actions taken, by kind (`expired`, `noncurrentRemoved`, ...). */
   recordLifecycle(counts: Readonly<Record<string, number>>): void {
@@ -55,6 +64,7 @@ export class Metrics {
       bytesOut: this.#bytesOut,
       inflight: this.inflight,
       lifecycle: [...this.#lifecycle],
+      notifications: [...this.#notifications],
     };
   }
 
@@ -88,7 +98,7 @@ export class Metrics {
     peers: readonly MetricsSnapshot[] = [],
     perBucket = true,
   ): Promise<string> {
-    const { requests, latency, bytesIn, bytesOut, inflight, lifecycle } = sum([
+    const { requests, latency, bytesIn, bytesOut, inflight, lifecycle, notifications } = sum([
       this.snapshot(),
       ...peers,
     ]);
@@ -128,6 +138,14 @@ export class Metrics {
     out.push("# TYPE geckos3_lifecycle_actions_total counter");
     for (const [kind, n] of lifecycle) {
       out.push(`geckos3_lifecycle_actions_total{action="${kind}"} ${n}`);
+    }
+    out.push(
+      "# HELP geckos3_notification_events_total Event notifications by target: queued, delivered, retried, dropped.",
+    );
+    out.push("# TYPE geckos3_notification_events_total counter");
+    for (const [key, n] of notifications) {
+      const [target, state] = key.split("\u0000");
+      out.push(`geckos3_notification_events_total{target="${target}",state="${state}"} ${n}`);
     }
     const usage = await this.#bucketUsage(storage);
     out.push(perBucket ? usage.perBucket : usage.totals);
@@ -221,9 +239,13 @@ function sum(snapshots: readonly MetricsSnapshot[]) {
   const requests = new Map<string, number>();
   const latency = new Map<string, Histogram>();
   const lifecycle = new Map<string, number>();
+  const notifications = new Map<string, number>();
   let bytesIn = 0, bytesOut = 0, inflight = 0;
   for (const s of snapshots) {
     for (const [kind, n] of s.lifecycle ?? []) lifecycle.set(kind, (lifecycle.get(kind) ?? 0) + n);
+    for (const [key, n] of s.notifications ?? []) {
+      notifications.set(key, (notifications.get(key) ?? 0) + n);
+    }
     for (const [key, n] of s.requests) requests.set(key, (requests.get(key) ?? 0) + n);
     for (const [op, h] of s.latency) {
       const total = latency.get(op) ?? emptyHistogram();
@@ -236,7 +258,7 @@ function sum(snapshots: readonly MetricsSnapshot[]) {
     bytesOut += s.bytesOut;
     inflight += s.inflight;
   }
-  return { requests, latency, bytesIn, bytesOut, inflight, lifecycle };
+  return { requests, latency, bytesIn, bytesOut, inflight, lifecycle, notifications };
 }
 
 /**

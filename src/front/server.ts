@@ -4,7 +4,16 @@
  * accept failure), then shuts it all down in order.
  */
 import { createAuthenticator, parseUsersFile, UserDirectory } from "../auth/mod.ts";
-import { type Config, loadTls, readUsersFile, watchFile } from "../config/mod.ts";
+import {
+  type Config,
+  loadTls,
+  parseNotifyTargets,
+  readNotifyTargets,
+  readUsersFile,
+  watchFile,
+} from "../config/mod.ts";
+import { Notifier } from "../s3/events.ts";
+import { startNotificationSender } from "../s3/notification_sender.ts";
 import { AccessControl } from "./access/control.ts";
 import { applyLifecycle } from "../s3/lifecycle_scan.ts";
 import { S3Error } from "../errors.ts";
@@ -63,12 +72,17 @@ export async function startServer(
   options: ServerOptions = {},
 ): Promise<RunningServer> {
   const log = new Logger(options.quiet ?? false);
+  // Targets first: a bad targets document stops start-up before anything is touched.
+  const targets = parseNotifyTargets(
+    await readNotifyTargets(config.notifyTargets) || '{"targets":[]}',
+  );
   const storage = new FsStorage({
     dataDir: config.dataDir,
     metadata: config.metadata,
     fsync: config.fsync,
     log,
     configGeneration: options.pool?.configGeneration,
+    eventQueueBytes: config.notifyQueueMb * 1024 * 1024,
   });
   await storage.init();
   const pool = options.pool;
@@ -99,9 +113,20 @@ export async function startServer(
   }
   const authenticator = createAuthenticator(config, users);
   const metrics = new Metrics();
-  const lifecycle = pool && !pool.primary
+  const count = (target: string, state: string, n = 1) =>
+    metrics.recordNotification(target, state, n);
+  const notifier = new Notifier(storage, { targets, region: config.region, log, count });
+  const sender = targets.length === 0 || (pool && !pool.primary)
     ? undefined
-    : startLifecycleScanner({ storage, dayMs: config.lifecycleDaySeconds * 1000, log, metrics });
+    : startNotificationSender(storage, { targets, log, count });
+  if (sender) notifier.onQueued(sender.poke);
+  const lifecycle = pool && !pool.primary ? undefined : startLifecycleScanner({
+    storage,
+    dayMs: config.lifecycleDaySeconds * 1000,
+    log,
+    metrics,
+    notifier,
+  });
   const peers = pool && pool.size > 1 ? new MetricsPeers(pool.id, metrics, pool.size - 1) : null;
   const activity = new RequestActivity(pool?.activity);
   const handle = createHandler({
@@ -120,6 +145,7 @@ export async function startServer(
     log,
     // A pool shares the cap: each of its servers takes its part.
     maxRequests: Math.ceil(config.maxRequests / (pool?.size ?? 1)),
+    notifier,
   });
   const errorIds = requestIds();
 
@@ -211,6 +237,7 @@ export async function startServer(
       clearTimeout(timer);
       clearInterval(sweeper);
       lifecycle?.stop();
+      await sender?.stop();
       unwatch();
       peers?.close();
       await storage.close();
@@ -255,13 +282,13 @@ function startConnectionGuard(
  * at most hourly; one pass at a time, its actions logged and counted.
  */
 function startLifecycleScanner(
-  opts: { storage: Storage; dayMs: number; log: Logger; metrics: Metrics },
+  opts: { storage: Storage; dayMs: number; log: Logger; metrics: Metrics; notifier: Notifier },
 ): { stop(): void } | undefined {
-  const { storage, dayMs, log, metrics } = opts;
+  const { storage, dayMs, log, metrics, notifier } = opts;
   if (dayMs <= 0) return undefined;
   let running: Promise<void> | null = null;
   const pass = () => {
-    running ??= applyLifecycle(storage, { dayMs }).then((counts) => {
+    running ??= applyLifecycle(storage, { dayMs, notifier }).then((counts) => {
       metrics.recordLifecycle({ ...counts });
       if (Object.values(counts).some((n) => n > 0)) {
         log.event("info", "lifecycle rules applied", { ...counts });

@@ -17,6 +17,7 @@ import { getObjectAttributes } from "../s3/attributes.ts";
 import { renameObject } from "../s3/rename.ts";
 import * as versioning from "../s3/versioning.ts";
 import * as objectLock from "../s3/object_lock.ts";
+import * as notifications from "../s3/notification_ops.ts";
 import { listObjectVersions } from "../s3/versions_list.ts";
 import * as policy from "../s3/bucket_policy.ts";
 import * as acl from "../s3/acl_ops.ts";
@@ -145,7 +146,7 @@ const TABLE: Record<string, Route> = {
   "bucket PUT object-lock": r("PutObjectLockConfiguration", objectLock.putObjectLockConfiguration),
   "bucket PUT notification": r(
     "PutBucketNotificationConfiguration",
-    settings.putNotificationConfiguration,
+    notifications.putNotificationConfiguration,
   ),
   "object GET retention": r("GetObjectRetention", objectLock.getObjectRetention),
   "object PUT retention": r("PutObjectRetention", objectLock.putObjectRetention),
@@ -154,7 +155,7 @@ const TABLE: Record<string, Route> = {
   "object POST restore": r("RestoreObject", settings.restoreObject),
   "bucket GET notification": r(
     "GetBucketNotificationConfiguration",
-    settings.getNotificationConfiguration,
+    notifications.getNotificationConfiguration,
   ),
   ...settingRoutes(),
 };

@@ -6,7 +6,7 @@
  */
 import { S3Error } from "../errors.ts";
 import type { AclGrant } from "../storage/mod.ts";
-import { requestBody, type RequestContext } from "./context.ts";
+import { emitChange, requestBody, type RequestContext } from "./context.ts";
 import { ACL_DOC, aclsEnabled, checkAclAllowed, readBucketAccess } from "./access_docs.ts";
 import { aclFromHeaders, aclFromXml, aclXml, defaultAcl, storedAcl } from "./acl.ts";
 import { emptyResponse, xmlResponse } from "./response.ts";
@@ -45,6 +45,7 @@ export async function putObjectAcl(ctx: RequestContext): Promise<Response> {
   checkAclAllowed(await readBucketAccess(ctx.storage, ctx.bucket), grants);
   const target = { bucket: ctx.bucket, key: ctx.key, versionId };
   const meta = await ctx.storage.updateAttributes(target, () => ({ acl: storedAcl(grants) }));
+  await emitChange(ctx, "s3:ObjectAcl:Put", meta);
   return emptyResponse(200, versionHeader(meta));
 }
 

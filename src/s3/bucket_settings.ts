@@ -273,36 +273,6 @@ export function deleteSetting(setting: BucketSetting): (ctx: RequestContext) => 
   return deleteDocument(setting.file);
 }
 
-/** GET /{bucket}?notification while notifications are not built: the empty configuration. */
-export function getNotificationConfiguration(ctx: RequestContext): Response {
-  ctx.storage.requireBucket(ctx.bucket);
-  return xmlResponse(renderXml("NotificationConfiguration", {}));
-}
-
-/**
- * PUT /{bucket}?notification: the empty configuration (what a tool sends to
- * remove notifications) is taken; a destination cannot be validated, since
- * geckos3 has none to send events to yet, and is refused as S3 refuses one.
- */
-export async function putNotificationConfiguration(ctx: RequestContext): Promise<Response> {
-  ctx.storage.requireBucket(ctx.bucket);
-  const doc = await parseXml(
-    await readXmlBody(requestBody(ctx).stream),
-    "NotificationConfiguration",
-  );
-  const destinations = Object.keys(doc).filter((k) => k.endsWith("Configuration"));
-  if (destinations.length > 0) {
-    throw new S3Error(
-      "InvalidArgument",
-      "Unable to validate the following destination configurations",
-      {
-        extra: { ArgumentName: destinations[0], ArgumentValue: "" },
-      },
-    );
-  }
-  return emptyResponse(200);
-}
-
 /** POST /{bucket}/{key}?restore: nothing is archived here, so no object can be restored. */
 export function restoreObject(ctx: RequestContext): Response {
   ctx.storage.headObject(ctx.bucket, ctx.key);

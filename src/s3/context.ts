@@ -2,6 +2,7 @@
 import type { Config } from "../config/mod.ts";
 import type { Authenticator, AuthResult, DecodedBody } from "../auth/mod.ts";
 import type { Storage } from "../storage/mod.ts";
+import type { EventOrigin, Notifier } from "./events.ts";
 
 /** Everything an operation needs about one request. */
 export interface RequestContext {
@@ -29,6 +30,12 @@ export interface RequestContext {
   readonly key: string;
   /** Result of authentication. */
   readonly auth: AuthResult;
+  /** The caller's IP address. */
+  readonly sourceIp: string;
+  /** The caller as event records name it (`userIdentity.principalId`). */
+  readonly principalId: string;
+  /** Queues the event notifications of what the request changes. */
+  readonly notifier: Notifier;
   /** The authenticator (for decoding bodies). */
   readonly authenticator: Authenticator;
   /**
@@ -44,6 +51,29 @@ export interface RequestContext {
    * the front's decision, as for any request; throws AccessDenied.
    */
   readonly authorizeAs: (auth: AuthResult, key: string, headers: Headers) => Promise<void>;
+}
+
+/** Where the events a request makes come from. */
+export function eventOrigin(ctx: RequestContext): EventOrigin {
+  return {
+    bucket: ctx.bucket,
+    requestId: ctx.requestId,
+    sourceIp: ctx.sourceIp,
+    principalId: ctx.principalId,
+  };
+}
+
+/** Queues event `name` (`s3:ObjectTagging:Put`) of a change to the request's object, `meta` after it. */
+export function emitChange(
+  ctx: RequestContext,
+  name: string,
+  meta: { etag: string; versionId?: string },
+): Promise<void> {
+  return ctx.notifier.emit(eventOrigin(ctx), name, {
+    key: ctx.key,
+    etag: meta.etag,
+    versionId: meta.versionId,
+  });
 }
 
 /** The decoded, verifying body of a request (see Authenticator.decodeBody). */

@@ -11,6 +11,7 @@
  */
 import type { Storage, VersionEntry } from "../storage/mod.ts";
 import { S3Error } from "../errors.ts";
+import { LIFECYCLE_ORIGIN, type Notifier } from "./events.ts";
 import {
   afterDays,
   expiryOf,
@@ -44,7 +45,7 @@ const PAUSE_MS = 2;
 /** Applies every bucket's lifecycle rules once, with days of `dayMs`; returns what it did. */
 export async function applyLifecycle(
   storage: Storage,
-  opts: { dayMs: number; now?: () => number },
+  opts: { dayMs: number; now?: () => number; notifier?: Notifier },
 ): Promise<LifecycleCounts> {
   const counts: LifecycleCounts = {
     expired: 0,
@@ -57,7 +58,15 @@ export async function applyLifecycle(
   for (const { name } of await storage.listBuckets()) {
     const rules = (await lifecycleRules(storage, name)).filter((r) => r.enabled);
     if (rules.length === 0) continue;
-    const scan = { storage, bucket: name, rules, dayMs: opts.dayMs, now, counts };
+    const scan = {
+      storage,
+      bucket: name,
+      rules,
+      dayMs: opts.dayMs,
+      now,
+      counts,
+      notifier: opts.notifier,
+    };
     if (storage.versioning(name) === "") await scanObjects(scan);
     else await scanVersions(scan);
     await abortUploads(scan);
@@ -72,6 +81,17 @@ interface Scan {
   dayMs: number;
   now: () => number;
   counts: LifecycleCounts;
+  notifier?: Notifier;
+}
+
+/** A delete the scanner makes, with the LifecycleExpiration event it sends. */
+function expire(s: Scan, target: { key: string; versionId?: string }) {
+  const origin = { bucket: s.bucket, requestId: "lifecycle", ...LIFECYCLE_ORIGIN };
+  return s.storage.deleteObject({
+    bucket: s.bucket,
+    ...target,
+    committed: s.notifier?.removed(origin, target, "LifecycleExpiration"),
+  });
 }
 
 /** An unversioned bucket: every object past its expiration is deleted. */
@@ -87,7 +107,7 @@ async function scanObjects(s: Scan): Promise<void> {
     for (const { key, meta } of page.objects) {
       const expiry = expiryOf(s.rules, key, meta, s.dayMs);
       if (expiry && expiry.date.getTime() <= s.now()) {
-        await s.storage.deleteObject({ bucket: s.bucket, key });
+        await expire(s, { key });
         s.counts.expired++;
       }
     }
@@ -126,7 +146,7 @@ async function scanVersions(s: Scan): Promise<void> {
 /** The rules applied to one key's versions, newest first. */
 async function applyToKey(s: Scan, versions: VersionEntry[]): Promise<void> {
   const key = versions[0].key;
-  const target = (versionId: string) => ({ bucket: s.bucket, key, versionId });
+  const target = (versionId: string) => ({ key, versionId });
   const [current, ...older] = versions;
   // Noncurrent versions: each became noncurrent when the next newer one was made.
   let kept = 0;
@@ -141,7 +161,7 @@ async function applyToKey(s: Scan, versions: VersionEntry[]): Promise<void> {
     }
     if (afterDays(since, rule.noncurrent.days, s.dayMs).getTime() > s.now()) continue;
     try {
-      await s.storage.deleteObject(target(v.versionId));
+      await expire(s, target(v.versionId));
     } catch (e) {
       // Object Lock protects it: the store decides, under the key's lock.
       if (!(e instanceof S3Error && e.code === "AccessDenied")) throw e;
@@ -156,14 +176,14 @@ async function applyToKey(s: Scan, versions: VersionEntry[]): Promise<void> {
     // A delete marker on top: removed when no version is left under it and a rule says so.
     const alone = versions.length === 1;
     if (alone && s.rules.some((r) => r.expiredObjectDeleteMarker && ruleApplies(r, key))) {
-      await s.storage.deleteObject(target(current.versionId));
+      await expire(s, target(current.versionId));
       s.counts.markersRemoved++;
     }
     return;
   }
   const expiry = expiryOf(s.rules, key, current.meta, s.dayMs);
   if (expiry && expiry.date.getTime() <= s.now()) {
-    await s.storage.deleteObject({ bucket: s.bucket, key });
+    await expire(s, { key });
     s.counts.expired++;
   }
 }

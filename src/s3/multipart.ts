@@ -5,7 +5,7 @@
  * committed like any other object (one atomic rename).
  */
 import { Buffer } from "node:buffer";
-import { documentBody, requestBody, type RequestContext } from "./context.ts";
+import { documentBody, eventOrigin, requestBody, type RequestContext } from "./context.ts";
 import { S3Error } from "../errors.ts";
 import { emptyResponse, OWNER, xmlResponse } from "./response.ts";
 import { asArray, parseXml, readXmlBody, renderXml } from "./xml.ts";
@@ -359,6 +359,11 @@ export async function completeMultipartUpload(ctx: RequestContext): Promise<Resp
         };
       },
       precondition: writePrecondition(ctx.headers) ?? undefined,
+      committed: ctx.notifier.created(
+        eventOrigin(ctx),
+        "s3:ObjectCreated:CompleteMultipartUpload",
+        ctx.key,
+      ),
       isRetryOf: (parts) =>
         parts.length === requested.length &&
         parts.every((p, i) =>

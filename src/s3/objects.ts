@@ -1,5 +1,5 @@
 /** Object operations: PutObject, GetObject, HeadObject, DeleteObject, CopyObject, DeleteObjects. */
-import { requestBody, type RequestContext } from "./context.ts";
+import { eventOrigin, requestBody, type RequestContext } from "./context.ts";
 import type { DecodedBody } from "../auth/mod.ts";
 import { S3Error } from "../errors.ts";
 import { emptyResponse, isoDate, xmlResponse } from "./response.ts";
@@ -46,11 +46,17 @@ export function verifyContentMd5(expected: Uint8Array | null, actual: Uint8Array
  * verifying what the body carries: Content-MD5 and flexible checksums, of
  * the plain bytes, and `headers`' write conditions; encrypted when
  * `headers` send an SSE-C key. `headers` are the request's (a POST's form
- * fields stand for them).
+ * fields stand for them). Queues event `event` (`s3:ObjectCreated:Put`).
  */
 export async function storeBody(
   ctx: RequestContext,
-  write: { key: string; attributes: ObjectAttributes; body: DecodedBody; headers: Headers },
+  write: {
+    key: string;
+    attributes: ObjectAttributes;
+    body: DecodedBody;
+    headers: Headers;
+    event: string;
+  },
 ): Promise<ObjectMeta> {
   const { body, headers } = write;
   // A small body of known length is read whole (see DecodedBody.readAll).
@@ -61,6 +67,7 @@ export async function storeBody(
   return await ctx.storage.putObject(ctx.bucket, write.key, sealed.payload, {
     attributes: sealed.attributes,
     precondition: writePrecondition(headers) ?? undefined,
+    committed: ctx.notifier.created(eventOrigin(ctx), write.event, write.key),
     needMd5: body.contentMd5 !== null,
     finalize: ({ md5 }) => {
       verifyContentMd5(body.contentMd5, sealed.plainMd5 ? sealed.plainMd5() : md5);
@@ -85,6 +92,7 @@ export async function putObject(ctx: RequestContext): Promise<Response> {
     attributes,
     body: requestBody(ctx),
     headers: ctx.headers,
+    event: "s3:ObjectCreated:Put",
   });
   const res = emptyResponse(200, {
     etag: meta.etag,
@@ -178,6 +186,7 @@ export async function deleteObject(ctx: RequestContext): Promise<Response> {
     key: ctx.key,
     versionId,
     bypassGovernance: versionId !== undefined && await bypassesGovernance(ctx),
+    committed: ctx.notifier.removed(eventOrigin(ctx), { key: ctx.key, versionId }),
   };
   const result = await ctx.storage.deleteObject(target, precondition);
   return emptyResponse(204, deleteHeaders(result));
@@ -281,6 +290,7 @@ export async function copyObject(ctx: RequestContext): Promise<Response> {
       {
         attributes: sealed.attributes,
         precondition: writePrecondition(ctx.headers) ?? undefined,
+        committed: ctx.notifier.created(eventOrigin(ctx), "s3:ObjectCreated:Copy", ctx.key),
         finalize: () =>
           hash && algorithm
             ? {
@@ -368,7 +378,8 @@ export async function deleteObjects(ctx: RequestContext): Promise<Response> {
       const action = versionId === undefined ? "s3:DeleteObject" : "s3:DeleteObjectVersion";
       if (!(await ctx.permits(action, key))) throw new S3Error("AccessDenied");
       const bypassGovernance = versionId !== undefined && await bypassesGovernance(ctx, key);
-      const target = { bucket: ctx.bucket, key, versionId, bypassGovernance };
+      const committed = ctx.notifier.removed(eventOrigin(ctx), { key, versionId });
+      const target = { bucket: ctx.bucket, key, versionId, bypassGovernance, committed };
       const result = await ctx.storage.deleteObject(target);
       if (!quiet) deleted.push(deletedEntry(key, versionId, result));
     } catch (e) {

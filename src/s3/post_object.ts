@@ -92,7 +92,13 @@ async function store(ctx: RequestContext, form: PostForm): Promise<Response> {
     headers,
     { accessKey: null },
   );
-  const meta = await storeBody(ctx, { key, attributes, body, headers });
+  const meta = await storeBody(ctx, {
+    key,
+    attributes,
+    body,
+    headers,
+    event: "s3:ObjectCreated:Post",
+  });
   await form.done;
   return answer(ctx, fields, { key, etag: meta.etag }, {
     etag: meta.etag,

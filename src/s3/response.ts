@@ -81,3 +81,6 @@ export function fail(code: ErrorCode, message?: string): never {
 export function isoDate(d: Date): string {
   return d.toISOString();
 }
+
+/** This server's `x-amz-id-2` (S3's host id), the same on every response of the process. */
+export const HOST_ID: string = btoa(crypto.randomUUID()).slice(0, 40);

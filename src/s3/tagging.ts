@@ -3,7 +3,7 @@
  * and the `x-amz-tagging` header of writes, with S3's limits.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-tagging.html
  */
-import { requestBody, type RequestContext } from "./context.ts";
+import { emitChange, requestBody, type RequestContext } from "./context.ts";
 import { S3Error } from "../errors.ts";
 import { requestedVersion, versionHeader } from "./versioning.ts";
 import { emptyResponse, xmlResponse } from "./response.ts";
@@ -103,6 +103,7 @@ export async function putObjectTagging(ctx: RequestContext): Promise<Response> {
   const tags = validateTags(await tagsOfRequest(ctx));
   const target = { bucket: ctx.bucket, key: ctx.key, versionId };
   const meta = await ctx.storage.updateAttributes(target, () => ({ tags }));
+  await emitChange(ctx, "s3:ObjectTagging:Put", meta);
   return emptyResponse(200, versionHeader(meta));
 }
 
@@ -116,6 +117,7 @@ export function getObjectTagging(ctx: RequestContext): Response {
 export async function deleteObjectTagging(ctx: RequestContext): Promise<Response> {
   const target = { bucket: ctx.bucket, key: ctx.key, versionId: requestedVersion(ctx) };
   const meta = await ctx.storage.updateAttributes(target, () => ({ tags: undefined }));
+  await emitChange(ctx, "s3:ObjectTagging:Delete", meta);
   return emptyResponse(204, versionHeader(meta));
 }
 
