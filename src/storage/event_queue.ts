@@ -100,8 +100,7 @@ export class EventQueues {
   }
 
   #appendLocked(q: Queue, line: (sequencer: string) => string): boolean {
-    const file = this.#segmentFile(q);
-    const size = file.statSync().size;
+    const { file, size } = this.#segmentFile(q);
     if (this.#backlog(q, size) >= this.maxBytes) return false;
     const sequencer = q.segment.toString(16).padStart(6, "0") +
       size.toString(16).padStart(10, "0");
@@ -127,20 +126,21 @@ export class EventQueues {
    * The segment this process appends to, open: the newest one. A cached one
    * that another process sealed, or the sender removed, is given up.
    */
-  #segmentFile(q: Queue): Deno.FsFile {
-    // Always the newest: appending to an older one would deliver a key's later event first.
-    if (
-      q.file && (q.file.statSync().nlink ?? 1) > 0 &&
-      surelyMissing(segmentPath(q.dir, q.segment + 1))
-    ) {
-      return q.file;
+  #segmentFile(q: Queue): { file: Deno.FsFile; size: number } {
+    if (q.file) {
+      const info = q.file.statSync();
+      // Always the newest: appending to an older one would deliver a key's later event first.
+      if ((info.nlink ?? 1) > 0 && surelyMissing(segmentPath(q.dir, q.segment + 1))) {
+        return { file: q.file, size: info.size };
+      }
+      q.file.close();
+      q.file = null;
     }
-    q.file?.close();
-    q.file = null;
     const newest = segmentsOf(q.dir).at(-1);
     q.segment = newest ?? Math.max(q.segment, this.#cursor(q, true).segment, 1);
-    q.file = Deno.openSync(segmentPath(q.dir, q.segment), { append: true, create: true });
-    return q.file;
+    const file = Deno.openSync(segmentPath(q.dir, q.segment), { append: true, create: true });
+    q.file = file;
+    return { file, size: file.statSync().size };
   }
 
   /** Bytes queued past the cursor, about (whole segments counted as full). */

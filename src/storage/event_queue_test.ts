@@ -1,0 +1,65 @@
+/** The event queue on real files: order across segments, removal of delivered ones, the bound. */
+import { assert, assertEquals } from "../../tests/support/assert.ts";
+import { FsStorage } from "./fs.ts";
+
+async function withStore(
+  fn: (store: FsStorage, dir: string) => Promise<void>,
+  eventQueueBytes?: number,
+) {
+  const dir = await Deno.makeTempDir({ prefix: "geckos3-queue-" });
+  const store = new FsStorage({ dataDir: dir, metadata: true, fsync: false, eventQueueBytes });
+  await store.init();
+  try {
+    await fn(store, dir);
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const segments = (dir: string) =>
+  [...Deno.readDirSync(`${dir}/.geckos3/events/t`)].filter((e) => e.name.startsWith("seg-")).length;
+
+Deno.test("events cross segments in order, and delivered segments are removed", async () => {
+  await withStore(async (store, dir) => {
+    const pad = "x".repeat(1000);
+    const total = 20_000; // about 20 MB: three 8 MiB segments
+    const sequencers: string[] = [];
+    for (let i = 0; i < total; i++) {
+      const ok = await store.events.append("t", (seq) => {
+        sequencers.push(seq);
+        return JSON.stringify({ i, pad });
+      });
+      assert(ok);
+    }
+    assertEquals([...sequencers].sort(), sequencers);
+    assertEquals(segments(dir), 3);
+    let next = 0;
+    for (;;) {
+      const batch = await store.events.read("t");
+      if (batch.lines.length === 0) break;
+      for (const line of batch.lines) assertEquals(JSON.parse(line.text).i, next++);
+      await store.events.ack("t", batch.lines.at(-1)!.next);
+    }
+    assertEquals(next, total);
+    assertEquals(segments(dir), 1); // the newest stays, for the next appends
+    // Nothing is read twice once acknowledged, and appends go on after the cursor.
+    await store.events.append("t", () => JSON.stringify({ i: next }));
+    const last = await store.events.read("t");
+    assertEquals(last.lines.map((l) => JSON.parse(l.text).i), [total]);
+  });
+});
+
+Deno.test("a full queue refuses appends until its events are delivered", async () => {
+  await withStore(async (store) => {
+    const line = () => JSON.stringify({ pad: "y".repeat(1000) });
+    let accepted = 0;
+    while (await store.events.append("t", line)) accepted++;
+    assert(accepted >= 9 && accepted <= 11, `accepted ${accepted}`);
+    const batch = await store.events.read("t");
+    await store.events.ack("t", batch.lines.at(-1)!.next);
+    // The bound is checked against a cursor read at most once a second.
+    await new Promise((ok) => setTimeout(ok, 1100));
+    assert(await store.events.append("t", line));
+  }, 10 * 1024);
+});
