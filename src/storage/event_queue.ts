@@ -11,7 +11,6 @@
  */
 import { type LockFile, openLockFile } from "./flock.ts";
 import { isNotFound, removeQuietly } from "./fsutil.ts";
-import { surelyMissing } from "./libc.ts";
 import { SEP } from "./paths.ts";
 import type { Store } from "./store.ts";
 
@@ -128,11 +127,11 @@ export class EventQueues {
    */
   #segmentFile(q: Queue): { file: Deno.FsFile; size: number } {
     if (q.file) {
-      const info = q.file.statSync();
-      // Always the newest: appending to an older one would deliver a key's later event first.
-      if ((info.nlink ?? 1) > 0 && surelyMissing(segmentPath(q.dir, q.segment + 1))) {
-        return { file: q.file, size: info.size };
-      }
+      // Always the newest: appending to an older one would deliver a key's later event first. A
+      // segment smaller than SEGMENT_BYTES is the newest (only the append that fills it starts
+      // the next) and still there (only a sealed one is ever removed).
+      const { size } = q.file.statSync();
+      if (size < SEGMENT_BYTES) return { file: q.file, size };
       q.file.close();
       q.file = null;
     }

@@ -63,3 +63,42 @@ Deno.test("a full queue refuses appends until its events are delivered", async (
     assert(await store.events.append("t", line));
   }, 10 * 1024);
 });
+
+Deno.test("two stores on one data dir share one queue in the order of their appends", async () => {
+  await withStore(async (a, dir) => {
+    const b = new FsStorage({ dataDir: dir, metadata: true, fsync: false });
+    await b.init();
+    try {
+      const pad = "z".repeat(1000);
+      const total = 36_000; // four segment boundaries
+      // Writers take turns, in runs of varying length, as a key's lock makes writers of two
+      // processes take turns: the queue must hand the events over in exactly that order.
+      let tail = Promise.resolve();
+      const appends: Promise<void>[] = [];
+      for (let i = 0; i < total; i++) {
+        const store = (i * 7919) % 11 < 6 ? a : b;
+        tail = tail.then(async () => {
+          await store.events.append("t", () => JSON.stringify({ i, pad }));
+        });
+        appends.push(tail);
+      }
+      const seen: number[] = [];
+      let writing = true;
+      const reader = (async () => {
+        for (;;) {
+          const batch = await a.events.read("t");
+          for (const line of batch.lines) seen.push(JSON.parse(line.text).i);
+          if (batch.lines.length > 0) await a.events.ack("t", batch.lines.at(-1)!.next);
+          else if (!writing) return;
+          else await new Promise((ok) => setTimeout(ok, 1));
+        }
+      })();
+      await Promise.all(appends);
+      writing = false;
+      await reader;
+      assertEquals(seen, Array.from({ length: total }, (_, i) => i));
+    } finally {
+      await b.close();
+    }
+  });
+});
