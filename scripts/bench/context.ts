@@ -28,6 +28,13 @@ export class Bench {
   readonly signedFreshKeys: number;
   /** The users file geckos3 started here reads (the `access` scenario), if any. */
   usersFile: string | null = null;
+  /** Where geckos3 started here sends event notifications (the `notify` scenario), if anywhere. */
+  receiver: {
+    readonly targets: string;
+    hang(on: boolean): void;
+    drained(): Promise<void>;
+    close(): Promise<void>;
+  } | null = null;
   /** Which `--repeat` round runs: PUT and DELETE of round r write and remove keys `w<r>x<thread>-<n>`. */
   round = 1;
 

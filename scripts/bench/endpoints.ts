@@ -16,6 +16,7 @@ export function startGeckos3(b: Bench, workers: string): Promise<Endpoint> {
       `-region=${b.signer.region}`,
       `-workers=${workers}`,
       ...(b.usersFile ? [`-credentials-file=${b.usersFile}`] : []),
+      ...(b.receiver ? [`-notify-targets=${b.receiver.targets}`] : []),
       // A one-second lifecycle day: the lifecycle scenario's rule is scanned for every 250 ms.
       `-lifecycle-day=${BENCH_LIFECYCLE_DAY}`,
     ],

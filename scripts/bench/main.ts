@@ -3,7 +3,7 @@
  * in one run.
  *
  *   deno task bench [--duration 10] [--clients 32]
- *                   [--scenarios small,large,listing,multipart,memory,versions,access,lifecycle]
+ *                   [--scenarios small,large,listing,multipart,memory,versions,access,lifecycle,notify]
  *                   [--sizes 4KiB,1MiB] [--ops PUT,GET,HEAD,STAT,DELETE,MIXED]
  *                   [--repeat 1] [--large 1GiB] [--memory-large 5GiB] [--post-large 2GiB]
  *                   [--peer s3rver] [--peer-go PATH]
@@ -34,6 +34,9 @@
  * `lifecycle` (geckos3 started here) times 4 KiB GETs while the lifecycle
  * scanner walks a bucket of `--lifecycle-keys` (100,000) objects, beside
  * GETs with no rule.
+ * `notify` (geckos3 started here) times 4 KiB PUTs into a bucket that sends
+ * every ObjectCreated event to a webhook of the bench, beside PUTs into one
+ * that sends none, with the receiver answering and then hanging.
  * `memory` also posts one `--post-large` file (2 GiB) to geckos3 with a
  * browser POST form, for the server's peak RSS.
  * For every scenario it reports ops/s, MB/s, p50/p99 latency, the server's
@@ -56,6 +59,7 @@ import { formatRatios, ratios } from "../ratios.ts";
 import { Bench } from "./context.ts";
 import { parseBenchArgs, parseSize } from "./options.ts";
 import { startCeiling, startGeckos3, startGo, startS3rver } from "./endpoints.ts";
+import { BenchReceiver, notifyCost } from "./notify.ts";
 import { prepareSmall, SMALL_OPS, smallOp, type SmallSetup } from "./small.ts";
 import { largeObjects, memory } from "./large.ts";
 import { listing } from "./listing.ts";
@@ -79,6 +83,7 @@ async function main(b: Bench): Promise<void> {
   const smallOps = SMALL_OPS.filter((op) => askedOps.includes(op));
   const endpoints: Endpoint[] = [];
   if (scenarios.has("access") && b.args.auth) b.usersFile = await writeBenchUsersFile(b);
+  if (scenarios.has("notify")) b.receiver = new BenchReceiver();
   try {
     for (const w of b.args.workers!.split(",")) endpoints.push(await startGeckos3(b, w.trim()));
     if (b.args["peer-go"]) endpoints.push(await startGo(b, b.args["peer-go"]));
@@ -185,6 +190,10 @@ async function main(b: Bench): Promise<void> {
         const keys = Number(b.args["lifecycle-keys"]);
         await attempt(ep, "lifecycle", () => lifecycleScan(b, ep, size, keys));
       }
+      if (scenarios.has("notify") && ep.name.startsWith("geckos3") && ep.pid !== null) {
+        const size = parseSize(b.args.sizes!.split(",")[0]);
+        await attempt(ep, "notify", () => notifyCost(b, ep, b.receiver!, size));
+      }
       if (scenarios.has("access") && ep.name.startsWith("geckos3") && ep.pid !== null) {
         if (b.usersFile) {
           const size = parseSize(b.args.sizes!.split(",")[0]);
@@ -256,6 +265,7 @@ async function main(b: Bench): Promise<void> {
   } finally {
     for (const ep of endpoints) await ep.stop();
     if (b.usersFile) await Deno.remove(b.usersFile).catch(() => {});
+    await b.receiver?.close();
   }
 }
 

@@ -15,7 +15,7 @@ export function parseBenchArgs(argv: readonly string[]) {
       clients: { type: "string", default: "32" },
       scenarios: {
         type: "string",
-        default: "small,large,listing,multipart,memory,versions,access,lifecycle",
+        default: "small,large,listing,multipart,memory,versions,access,lifecycle,notify",
       },
       "memory-large": { type: "string", default: "5GiB" },
       "post-large": { type: "string", default: "2GiB" },
