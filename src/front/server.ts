@@ -236,7 +236,7 @@ export async function startServer(
       ]);
       clearTimeout(timer);
       clearInterval(sweeper);
-      lifecycle?.stop();
+      await lifecycle?.stop();
       await sender?.stop();
       unwatch();
       peers?.close();
@@ -283,22 +283,31 @@ function startConnectionGuard(
  */
 function startLifecycleScanner(
   opts: { storage: Storage; dayMs: number; log: Logger; metrics: Metrics; notifier: Notifier },
-): { stop(): void } | undefined {
+): { stop(): Promise<void> } | undefined {
   const { storage, dayMs, log, metrics, notifier } = opts;
   if (dayMs <= 0) return undefined;
+  const stopping = new AbortController();
   let running: Promise<void> | null = null;
   const pass = () => {
-    running ??= applyLifecycle(storage, { dayMs, notifier }).then((counts) => {
-      metrics.recordLifecycle({ ...counts });
-      if (Object.values(counts).some((n) => n > 0)) {
-        log.event("info", "lifecycle rules applied", { ...counts });
-      }
-    }).catch((e) => log.event("error", "lifecycle pass failed", { error: String(e) }))
+    running ??= applyLifecycle(storage, { dayMs, notifier, signal: stopping.signal })
+      .then(({ scanned, ...actions }) => {
+        metrics.recordLifecycle(actions);
+        if (Object.values(actions).some((n) => n > 0)) {
+          log.event("info", "lifecycle rules applied", { scanned, ...actions });
+        }
+      }).catch((e) => log.event("error", "lifecycle pass failed", { error: String(e) }))
       .finally(() => (running = null));
   };
   const timer = setInterval(pass, Math.max(250, Math.min(dayMs / 4, 3600_000)));
   Deno.unrefTimer(timer);
-  return { stop: () => clearInterval(timer) };
+  return {
+    // A pass under way stops at its next page and saves where it was (it resumes there).
+    async stop() {
+      clearInterval(timer);
+      stopping.abort();
+      await running;
+    },
+  };
 }
 
 /**

@@ -5,9 +5,11 @@
  * the newest ones a rule asks to keep), delete markers with nothing left
  * under them removed where a rule says so, and stale multipart uploads
  * aborted. Versions that Object Lock protects are left where they are
- * (S3's rule: lifecycle never removes a locked version). It walks a page at a time, yielding between pages, so requests
- * never wait for it; a pass that a restart cuts short starts over, which
- * changes nothing already done.
+ * (S3's rule: lifecycle never removes a locked version). It walks a page
+ * at a time, pausing between pages, so requests never wait for it, and
+ * keeps how far it got (a bucket and the last key done, saved about once a
+ * second in the state document `lifecycle.json`): a pass that a restart or
+ * a stop cuts short resumes there.
  */
 import type { Storage, VersionEntry } from "../storage/mod.ts";
 import { S3Error } from "../errors.ts";
@@ -22,6 +24,8 @@ import {
 
 /** What one pass did, by kind of action. */
 export interface LifecycleCounts {
+  /** Keys whose rules were applied. */
+  scanned: number;
   /** Current versions expired (deleted, or hidden under a delete marker). */
   expired: number;
   /** Noncurrent versions removed. */
@@ -42,12 +46,28 @@ export interface LifecycleCounts {
 const PAGE = 100;
 const PAUSE_MS = 2;
 
-/** Applies every bucket's lifecycle rules once, with days of `dayMs`; returns what it did. */
+/** The state document of a pass under way. */
+const CURSOR = "lifecycle.json";
+/** How often a pass saves how far it got. */
+const SAVE_MS = 1000;
+
+/** How far a pass got: the bucket it is in, and the last key whose rules were applied. */
+interface Cursor {
+  bucket: string;
+  after: string;
+}
+
+/**
+ * Applies every bucket's lifecycle rules once, with days of `dayMs`, from
+ * where a pass cut short stopped; returns what it did. With `signal`, it
+ * stops between pages when aborted (and resumes there next time).
+ */
 export async function applyLifecycle(
   storage: Storage,
-  opts: { dayMs: number; now?: () => number; notifier?: Notifier },
+  opts: { dayMs: number; now?: () => number; notifier?: Notifier; signal?: AbortSignal },
 ): Promise<LifecycleCounts> {
   const counts: LifecycleCounts = {
+    scanned: 0,
     expired: 0,
     noncurrentRemoved: 0,
     markersRemoved: 0,
@@ -55,10 +75,14 @@ export async function applyLifecycle(
     lockedKept: 0,
   };
   const now = opts.now ?? Date.now;
-  for (const { name } of await storage.listBuckets()) {
+  const resume = await readCursor(storage);
+  const progress = { saved: Date.now(), at: resume };
+  const buckets = (await storage.listBuckets()).map((b) => b.name).sort();
+  for (const name of buckets) {
+    if (resume && name < resume.bucket) continue;
     const rules = (await lifecycleRules(storage, name)).filter((r) => r.enabled);
     if (rules.length === 0) continue;
-    const scan = {
+    const scan: Scan = {
       storage,
       bucket: name,
       rules,
@@ -66,12 +90,43 @@ export async function applyLifecycle(
       now,
       counts,
       notifier: opts.notifier,
+      after: resume?.bucket === name ? resume.after : "",
+      signal: opts.signal,
+      progress,
     };
-    if (storage.versioning(name) === "") await scanObjects(scan);
-    else await scanVersions(scan);
+    const done = storage.versioning(name) === ""
+      ? await scanObjects(scan)
+      : await scanVersions(scan);
+    if (!done) {
+      await saveCursor(storage, progress.at);
+      return counts;
+    }
     await abortUploads(scan);
   }
+  await storage.writeState(CURSOR, null);
   return counts;
+}
+
+async function readCursor(storage: Storage): Promise<Cursor | null> {
+  try {
+    const raw = JSON.parse((await storage.readState(CURSOR)) ?? "null");
+    if (typeof raw?.bucket === "string" && typeof raw?.after === "string") return raw;
+  } catch {
+    // A torn or hand-edited cursor: the pass starts over, which changes nothing already done.
+  }
+  return null;
+}
+
+function saveCursor(storage: Storage, at: Cursor | null): Promise<void> {
+  return storage.writeState(CURSOR, at ? JSON.stringify(at) : null);
+}
+
+/** Records that `key` of the scan's bucket is done, saving that at most once a second. */
+async function done(s: Scan, key: string): Promise<void> {
+  s.progress.at = { bucket: s.bucket, after: key };
+  if (Date.now() - s.progress.saved < SAVE_MS) return;
+  s.progress.saved = Date.now();
+  await saveCursor(s.storage, s.progress.at);
 }
 
 interface Scan {
@@ -82,6 +137,11 @@ interface Scan {
   now: () => number;
   counts: LifecycleCounts;
   notifier?: Notifier;
+  /** Start after this key (a pass resumed). */
+  after: string;
+  signal?: AbortSignal;
+  /** Where the pass is, and when that was last saved. */
+  progress: { saved: number; at: Cursor | null };
 }
 
 /** A delete the scanner makes, with the LifecycleExpiration event it sends. */
@@ -94,9 +154,9 @@ function expire(s: Scan, target: { key: string; versionId?: string }) {
   });
 }
 
-/** An unversioned bucket: every object past its expiration is deleted. */
-async function scanObjects(s: Scan): Promise<void> {
-  let after = "";
+/** An unversioned bucket: every object past its expiration is deleted. False when stopped. */
+async function scanObjects(s: Scan): Promise<boolean> {
+  let after = s.after;
   for (;;) {
     const page = await s.storage.listObjects(s.bucket, {
       prefix: "",
@@ -110,37 +170,46 @@ async function scanObjects(s: Scan): Promise<void> {
         await expire(s, { key });
         s.counts.expired++;
       }
+      s.counts.scanned++;
+      await done(s, key);
     }
-    if (!page.truncated || page.last === null) return;
+    if (!page.truncated || page.last === null) return true;
     after = page.last;
-    if (!(await nextPage(s))) return;
+    if (!(await nextPage(s))) return !s.signal?.aborted;
   }
 }
 
-/** A versioned bucket: one key's versions (newest first) at a time. */
-async function scanVersions(s: Scan): Promise<void> {
-  let marker: { keyMarker: string; versionIdMarker?: string } | undefined;
+/**
+ * A versioned bucket: one key's versions (newest first) at a time, a key
+ * done only once all its versions were seen. False when stopped.
+ */
+async function scanVersions(s: Scan): Promise<boolean> {
+  let marker = { keyMarker: s.after, versionIdMarker: "" };
   let group: VersionEntry[] = [];
+  const finish = async () => {
+    await applyToKey(s, group);
+    s.counts.scanned++;
+    await done(s, group[0].key);
+    group = [];
+  };
   for (;;) {
     const page = await s.storage.listVersions(s.bucket, {
       prefix: "",
       delimiter: "",
       maxKeys: PAGE,
-      keyMarker: marker?.keyMarker ?? "",
-      versionIdMarker: marker?.versionIdMarker ?? "",
+      keyMarker: marker.keyMarker,
+      versionIdMarker: marker.versionIdMarker,
     });
     for (const v of page.versions) {
-      if (group.length > 0 && group[0].key !== v.key) {
-        await applyToKey(s, group);
-        group = [];
-      }
+      if (group.length > 0 && group[0].key !== v.key) await finish();
       group.push(v);
     }
     if (!page.truncated || !page.next) break;
-    marker = page.next;
-    if (!(await nextPage(s))) return;
+    marker = { keyMarker: page.next.keyMarker, versionIdMarker: page.next.versionIdMarker ?? "" };
+    if (!(await nextPage(s))) return !s.signal?.aborted;
   }
-  if (group.length > 0) await applyToKey(s, group);
+  if (group.length > 0) await finish();
+  return true;
 }
 
 /** The rules applied to one key's versions, newest first. */
@@ -209,6 +278,7 @@ async function abortUploads(s: Scan): Promise<void> {
  */
 async function nextPage(s: Scan): Promise<boolean> {
   await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+  if (s.signal?.aborted) return false;
   s.rules = (await lifecycleRules(s.storage, s.bucket)).filter((r) => r.enabled);
   return s.rules.length > 0;
 }

@@ -122,6 +122,25 @@ export async function writeBucketConfig(
   store.configStamps.changed();
 }
 
+/** A state document of background work, or null when there is none. */
+export async function readState(store: Store, name: string): Promise<string | null> {
+  try {
+    return await Deno.readTextFile(store.layout.statePath(name));
+  } catch (e) {
+    if (isNotFound(e)) return null;
+    throw e;
+  }
+}
+
+/** Replaces a state document atomically (synced with -fsync); null removes it. */
+export async function writeState(store: Store, name: string, text: string | null): Promise<void> {
+  const path = store.layout.statePath(name);
+  if (text === null) return await removeQuietly(path);
+  await Deno.mkdir(parentOf(path), { recursive: true });
+  const tmp = await store.temp.writeText(text);
+  await Deno.rename(tmp, path);
+}
+
 /** A stamp that changes whenever any configuration document of a bucket is written or removed. */
 export function configStamp(store: Store, bucket: string): string {
   return store.configStamps.stamp(bucket, store.layout.configDir(bucket));

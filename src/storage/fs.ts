@@ -189,6 +189,16 @@ export class FsStorage implements Storage {
     return buckets.writeBucketConfig(this.#store, bucket, name, text);
   }
 
+  /** A state document of background work, or null. */
+  readState(name: string): Promise<string | null> {
+    return buckets.readState(this.#store, name);
+  }
+
+  /** Replaces (or with null removes) a state document of background work. */
+  writeState(name: string, text: string | null): Promise<void> {
+    return buckets.writeState(this.#store, name, text);
+  }
+
   /** Changes whenever any of the bucket's configuration documents does. */
   configStamp(bucket: string): string {
     return buckets.configStamp(this.#store, bucket);

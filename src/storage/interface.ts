@@ -61,6 +61,10 @@ export interface Storage {
   writeBucketConfig(bucket: string, name: string, text: string | null): Promise<void>;
   /** A stamp that changes whenever any of the bucket's configuration documents does. */
   configStamp(bucket: string): string;
+  /** A state document of background work (how far a scan got), by name; null when absent. */
+  readState(name: string): Promise<string | null>;
+  /** Replaces a state document atomically; null removes it. */
+  writeState(name: string, text: string | null): Promise<void>;
 
   /** A bucket's versioning state: "" (never enabled), Enabled or Suspended. NoSuchBucket. */
   versioning(bucket: string): VersioningState;

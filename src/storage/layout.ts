@@ -10,6 +10,7 @@
  *   <root>/.geckos3/tmp/<instance>/           temp files per process (see instance.ts)
  *   <root>/.geckos3/locks/                    cross-process key locks (see locks.ts)
  *   <root>/.geckos3/events/<target>/          queued event notifications (see event_queue.ts)
+ *   <root>/.geckos3/state/<name>              background work's progress (the lifecycle scan)
  *
  * A bucket name cannot start with `.`, so no bucket is ever the system directory.
  */
@@ -51,6 +52,11 @@ export class Layout {
     this.completedRoot = this.systemRoot + SEP + "completed";
     this.versionsRoot = this.systemRoot + SEP + "versions";
     this.eventsRoot = this.systemRoot + SEP + "events";
+  }
+
+  /** A state document of background work (a checked name). */
+  statePath(name: string): string {
+    return joinInside(this.systemRoot + SEP + "state", [name]);
   }
 
   /** The queue directory of an event target (ids are checked names: see notify targets). */
