@@ -76,3 +76,53 @@ export async function loadTls(config: Config): Promise<{ cert: string; key: stri
     key: await Deno.readTextFile(config.tlsKey),
   };
 }
+
+/** The seed file (`-seed`) as text; throws an Error naming the file. */
+export async function readSeedFile(path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    throw new Error(`cannot read seed file ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** A file of a seed's object directory: its key (path below the directory) and its bytes. */
+export interface SeedFile {
+  key: string;
+  size: number;
+  open(): Promise<ReadableStream<Uint8Array>>;
+}
+
+/** Every regular file below `dir` (links not followed), keys in `/` form, in sorted order. */
+export async function* seedFiles(dir: string, prefix = ""): AsyncGenerator<SeedFile> {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [];
+    for await (const e of Deno.readDir(dir)) entries.push(e);
+  } catch (e) {
+    throw new Error(`cannot read seed objects directory ${dir}: ${(e as Error).message}`);
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory) yield* seedFiles(path, `${prefix}${e.name}/`);
+    else if (e.isFile) {
+      const { size } = await Deno.stat(path);
+      yield {
+        key: prefix + e.name,
+        size,
+        open: async () => (await Deno.open(path)).readable,
+      };
+    }
+  }
+}
+
+/** A fresh temporary data dir for `-ephemeral`. */
+export function makeEphemeralDir(): Promise<string> {
+  return Deno.makeTempDir({ prefix: "geckos3-ephemeral-" });
+}
+
+/** Removes an `-ephemeral` data dir and everything in it. */
+export async function removeEphemeralDir(path: string): Promise<void> {
+  await Deno.remove(path, { recursive: true }).catch(() => {});
+}

@@ -2,7 +2,17 @@
 export { AUTO_WORKERS, type Command, type Config, ConfigError } from "./types.ts";
 export { OPTIONS } from "./options.ts";
 export { helpText, makeConfig, parseCommand, parseDuration, parseListen } from "./parse.ts";
-export { loadTls, readNotifyTargets, readUsersFile, watchFile } from "./files.ts";
+export {
+  loadTls,
+  makeEphemeralDir,
+  readNotifyTargets,
+  readSeedFile,
+  readUsersFile,
+  removeEphemeralDir,
+  type SeedFile,
+  seedFiles,
+  watchFile,
+} from "./files.ts";
 export {
   type FileTarget,
   type NotifyTarget,

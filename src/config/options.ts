@@ -8,6 +8,8 @@ export type Kind = "string" | "bool" | "int" | "duration";
 export interface OptionSpec {
   flag: string;
   env?: string;
+  /** Other variables read, in order, when `env` is unset (names other servers use). */
+  envAliases?: readonly string[];
   kind: Kind;
   def: string;
   help: string;
@@ -32,6 +34,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     flag: "access-key",
     env: "GECKOS3_ACCESS_KEY",
+    // MinIO's names: compose files and CI services moving from MinIO keep working.
+    envAliases: ["MINIO_ROOT_USER"],
     kind: "string",
     def: "geckoadmin",
     help: "AWS access key ID",
@@ -39,6 +43,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     flag: "secret-key",
     env: "GECKOS3_SECRET_KEY",
+    envAliases: ["MINIO_ROOT_PASSWORD"],
     kind: "string",
     def: "geckoadmin",
     help: "AWS secret access key",
@@ -77,6 +82,27 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: "duration",
     def: "24h",
     help: "Age after which abandoned multipart uploads are removed",
+  },
+  {
+    flag: "buckets",
+    env: "GECKOS3_BUCKETS",
+    kind: "string",
+    def: "",
+    help: "Buckets to create at start-up when missing, comma-separated",
+  },
+  {
+    flag: "seed",
+    env: "GECKOS3_SEED",
+    kind: "string",
+    def: "",
+    help: "Seed file (JSON): buckets with settings and objects, users, applied at start-up",
+  },
+  {
+    flag: "ephemeral",
+    env: "GECKOS3_EPHEMERAL",
+    kind: "bool",
+    def: "false",
+    help: "Serve a fresh temporary data dir (or -data-dir) and remove it on exit",
   },
   {
     flag: "notify-targets",

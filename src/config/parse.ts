@@ -111,8 +111,10 @@ function buildConfig(given: Map<string, string>, env: Record<string, string | un
   const raw = (flag: string): { value: string; source: string } => {
     const spec = OPTIONS.find((o) => o.flag === flag)!;
     if (given.has(flag)) return { value: given.get(flag)!, source: `-${flag}` };
-    const fromEnv = spec.env ? env[spec.env] : undefined;
-    if (fromEnv !== undefined && fromEnv !== "") return { value: fromEnv, source: spec.env! };
+    for (const name of [spec.env, ...(spec.envAliases ?? [])]) {
+      const fromEnv = name ? env[name] : undefined;
+      if (fromEnv !== undefined && fromEnv !== "") return { value: fromEnv, source: name! };
+    }
     return { value: spec.def, source: `-${flag}` };
   };
   const str = (flag: string) => raw(flag).value;
@@ -165,6 +167,10 @@ function buildConfig(given: Map<string, string>, env: Record<string, string | un
     lifecycleDaySeconds: duration("lifecycle-day"),
     credentialsFile: str("credentials-file"),
     notifyTargets: str("notify-targets"),
+    buckets: bucketList(str("buckets")),
+    seed: str("seed"),
+    ephemeral: bool("ephemeral"),
+    dataDirGiven: given.has("data-dir") || (env.GECKOS3_DATA_DIR ?? "") !== "",
     notifyQueueMb: int("notify-queue-mb"),
     maxRequests: int("max-requests"),
     tlsCert,
@@ -216,4 +222,9 @@ function domainList(text: string): readonly string[] {
   return Object.freeze(
     text.split(",").map((d) => d.trim().toLowerCase().replace(/^\./, "")).filter((d) => d !== ""),
   );
+}
+
+/** Bucket names from a comma-separated list (checked when the buckets are made). */
+function bucketList(text: string): readonly string[] {
+  return Object.freeze(text.split(",").map((b) => b.trim()).filter((b) => b !== ""));
 }

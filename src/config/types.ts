@@ -30,6 +30,14 @@ export interface Config {
   readonly multipartTtlSeconds: number;
   /** Length of a lifecycle rule's day, in seconds (24 h; shorter for tests and demos). */
   readonly lifecycleDaySeconds: number;
+  /** Buckets created at start-up when missing. */
+  readonly buckets: readonly string[];
+  /** Seed file (JSON) applied at start-up ("" for none). */
+  readonly seed: string;
+  /** Serve a fresh temporary data dir (or the one given) and remove it on exit. */
+  readonly ephemeral: boolean;
+  /** Whether -data-dir (or its variable) was given rather than defaulted. */
+  readonly dataDirGiven: boolean;
   /** Event notification targets: a JSON file's path, or the JSON itself ("" for none). */
   readonly notifyTargets: string;
   /** Most MiB of undelivered events a target's queue keeps. */

@@ -32,8 +32,15 @@ export async function serviceEndpoint(
   const { config } = deps;
   const method = req.method;
   if (method !== "GET" && method !== "HEAD") return null;
-  if (rawPath === "/health") return { op: "Health", res: textResponse("OK", method) };
-  if (rawPath === "/health/ready") {
+  // MinIO's probe paths too: compose files and Kubernetes manifests written for MinIO use them.
+  // https://min.io/docs/minio/linux/operations/monitoring/healthcheck-probe.html
+  if (rawPath === "/health" || rawPath === "/minio/health/live") {
+    return { op: "Health", res: textResponse("OK", method) };
+  }
+  if (
+    rawPath === "/health/ready" || rawPath === "/minio/health/ready" ||
+    rawPath === "/minio/health/cluster"
+  ) {
     const ready = await deps.storage.checkWritable().then(() => true, () => false);
     const text = ready ? "READY\n" : "NOT READY: data dir is not writable\n";
     return { op: "Ready", res: textResponse(text, method, ready ? 200 : 503) };
