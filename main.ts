@@ -2,7 +2,13 @@
  * geckos3 entry point: parses flags and environment, then serves, prints the
  * version or help, or probes a running server's health.
  */
-import { ConfigError, helpText, parseCommand } from "./src/config/mod.ts";
+import {
+  ConfigError,
+  helpText,
+  makeEphemeralDir,
+  parseCommand,
+  removeEphemeralDir,
+} from "./src/config/mod.ts";
 import { startServer } from "./src/front/server.ts";
 import { versionLine } from "./src/version.ts";
 import { flushLog, logEvent } from "./src/log.ts";
@@ -32,7 +38,12 @@ async function main(): Promise<number> {
   }
   if (command.kind === "healthcheck") return await runHealthcheck(command.config);
 
-  const config = command.config;
+  let config = command.config;
+  if (config.ephemeral && !config.dataDirGiven) {
+    config = Object.freeze({ ...config, dataDir: await makeEphemeralDir() });
+  }
+  // -ephemeral: the data dir goes with the server, however it stops.
+  const cleanUp = () => config.ephemeral ? removeEphemeralDir(config.dataDir) : Promise.resolve();
   // Signals are taken from the start: one that comes while the workers start stops the server
   // once they have, instead of killing the process.
   let stopAsked: string | null = null;
@@ -54,6 +65,7 @@ async function main(): Promise<number> {
       ? `data dir ${config.dataDir} is not a writable directory (${(e as Error).message})`
       : `cannot start: ${(e as Error).message}`;
     console.error(`geckos3: ${what}`);
+    await cleanUp();
     return 2;
   }
   logEvent("info", "geckos3 started", {
@@ -65,6 +77,10 @@ async function main(): Promise<number> {
     fsync: config.fsync,
     workers: size,
     md5: md5Implementation(),
+    // A throwaway server prints what a test suite needs to reach it.
+    ...(config.ephemeral
+      ? { ephemeral: true, access_key: config.accessKey, secret_key: config.secretKey }
+      : {}),
   });
   if (config.workers !== "auto" && config.workers > 1 && size === 1) {
     logEvent(
@@ -82,6 +98,7 @@ async function main(): Promise<number> {
   if (stopAsked) stop(stopAsked);
   await server.finished;
   await stopping;
+  await cleanUp();
   logEvent("info", "stopped");
   return 0;
 }

@@ -3,12 +3,14 @@
  * serves it with Deno.serve (TLS, a pool's shared port, re-serving after an
  * accept failure), then shuts it all down in order.
  */
-import { createAuthenticator, parseUsersFile, UserDirectory } from "../auth/mod.ts";
+import { createAuthenticator, parseUsersFile, type User, UserDirectory } from "../auth/mod.ts";
+import { applySeed, parseSeed, SeedError } from "./seed.ts";
 import {
   type Config,
   loadTls,
   parseNotifyTargets,
   readNotifyTargets,
+  readSeedFile,
   readUsersFile,
   watchFile,
 } from "../config/mod.ts";
@@ -89,19 +91,27 @@ export async function startServer(
   const sweeper = pool && !pool.primary
     ? undefined
     : startMultipartSweeper(storage, config.multipartTtlSeconds * 1000, log);
-  const users = new UserDirectory(config);
+  const seed = config.seed ? parseSeed(await readSeedFile(config.seed), config.seed) : null;
+  // The seed's users stay beside the users file's, whenever that is read again.
+  let seedUsers: User[] = [];
+  try {
+    seedUsers = seed ? parseUsersFile(JSON.stringify({ users: seed.users })) : [];
+  } catch (e) {
+    throw new SeedError(`seed ${config.seed}: users: ${(e as Error).message}`);
+  }
+  const users = new UserDirectory(config, seedUsers);
   let unwatch = () => {};
   if (config.credentialsFile) {
     const path = config.credentialsFile;
     try {
-      users.replace(parseUsersFile(await readUsersFile(path)));
+      users.replace([...parseUsersFile(await readUsersFile(path)), ...seedUsers]);
     } catch (e) {
       throw new Error(`users file ${path}: ${(e as Error).message}`);
     }
     // Edits apply without a restart; a file that does not parse leaves the last good users.
     unwatch = watchFile(path, (text) => {
       try {
-        users.replace(parseUsersFile(text));
+        users.replace([...parseUsersFile(text), ...seedUsers]);
         log.event("info", "users file reloaded", { path, users: users.all().length - 1 });
       } catch (e) {
         log.event("warn", "users file not reloaded: keeping the last good one", {
@@ -148,6 +158,13 @@ export async function startServer(
     notifier,
   });
   const errorIds = requestIds();
+  // Seeded before the first request is served: a client that sees the port open sees the seed.
+  if (!pool || pool.primary) {
+    await applySeed(handle, {
+      buckets: [...config.buckets, ...(seed?.buckets ?? [])],
+      dir: seed?.dir ?? ".",
+    });
+  }
 
   const ac = new AbortController();
   let resolveListen!: (addr: Deno.NetAddr) => void;
