@@ -4,13 +4,17 @@
  * LICENSE, plus `checksums.txt` (SHA-256), in the original's layout.
  *
  *   deno task release [version] [--out dist] [--targets Linux_x86_64,...]
- *                     [--dry-run] [--compiler <command>]
+ *                     [--dry-run] [--compiler <command>] [--npm]
  *
  * Version, commit and build date are injected into a copy of the sources
  * (src/version.ts rewritten there; the working tree is never touched). `--dry-run` writes a
  * placeholder instead of compiling; `--compiler` replaces `deno compile`
  * with another command (tests use both). Compiling needs the network: Deno
- * downloads each target's runtime from dl.deno.land.
+ * downloads each target's runtime from dl.deno.land. `--npm` also lays out
+ * the npm packages in `<out>/npm`: `geckos3` (a small launcher, npm/bin/)
+ * and one `@geckos3/<os>-<cpu>` per target carrying its binary, which the
+ * launcher's optional dependencies pull in (as esbuild's do); the release
+ * workflow publishes them.
  */
 import { parseArgs } from "node:util";
 import { createHash } from "node:crypto";
@@ -24,15 +28,42 @@ export interface Target {
   triple: string;
   /** Binary file name inside the archive. */
   binary: string;
+  /** Node's names of the platform (`process.platform`, `process.arch`), for npm. */
+  npm: { os: string; cpu: string };
 }
 
 /** Every release target, in the original's naming. */
 export const TARGETS: readonly Target[] = [
-  { name: "Linux_x86_64", triple: "x86_64-unknown-linux-gnu", binary: "geckos3" },
-  { name: "Linux_arm64", triple: "aarch64-unknown-linux-gnu", binary: "geckos3" },
-  { name: "Darwin_x86_64", triple: "x86_64-apple-darwin", binary: "geckos3" },
-  { name: "Darwin_arm64", triple: "aarch64-apple-darwin", binary: "geckos3" },
-  { name: "Windows_x86_64", triple: "x86_64-pc-windows-msvc", binary: "geckos3.exe" },
+  {
+    name: "Linux_x86_64",
+    triple: "x86_64-unknown-linux-gnu",
+    binary: "geckos3",
+    npm: { os: "linux", cpu: "x64" },
+  },
+  {
+    name: "Linux_arm64",
+    triple: "aarch64-unknown-linux-gnu",
+    binary: "geckos3",
+    npm: { os: "linux", cpu: "arm64" },
+  },
+  {
+    name: "Darwin_x86_64",
+    triple: "x86_64-apple-darwin",
+    binary: "geckos3",
+    npm: { os: "darwin", cpu: "x64" },
+  },
+  {
+    name: "Darwin_arm64",
+    triple: "aarch64-apple-darwin",
+    binary: "geckos3",
+    npm: { os: "darwin", cpu: "arm64" },
+  },
+  {
+    name: "Windows_x86_64",
+    triple: "x86_64-pc-windows-msvc",
+    binary: "geckos3.exe",
+    npm: { os: "win32", cpu: "x64" },
+  },
 ];
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -144,6 +175,8 @@ export async function release(opts: {
   targets: readonly Target[];
   dryRun: boolean;
   compiler?: string;
+  /** Lay out the npm packages too (in `<out>/npm`). */
+  npm?: boolean;
 }): Promise<string[]> {
   const commit = (await git("rev-parse", "--short=12", "HEAD")) ?? "unknown";
   const date = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -200,7 +233,11 @@ export async function release(opts: {
       ], ROOT);
       if (!tar.ok) throw new Error(`tar failed: ${tar.output}`);
       archives.push(archive);
+      if (opts.npm) {
+        await npmPlatformPackage({ out: opts.out, version: opts.version, target, binary });
+      }
     }
+    if (opts.npm) await npmLauncherPackage(opts.out, opts.version);
     const lines = await Promise.all(
       archives.map(async (a) => `${await sha256File(a)}  ${basename(a)}`),
     );
@@ -209,6 +246,64 @@ export async function release(opts: {
   } finally {
     await Deno.remove(stage, { recursive: true }).catch(() => {});
   }
+}
+
+/** The npm package name of a target's binary. */
+export function npmPackageName(target: Target): string {
+  return `@geckos3/${target.npm.os}-${target.npm.cpu}`;
+}
+
+const NPM_COMMON = {
+  license: "Apache-2.0",
+  homepage: "https://github.com/geckos3/geckos3",
+  repository: { type: "git", url: "git+https://github.com/geckos3/geckos3.git" },
+};
+
+/** `<out>/npm/@geckos3/<os>-<cpu>/`: the binary of one target, for npm. */
+async function npmPlatformPackage(
+  p: { out: string; version: string; target: Target; binary: string },
+): Promise<void> {
+  const name = npmPackageName(p.target);
+  const dir = join(p.out, "npm", name);
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.copyFile(p.binary, join(dir, p.target.binary));
+  await Deno.chmod(join(dir, p.target.binary), 0o755).catch(() => {});
+  await writeJson(join(dir, "package.json"), {
+    name,
+    version: p.version,
+    description: `The geckos3 binary for ${p.target.npm.os} ${p.target.npm.cpu}`,
+    os: [p.target.npm.os],
+    cpu: [p.target.npm.cpu],
+    files: [p.target.binary],
+    preferUnplugged: true,
+    ...NPM_COMMON,
+  });
+}
+
+/** `<out>/npm/geckos3/`: the launcher, whose optional dependencies are every target's binary. */
+async function npmLauncherPackage(out: string, version: string): Promise<void> {
+  const dir = join(out, "npm", "geckos3");
+  await Deno.mkdir(join(dir, "bin"), { recursive: true });
+  await Deno.copyFile(join(ROOT, "npm/bin/geckos3.js"), join(dir, "bin/geckos3.js"));
+  await Deno.chmod(join(dir, "bin/geckos3.js"), 0o755).catch(() => {});
+  for (const extra of ["README.md", "LICENSE"]) {
+    await Deno.copyFile(join(ROOT, extra), join(dir, extra));
+  }
+  await writeJson(join(dir, "package.json"), {
+    name: "geckos3",
+    version,
+    description: "An S3-compatible server whose buckets are directories and objects plain files",
+    bin: { geckos3: "bin/geckos3.js" },
+    files: ["bin", "README.md", "LICENSE"],
+    engines: { node: ">=16" },
+    optionalDependencies: Object.fromEntries(TARGETS.map((t) => [npmPackageName(t), version])),
+    keywords: ["s3", "object-storage", "minio", "localstack", "testing", "ci"],
+    ...NPM_COMMON,
+  });
+}
+
+async function writeJson(path: string, value: unknown): Promise<void> {
+  await Deno.writeTextFile(path, JSON.stringify(value, null, 2) + "\n");
 }
 
 if (import.meta.main) {
@@ -220,6 +315,7 @@ if (import.meta.main) {
       targets: { type: "string" },
       "dry-run": { type: "boolean", default: false },
       compiler: { type: "string" },
+      npm: { type: "boolean", default: false },
     },
   });
   const described = await git("describe", "--tags", "--always");
@@ -237,6 +333,7 @@ if (import.meta.main) {
       targets,
       dryRun: values["dry-run"]!,
       compiler: values.compiler,
+      npm: values.npm,
     });
     for (const a of archives) console.log(a);
     console.log(join(values.out!, "checksums.txt"));
