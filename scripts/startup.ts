@@ -17,7 +17,7 @@ interface Measure {
   rssMiB: number[];
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -32,7 +32,7 @@ async function rssMiB(pid: number): Promise<number> {
 
 async function once(command: string[]): Promise<{ ms: number; rss: number }> {
   const dir = await Deno.makeTempDir({ prefix: "geckos3-startup-" });
-  const port = await freePort();
+  const port = freePort();
   const started = performance.now();
   const child = new Deno.Command(command[0], {
     args: [...command.slice(1), `-data-dir=${dir}`, `-listen=127.0.0.1:${port}`, "-auth=false"],
