@@ -125,6 +125,7 @@ const ERROR_CATALOGUE = {
     501,
     "A header or query you provided implies functionality that is not implemented.",
   ],
+  MetadataConfigurationNotFound: [404, "The metadata table configuration does not exist."],
   ObjectLockConfigurationNotFoundError: [
     404,
     "Object Lock configuration does not exist for this bucket",

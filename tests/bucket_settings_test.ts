@@ -378,6 +378,7 @@ const BUCKET_SUBRESOURCES = [
   "lifecycle",
   "location",
   "logging",
+  "metadataConfiguration",
   "metrics",
   "notification",
   "object-lock",
@@ -657,5 +658,32 @@ serverTest(
       "<NotificationConfiguration><QueueConfiguration><Queue>arn:aws:sqs:us-east-1:1:q</Queue>" +
       "<Event>s3:ObjectCreated:*</Event></QueueConfiguration></NotificationConfiguration>";
     assertEquals(await answer("PUT", "?notification", queue), [400, "InvalidArgument"]);
+  },
+);
+
+serverTest(
+  "sub-resources geckos3 has not built answer 501 and never touch the bucket",
+  async (t) => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: B }));
+    for (
+      const [method, sub] of [
+        ["DELETE", "metadataTable"],
+        ["GET", "metadataTable"],
+        ["POST", "metadataConfiguration"],
+        ["PUT", "metadataInventoryTable"],
+        ["PUT", "metadataJournalTable"],
+        ["PUT", "abac"],
+        ["GET", "session"],
+      ]
+    ) {
+      const r = await raw(`${t.url}/${B}?${sub}`, {
+        method,
+        body: method === "GET" || method === "DELETE" ? undefined : "<x/>",
+      });
+      assertEquals([r.status, errorCode(r.text)], [501, "NotImplemented"], `${method} ?${sub}`);
+    }
+    const gone = await raw(`${t.url}/${B}?metadataConfiguration`, { method: "DELETE" });
+    assertEquals([gone.status, errorCode(gone.text)], [404, "MetadataConfigurationNotFound"]);
+    assertEquals((await raw(`${t.url}/${B}`, { method: "HEAD" })).status, 200);
   },
 );

@@ -53,6 +53,12 @@ const SUBRESOURCES: ReadonlySet<string> = new Set([
   "location",
   "logging",
   "metadataConfiguration",
+  // S3 Metadata's other tables and attribute-based access: known, so that they answer 501 and never
+  // reach a plain read, write or delete of the bucket (DELETE /?metadataTable is not DeleteBucket).
+  "metadataInventoryTable",
+  "metadataJournalTable",
+  "metadataTable",
+  "abac",
   "metrics",
   "notification",
   "object-lock",
@@ -141,6 +147,14 @@ const TABLE: Record<string, Route> = {
   "bucket DELETE ownershipControls": r(
     "DeleteBucketOwnershipControls",
     publicAccess.deleteOwnershipControls,
+  ),
+  "bucket GET metadataConfiguration": r(
+    "GetBucketMetadataConfiguration",
+    settings.metadataConfigurationMissing,
+  ),
+  "bucket DELETE metadataConfiguration": r(
+    "DeleteBucketMetadataConfiguration",
+    settings.metadataConfigurationMissing,
   ),
   "bucket GET object-lock": r("GetObjectLockConfiguration", objectLock.getObjectLockConfiguration),
   "bucket PUT object-lock": r("PutObjectLockConfiguration", objectLock.putObjectLockConfiguration),

@@ -10,6 +10,7 @@ export type ResourceKind = "bucket" | "object" | "service";
 const BUCKET_ACTIONS = [
   "CreateBucket",
   "DeleteBucket",
+  "DeleteBucketMetadataTableConfiguration",
   "DeleteBucketOwnershipControls",
   "DeleteBucketPolicy",
   "DeleteBucketWebsite",
@@ -19,6 +20,7 @@ const BUCKET_ACTIONS = [
   "GetBucketCORS",
   "GetBucketLocation",
   "GetBucketLogging",
+  "GetBucketMetadataTableConfiguration",
   "GetBucketNotification",
   "GetBucketObjectLockConfiguration",
   "GetBucketOwnershipControls",

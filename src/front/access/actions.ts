@@ -75,6 +75,10 @@ const ACTIONS: Record<string, string> = {
   GetBucketLifecycleConfiguration: "GetLifecycleConfiguration",
   DeleteBucketLifecycle: "PutLifecycleConfiguration",
   GetObjectLockConfiguration: "GetBucketObjectLockConfiguration",
+  // The IAM actions keep S3 Metadata's first (V1) names for both APIs.
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketMetadataConfiguration.html
+  GetBucketMetadataConfiguration: "GetBucketMetadataTableConfiguration",
+  DeleteBucketMetadataConfiguration: "DeleteBucketMetadataTableConfiguration",
   PutObjectLockConfiguration: "PutBucketObjectLockConfiguration",
   PutBucketNotificationConfiguration: "PutBucketNotification",
   GetObjectRetention: "GetObjectRetention",
