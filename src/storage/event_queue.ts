@@ -39,7 +39,7 @@ const decoder = new TextDecoder();
 interface Queue {
   dir: string;
   lock: LockFile;
-  /** Serialises this process's appends before the flock (which does not exclude within one). */
+  /** Serialises this process's holders of the lock before the flock (see #exclusive). */
   tail: Promise<unknown>;
   segment: number;
   file: Deno.FsFile | null;
@@ -85,17 +85,25 @@ export class EventQueues {
    */
   async append(target: string, line: (sequencer: string) => string): Promise<boolean> {
     const q = await this.#queue(target);
+    return await this.#exclusive(q, () => this.#appendLocked(q, line));
+  }
+
+  /**
+   * Runs `fn` holding the queue's lock: after this process's earlier holders
+   * (the flock does not exclude within one process), then under the flock.
+   */
+  #exclusive<T>(q: Queue, fn: () => T | Promise<T>): Promise<T> {
     const run = q.tail.then(async () => {
       const waited = q.lock.lock();
       if (waited) await waited;
       try {
-        return this.#appendLocked(q, line);
+        return await fn();
       } finally {
         q.lock.unlock();
       }
     });
     q.tail = run.catch(() => {});
-    return await run;
+    return run;
   }
 
   #appendLocked(q: Queue, line: (sequencer: string) => string): boolean {
@@ -217,10 +225,8 @@ export class EventQueues {
    * Removes segment `at.segment`, read to `at.offset`, unless something was
    * appended to it since (checked under the queue's lock): false then.
    */
-  async #retire(q: Queue, at: QueuePosition): Promise<boolean> {
-    const waited = q.lock.lock();
-    if (waited) await waited;
-    try {
+  #retire(q: Queue, at: QueuePosition): Promise<boolean> {
+    return this.#exclusive(q, async () => {
       const path = segmentPath(q.dir, at.segment);
       try {
         if (Deno.statSync(path).size > at.offset) return false;
@@ -229,9 +235,7 @@ export class EventQueues {
       }
       await removeQuietly(path);
       return true;
-    } finally {
-      q.lock.unlock();
-    }
+    });
   }
 
   /** Records that everything before `next` was delivered (atomically; synced with -fsync). */

@@ -24,14 +24,15 @@ export function protectionOf(attributes: ObjectAttributes, now = Date.now()): Pr
 }
 
 /**
- * Throws AccessDenied unless a version with `attributes` may be removed now:
- * a legal hold and COMPLIANCE retention never give way; GOVERNANCE gives way
- * to a caller allowed to bypass it.
+ * Throws AccessDenied unless a version with `attributes` (undefined: none
+ * recorded) may be removed now: a legal hold and COMPLIANCE retention never
+ * give way; GOVERNANCE gives way to a caller allowed to bypass it.
  */
 export function checkRemovable(
-  attributes: ObjectAttributes,
+  attributes: ObjectAttributes | undefined,
   opts: { bypassGovernance?: boolean } = {},
 ): void {
+  if (!attributes) return;
   const protection = protectionOf(attributes);
   if (protection === null) return;
   if (protection === "GOVERNANCE" && opts.bypassGovernance) return;

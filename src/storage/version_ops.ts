@@ -208,12 +208,15 @@ export async function deleteVersioned(
 
 /**
  * The attributes recorded for noncurrent version `id`: its record's entry for
- * the bytes there (none when they are gone or no entry describes them).
+ * the bytes there (undefined when they are gone or no entry describes them).
  */
-function recordedAttributes(dir: string, id: string, record: VersionRecord): ObjectAttributes {
+function recordedAttributes(
+  dir: string,
+  id: string,
+  record: VersionRecord,
+): ObjectAttributes | undefined {
   const info = lstatSyncOrNull(dir + SEP + id);
-  const entry = info ? findEntry(record, identityOf(info)) : undefined;
-  return entry ?? { contentType: "", headers: {}, userMeta: {} };
+  return info ? findEntry(record, identityOf(info)) : undefined;
 }
 
 /** Makes a delete marker the key's newest version (see deleteVersioned). */
