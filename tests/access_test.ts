@@ -44,6 +44,7 @@ import {
   type TestUser,
   writeUsersFile,
 } from "./support/users.ts";
+import { eventually } from "./support/wait.ts";
 
 const ARN = "arn:aws:iam::000000000000:user";
 
@@ -252,7 +253,7 @@ accessTest("an explicit Deny beats every Allow", async (t) => {
       },
     },
   ], t.usersFile);
-  await eventually(() =>
+  await waitFor(() =>
     t.nobody.send(new GetObjectCommand({ Bucket: "media", Key: "song.mp3" })).then(
       () => false,
       () => true,
@@ -600,7 +601,7 @@ accessTest(
         403,
       );
       await writeUsersFile([READER, late], t.usersFile);
-      await eventually(() =>
+      await waitFor(() =>
         lateClient.send(new ListBucketsCommand({})).then(() => true, () => false)
       );
       const all = await lateClient.send(new ListBucketsCommand({}));
@@ -617,13 +618,8 @@ accessTest(
 );
 
 /** Waits up to 10 s for `check` to hold (the users file is polled every second). */
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("condition never held");
-}
+const waitFor = (check: () => Promise<boolean>) =>
+  eventually(check, "the condition to hold", { every: 100 });
 
 Deno.test({
   name: "the README's users file works as the README says",

@@ -20,17 +20,13 @@ import {
 import { assert, assertEquals } from "./support/assert.ts";
 import { raw, serverTest, startTestServer } from "./support/server.ts";
 import { applyLifecycle } from "../src/s3/lifecycle_scan.ts";
+import { eventually } from "./support/wait.ts";
 
 const B = "expiring";
 
 /** Waits up to 15 s for `check` to hold. */
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`never: ${what}`);
-}
+const waitFor = (check: () => Promise<boolean>, what: string) =>
+  eventually(check, what, { ms: 15_000, every: 100 });
 
 const keysOf = async (s3: S3Client, Bucket = B) =>
   ((await s3.send(new ListObjectsV2Command({ Bucket }))).Contents ?? []).map((o) => o.Key!);
@@ -83,7 +79,7 @@ serverTest(
     // Not before the days have passed.
     await new Promise((r) => setTimeout(r, 700));
     assertEquals((await keysOf(t.s3)).length, 6);
-    await eventually(async () => (await keysOf(t.s3)).length === 3, "the expiring objects to go");
+    await waitFor(async () => (await keysOf(t.s3)).length === 3, "the expiring objects to go");
     assertEquals(await keysOf(t.s3), ["data/big-kept", "data/small-tmp", "keep/c"]);
     const metrics = await raw(`${t.url}/metrics`);
     assert(
@@ -151,7 +147,7 @@ serverTest(
     };
     // doc: the current version expires (a delete marker on top); of the noncurrent versions the
     // newest is kept, the others go once a day has passed since they stopped being current.
-    await eventually(async () => {
+    await waitFor(async () => {
       const v = await versions("doc");
       return v.markers.length === 1 && v.versions.length === 1;
     }, "doc's marker, and one noncurrent version kept");
@@ -161,7 +157,7 @@ serverTest(
     assertEquals(doc.versions, [ids[2]]);
     assertEquals(doc.markers[0][1], true);
     // solo: its one version goes after a day, then the marker alone is removed too.
-    await eventually(async () => {
+    await waitFor(async () => {
       const v = await versions("solo");
       return v.versions.length === 0 && v.markers.length === 0;
     }, "solo's version and then its lone marker");
@@ -190,7 +186,7 @@ serverTest("stale multipart uploads are aborted", async (t) => {
     ((await t.s3.send(new ListMultipartUploadsCommand({ Bucket: B }))).Uploads ?? []).map((u) =>
       u.Key
     );
-  await eventually(async () => (await uploads()).length === 1, "the tmp/ upload aborted");
+  await waitFor(async () => (await uploads()).length === 1, "the tmp/ upload aborted");
   assertEquals(await uploads(), ["keep/upload"]);
 }, { lifecycleDaySeconds: 1 });
 
@@ -222,7 +218,7 @@ Deno.test({
     await first.close();
     const second = await startTestServer({ auth: false, dataDir, lifecycleDaySeconds: 1 });
     try {
-      await eventually(async () => (await keysOf(second.s3)).length === 0, "old to expire");
+      await waitFor(async () => (await keysOf(second.s3)).length === 0, "old to expire");
     } finally {
       await second.close();
     }

@@ -26,6 +26,7 @@ import { freePort, spawnServer } from "./support/process.ts";
 import { onePartUpload } from "./support/uploads.ts";
 import { assert, assertEquals, assertS3Error } from "./support/assert.ts";
 import type { Config } from "../src/config/mod.ts";
+import { eventually } from "./support/wait.ts";
 
 const B = "events";
 const text = (s: string) => new TextEncoder().encode(s);
@@ -176,11 +177,10 @@ notificationTest(
       { Name: "suffix", Value: ".png" },
     ]);
     // S3's test event reaches the destination, with the Authorization header configured.
-    const deadline = Date.now() + 5000;
-    while (!r.messages.some((m) => m.Event === "s3:TestEvent")) {
-      assert(Date.now() < deadline, "no test event");
-      await new Promise((ok) => setTimeout(ok, 25));
-    }
+    await eventually(() => r.messages.some((m) => m.Event === "s3:TestEvent"), "a test event", {
+      ms: 5000,
+      every: 25,
+    });
     const test = r.messages.find((m) => m.Event === "s3:TestEvent")!;
     assertEquals([test.Service, test.Bucket], ["Amazon S3", B]);
     assertEquals(r.authorizations[0], "Bearer s3cret");
@@ -326,11 +326,7 @@ notificationTest("a receiver that is down gets every event once it is back", asy
   for (let i = 0; i < 10; i++) {
     await t.s3.send(new PutObjectCommand({ Bucket: B, Key: `k${i}`, Body: text("x") }));
   }
-  const deadline = Date.now() + 5000;
-  while (r.refused < 2) {
-    assert(Date.now() < deadline, "the sender never tried");
-    await new Promise((ok) => setTimeout(ok, 25));
-  }
+  await eventually(() => r.refused >= 2, "the sender to try", { ms: 5000, every: 25 });
   r.setMode("ok");
   await r.waitFor((rs) => rs.length >= 10, 20_000);
   assertEquals(
@@ -384,13 +380,11 @@ notificationTest("a JSON-lines file target gets one record per line", async (t) 
   );
   await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "a", Body: text("1") }));
   await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "b", Body: text("22") }));
-  const deadline = Date.now() + 10_000;
   let lines: string[] = [];
-  while (lines.length < 3) {
-    assert(Date.now() < deadline, `file has ${lines.length} lines`);
-    await new Promise((ok) => setTimeout(ok, 50));
+  await eventually(async () => {
     lines = (await Deno.readTextFile(file).catch(() => "")).split("\n").filter((l) => l !== "");
-  }
+    return lines.length >= 3;
+  }, () => `three lines in the file, not ${lines.length}`);
   const parsed = lines.map((l) => JSON.parse(l));
   assertEquals(parsed[0].Event, "s3:TestEvent");
   assertEquals(parsed.slice(1).map((m) => m.Records[0].s3.object.size), [1, 2]);
@@ -441,11 +435,9 @@ Deno.test({
       for (const key of keys) assertEquals((await put(`/${key}`, key)).status, 200);
       // Killed after a delivery of them failed: every event is still only queued.
       const refused = receiver.refused;
-      const deadline = Date.now() + 10_000;
-      while (receiver.refused === refused) {
-        assert(Date.now() < deadline, "the sender never tried the queued events");
-        await new Promise((ok) => setTimeout(ok, 20));
-      }
+      await eventually(() => receiver.refused > refused, "the sender to try the queued events", {
+        every: 20,
+      });
       await server.stop("SIGKILL");
       receiver.setMode("ok");
       server = await spawnServer(await args());
@@ -503,11 +495,10 @@ Deno.test({
       await t.s3.send(
         new PutObjectCommand({ Bucket: "photos", Key: "cat 1.jpg", Body: text("x") }),
       );
-      const deadline = Date.now() + 10_000;
-      while (!out.join("").includes("ObjectCreated:Put photos cat 1.jpg\n")) {
-        assert(Date.now() < deadline, `the receiver printed ${JSON.stringify(out.join(""))}`);
-        await new Promise((ok) => setTimeout(ok, 50));
-      }
+      await eventually(
+        () => out.join("").includes("ObjectCreated:Put photos cat 1.jpg\n"),
+        () => `the event printed, not ${JSON.stringify(out.join(""))}`,
+      );
     } finally {
       await t.close();
       child.kill();

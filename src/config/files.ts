@@ -7,11 +7,16 @@
 import type { Config } from "./types.ts";
 
 /** Reads the users file (`-credentials-file`) as text; throws an Error naming the file. */
-export async function readUsersFile(path: string): Promise<string> {
+export function readUsersFile(path: string): Promise<string> {
+  return readNamed("users file", path);
+}
+
+/** A file's text; an Error saying which `what` could not be read, and why. */
+async function readNamed(what: string, path: string): Promise<string> {
   try {
     return await Deno.readTextFile(path);
   } catch (e) {
-    throw new Error(`cannot read users file ${path}: ${(e as Error).message}`);
+    throw new Error(`cannot read ${what} ${path}: ${(e as Error).message}`);
   }
 }
 
@@ -59,13 +64,9 @@ export function watchFile(
  * The notification targets document `-notify-targets` gives: the flag's value
  * itself when it is JSON (starts with `{`), else the file it names; "" for none.
  */
-export async function readNotifyTargets(value: string): Promise<string> {
-  if (value === "" || value.trimStart().startsWith("{")) return value;
-  try {
-    return await Deno.readTextFile(value);
-  } catch (e) {
-    throw new Error(`cannot read notify targets file ${value}: ${(e as Error).message}`);
-  }
+export function readNotifyTargets(value: string): Promise<string> {
+  if (value === "" || value.trimStart().startsWith("{")) return Promise.resolve(value);
+  return readNamed("notify targets file", value);
 }
 
 /** The TLS certificate and key (PEM) when TLS is configured, else null. */
@@ -78,12 +79,8 @@ export async function loadTls(config: Config): Promise<{ cert: string; key: stri
 }
 
 /** The seed file (`-seed`) as text; throws an Error naming the file. */
-export async function readSeedFile(path: string): Promise<string> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (e) {
-    throw new Error(`cannot read seed file ${path}: ${(e as Error).message}`);
-  }
+export function readSeedFile(path: string): Promise<string> {
+  return readNamed("seed file", path);
 }
 
 /** A file of a seed's object directory: its key (path below the directory) and its bytes. */

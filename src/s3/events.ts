@@ -49,7 +49,8 @@ export const LIFECYCLE_ORIGIN = { sourceIp: "s3.amazonaws.com", principalId: "s3
 
 /** Queues event notifications for the targets buckets name. */
 export class Notifier {
-  readonly #targets: Map<string, NotifyTarget>;
+  /** The ids of the configured targets. */
+  readonly #targets: ReadonlySet<string>;
   #listeners: (() => void)[] = [];
 
   /** A notifier over `storage`'s queues for `targets`; `count` is told what became of events. */
@@ -62,17 +63,12 @@ export class Notifier {
       count: (target: string, state: string, n?: number) => void;
     },
   ) {
-    this.#targets = new Map(opts.targets.map((t) => [t.id, t]));
+    this.#targets = new Set(opts.targets.map((t) => t.id));
   }
 
   /** The ids of the configured targets. */
   targetIds(): ReadonlySet<string> {
-    return new Set(this.#targets.keys());
-  }
-
-  /** The configured targets. */
-  targets(): NotifyTarget[] {
-    return [...this.#targets.values()];
+    return this.#targets;
   }
 
   /** Calls `listener` whenever an event was queued by this server. */

@@ -8,7 +8,7 @@
  */
 import { S3Error } from "../errors.ts";
 import { targetIdOfArn } from "../config/mod.ts";
-import { asArray, renderXml, type XmlNode } from "./xml.ts";
+import { asArray, renderXml, type XmlNode, xmlText } from "./xml.ts";
 
 /** The stored document (rendered by renderNotificationConfig). */
 export const NOTIFICATION_DOC = "notification.xml";
@@ -79,10 +79,6 @@ export function eventCovers(configured: string, name: string): boolean {
   return configured.endsWith(":*") && name.startsWith(configured.slice(0, -1));
 }
 
-function text(value: unknown): string {
-  return typeof value === "string" || typeof value === "number" ? String(value).trim() : "";
-}
-
 function invalid(message: string, name?: string, value?: string): S3Error {
   return new S3Error(
     "InvalidArgument",
@@ -108,9 +104,9 @@ export function parseNotificationConfig(
   for (const [kind, element] of DESTINATIONS) {
     for (const raw of asArray(doc[element] as Record<string, unknown>[] | undefined)) {
       const c = typeof raw === "object" && raw !== null ? raw : {};
-      const arn = text(c[kind]);
+      const arn = xmlText(c[kind]);
       if (arn === "") throw new S3Error("MalformedXML");
-      const events = asArray(c.Event as unknown[] | undefined).map(text);
+      const events = asArray(c.Event as unknown[] | undefined).map(xmlText);
       if (events.length === 0) throw new S3Error("MalformedXML");
       for (const e of events) {
         if (!isEventType(e)) throw invalid("The event is not supported for notifications", e, e);
@@ -118,7 +114,7 @@ export function parseNotificationConfig(
       const target = targetIdOfArn(arn);
       if (targets && !targets.has(target)) unknown.push(arn);
       rules.push({
-        id: text(c.Id) || crypto.randomUUID(),
+        id: xmlText(c.Id) || crypto.randomUUID(),
         kind,
         arn,
         target,
@@ -155,7 +151,7 @@ function keyFilter(filter: unknown): { prefix: string; suffix: string } {
   const seen = new Set<string>();
   for (const rule of asArray((s3Key as Record<string, unknown>)?.FilterRule as unknown[])) {
     const r = rule as Record<string, unknown>;
-    const name = text(r?.Name).toLowerCase();
+    const name = xmlText(r?.Name).toLowerCase();
     if (name !== "prefix" && name !== "suffix") {
       throw invalid("filter rule name must be either prefix or suffix", "FilterRule", name);
     }
@@ -163,7 +159,7 @@ function keyFilter(filter: unknown): { prefix: string; suffix: string } {
       throw invalid(`Cannot specify more than one ${name} rule in a filter.`, "FilterRule", name);
     }
     seen.add(name);
-    out[name] = typeof r.Value === "string" ? r.Value : text(r.Value);
+    out[name] = typeof r.Value === "string" ? r.Value : xmlText(r.Value);
   }
   return out;
 }

@@ -9,7 +9,7 @@
 import { requestBody, type RequestContext } from "./context.ts";
 import { S3Error } from "../errors.ts";
 import { emptyResponse, xmlResponse } from "./response.ts";
-import { parseXml, readXmlBody, renderXml, type XmlNode } from "./xml.ts";
+import { parseXml, readXmlBody, renderXml, type XmlNode, xmlText } from "./xml.ts";
 import { requestedVersion } from "./versioning.ts";
 import { BucketConfigCache } from "./bucket_cache.ts";
 import { LOCKED_MESSAGE, type ObjectAttributes, type Storage } from "../storage/mod.ts";
@@ -45,14 +45,14 @@ const defaults = new BucketConfigCache<DefaultRule | null>(async (storage, bucke
 
 /** The Object Lock configuration a request body holds: MalformedXML, InvalidRetentionPeriod. */
 function parseRule(config: Record<string, unknown>): DefaultRule | null {
-  if (text(config.ObjectLockEnabled) !== "Enabled") throw new S3Error("MalformedXML");
+  if (xmlText(config.ObjectLockEnabled) !== "Enabled") throw new S3Error("MalformedXML");
   if (config.Rule === undefined) return null;
   const rule = config.Rule as Record<string, unknown> | string;
   const retention = typeof rule === "object"
     ? rule.DefaultRetention as Record<string, unknown> | undefined
     : undefined;
   if (typeof retention !== "object" || retention === null) throw new S3Error("MalformedXML");
-  const mode = text(retention.Mode);
+  const mode = xmlText(retention.Mode);
   if (!MODES.has(mode)) throw new S3Error("MalformedXML");
   const days = retention.Days === undefined ? undefined : count(retention.Days);
   const years = retention.Years === undefined ? undefined : count(retention.Years);
@@ -65,13 +65,9 @@ function parseRule(config: Record<string, unknown>): DefaultRule | null {
   return { mode: mode as Mode, ...(days !== undefined ? { days } : { years }) };
 }
 
-function text(value: unknown): string {
-  return typeof value === "string" || typeof value === "number" ? String(value).trim() : "";
-}
-
 /** An integer element; MalformedXML for anything else. */
 function count(value: unknown): number {
-  const s = text(value);
+  const s = xmlText(value);
   if (!/^-?\d{1,9}$/.test(s)) throw new S3Error("MalformedXML");
   return Number(s);
 }
@@ -282,8 +278,8 @@ function checkRetentionChange(
 export async function putObjectRetention(ctx: RequestContext): Promise<Response> {
   const versionId = requestedVersion(ctx);
   const doc = await parseXml(await readXmlBody(requestBody(ctx).stream), "Retention");
-  const mode = text(doc.Mode);
-  const until = text(doc.RetainUntilDate);
+  const mode = xmlText(doc.Mode);
+  const until = xmlText(doc.RetainUntilDate);
   if ((mode === "") !== (until === "")) throw new S3Error("MalformedXML");
   if (mode !== "" && !MODES.has(mode)) throw new S3Error("MalformedXML");
   const next: Retention | undefined = mode === ""
@@ -303,7 +299,7 @@ export async function putObjectRetention(ctx: RequestContext): Promise<Response>
 export async function putObjectLegalHold(ctx: RequestContext): Promise<Response> {
   const versionId = requestedVersion(ctx);
   const doc = await parseXml(await readXmlBody(requestBody(ctx).stream), "LegalHold");
-  const status = text(doc.Status);
+  const status = xmlText(doc.Status);
   if (status !== "ON" && status !== "OFF") throw new S3Error("MalformedXML");
   ctx.storage.headObject(ctx.bucket, ctx.key, versionId);
   requireLockBucket(ctx);

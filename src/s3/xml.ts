@@ -224,6 +224,11 @@ function checkReferences(text: string): void {
   }
 }
 
+/** The trimmed text of a parsed element: "" when absent or when it holds elements, not text. */
+export function xmlText(value: unknown): string {
+  return typeof value === "string" || typeof value === "number" ? String(value).trim() : "";
+}
+
 /** Returns `value` as an array: undefined -> [], single -> [value]. */
 export function asArray<T>(value: T | T[] | undefined): T[] {
   if (value === undefined) return [];

@@ -111,14 +111,7 @@ export async function writeBucketConfig(
   name: string,
   text: string | null,
 ): Promise<void> {
-  const path = store.layout.configPath(bucket, name);
-  if (text === null) {
-    await removeQuietly(path);
-  } else {
-    await Deno.mkdir(parentOf(path), { recursive: true });
-    const tmp = await store.temp.writeText(text);
-    await Deno.rename(tmp, path);
-  }
+  await replaceDocument(store, store.layout.configPath(bucket, name), text);
   store.configStamps.changed();
 }
 
@@ -132,9 +125,13 @@ export async function readState(store: Store, name: string): Promise<string | nu
   }
 }
 
-/** Replaces a state document atomically (synced with -fsync); null removes it. */
-export async function writeState(store: Store, name: string, text: string | null): Promise<void> {
-  const path = store.layout.statePath(name);
+/** Replaces a state document atomically; null removes it. */
+export function writeState(store: Store, name: string, text: string | null): Promise<void> {
+  return replaceDocument(store, store.layout.statePath(name), text);
+}
+
+/** Replaces the small document at `path` by rename (its directory made as needed); null removes it. */
+async function replaceDocument(store: Store, path: string, text: string | null): Promise<void> {
   if (text === null) return await removeQuietly(path);
   await Deno.mkdir(parentOf(path), { recursive: true });
   const tmp = await store.temp.writeText(text);

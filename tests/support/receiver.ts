@@ -1,4 +1,5 @@
 /** Test support: a real HTTP receiver of event notifications on a random loopback port. */
+import { eventually } from "./wait.ts";
 
 /** What the receiver does with a POST. */
 export type ReceiverMode = "ok" | "down" | "hang";
@@ -65,14 +66,12 @@ export function startReceiver(port = 0): Promise<Receiver> {
       release = Promise.withResolvers<void>();
     },
     records,
-    async waitFor(pred, ms = 10_000) {
-      const deadline = Date.now() + ms;
-      while (!pred(records())) {
-        if (Date.now() > deadline) {
-          throw new Error(`receiver: condition not met; got ${JSON.stringify(records(), null, 1)}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+    waitFor(pred, ms = 10_000) {
+      return eventually(
+        () => pred(records()),
+        () => `the receiver's condition; got ${JSON.stringify(records(), null, 1)}`,
+        { ms, every: 25 },
+      );
     },
     async close() {
       mode = "ok";
