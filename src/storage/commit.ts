@@ -325,7 +325,7 @@ export async function updateAttributes(
     try {
       return (await rewriteSidecar(store, { bucket, opened, heldLock: loc.lockName }, update))!;
     } finally {
-      opened.file.close();
+      opened.file?.close();
     }
   });
 }

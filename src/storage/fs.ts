@@ -235,7 +235,7 @@ export class FsStorage implements Storage {
   /** Metadata of an object (or one of its versions) without keeping it open. */
   headObject(bucket: string, key: string, versionId?: string): ObjectMeta {
     const { file, meta } = this.#open(bucket, key, versionId);
-    file.close();
+    file?.close();
     return meta;
   }
 

@@ -1,9 +1,11 @@
 /**
  * The few libc calls geckos3 makes through FFI, where Deno's own API costs
  * more than the system call: `flock` without the blocking thread pool (see
- * flock.ts) and `access` to ask whether a path exists without the ~20 µs a
- * thrown NotFound costs. Loaded once; null where libc cannot be loaded
- * (other OS, no FFI permission), and callers then use Deno's API.
+ * flock.ts), `access` to ask whether a path exists without the ~20 µs a
+ * thrown NotFound costs, and open/read/close to read a small file whole
+ * without a resource, a FileInfo and an exception for a missing one. Loaded
+ * once; null where libc cannot be loaded (other OS, no FFI permission), and
+ * callers then use Deno's API.
  */
 
 const SYMBOLS = {
@@ -12,6 +14,8 @@ const SYMBOLS = {
   flock: { parameters: ["i32", "i32"], result: "i32" },
   flockWait: { name: "flock", parameters: ["i32", "i32"], result: "i32", nonblocking: true },
   access: { parameters: ["buffer", "i32"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  errnoLocation: { name: "__errno_location", parameters: [], result: "pointer" },
 } as const;
 
 /** The loaded symbols. */
@@ -74,6 +78,65 @@ export function surelyAbsent(path: string): boolean {
   const parent = path.slice(0, path.lastIndexOf("/"));
   return parent !== "" && libc()!.access(scratchCString(parent), X_OK) === 0;
 }
+
+const O_RDONLY_NONBLOCK_CLOEXEC: number | undefined = ({
+  linux: 0o4000 | 0o2000000,
+  darwin: 0x4 | 0x1000000,
+} as Partial<Record<typeof Deno.build.os, number>>)[Deno.build.os];
+// The same numbers on Linux and macOS.
+const ENOENT = 2;
+const ENOTDIR = 20;
+const EINTR = 4;
+
+/**
+ * The whole content of the file at `path` (a sidecar: a few hundred bytes),
+ * read with plain system calls: null when nothing is there, undefined when
+ * this cannot tell (libc not loaded, any other error), and the caller asks
+ * Deno, which throws the right error. Opened non-blocking, so a FIFO placed
+ * by hand cannot hang the thread; a directory reads as an error.
+ */
+export function readSmallFile(path: string): Uint8Array<ArrayBuffer> | null | undefined {
+  const c = libc();
+  if (c === null || O_RDONLY_NONBLOCK_CLOEXEC === undefined || path.includes("\0")) {
+    return undefined;
+  }
+  const fd = c.open(scratchCString(path), O_RDONLY_NONBLOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    const errno = errnoOf(c);
+    return errno === ENOENT || errno === ENOTDIR ? null : undefined;
+  }
+  try {
+    return readAll(c, fd);
+  } finally {
+    c.close(fd);
+  }
+}
+
+/** Everything left to read from `fd`, or undefined on an error. */
+function readAll(c: Libc, fd: number): Uint8Array<ArrayBuffer> | undefined {
+  let buf = readBuffer;
+  let filled = 0;
+  for (;;) {
+    if (filled === buf.length) {
+      const bigger = new Uint8Array(buf.length * 2);
+      bigger.set(buf);
+      buf = bigger;
+    }
+    const n = Number(c.read(fd, buf.subarray(filled), BigInt(buf.length - filled)));
+    if (n < 0 && errnoOf(c) === EINTR) continue;
+    if (n < 0) return undefined;
+    if (n === 0) return buf.slice(0, filled);
+    filled += n;
+  }
+}
+
+/** The calling thread's errno after a failed call. */
+export function errnoOf(c: Libc): number {
+  return new Deno.UnsafePointerView(c.errnoLocation()!).getInt32();
+}
+
+/** Reused by readSmallFile: the calls are synchronous, and what is read is copied out. */
+const readBuffer = new Uint8Array(8 * 1024);
 
 /** Reused by scratchCString: FFI calls are synchronous, so one buffer serves every call. */
 const scratch = new Uint8Array(16 * 1024);

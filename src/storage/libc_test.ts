@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { libc, surelyAbsent, surelyMissing } from "./libc.ts";
+import { libc, readSmallFile, surelyAbsent, surelyMissing } from "./libc.ts";
 
 Deno.test("surelyMissing: true only where nothing is, through libc on Linux", async () => {
   if (Deno.build.os === "linux") assert.notEqual(libc(), null);
@@ -56,6 +56,33 @@ Deno.test("surelyAbsent: only where opening throws NotFound, and for every missi
     assert.equal(surelyAbsent(`${dir}/file\0/absent`), false, "a NUL is never cut short");
   } finally {
     await Deno.chmod(`${dir}/closed`, 0o700).catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("readSmallFile: a file's bytes whole, null where nothing is, undefined to ask Deno", async () => {
+  const linux = Deno.build.os === "linux";
+  const dir = await Deno.makeTempDir();
+  try {
+    const big = "x".repeat(20_000) + "é"; // past the reused 8 KiB buffer
+    await Deno.writeTextFile(`${dir}/big`, big);
+    await Deno.writeTextFile(`${dir}/small`, "{}");
+    await Deno.writeTextFile(`${dir}/empty`, "");
+    await Deno.mkdir(`${dir}/sub`);
+    const text = (b: Uint8Array | null | undefined) => b && new TextDecoder().decode(b);
+    if (!linux) return;
+    assert.equal(text(readSmallFile(`${dir}/big`)), big);
+    assert.equal(
+      text(readSmallFile(`${dir}/small`)),
+      "{}",
+      "no bytes left over from the last read",
+    );
+    assert.equal(readSmallFile(`${dir}/empty`)?.length, 0);
+    assert.equal(readSmallFile(`${dir}/absent`), null);
+    assert.equal(readSmallFile(`${dir}/small/below`), null);
+    assert.equal(readSmallFile(`${dir}/sub`), undefined, "a directory is Deno's to report");
+    assert.equal(readSmallFile(`${dir}/small\0x`), undefined);
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });

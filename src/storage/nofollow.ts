@@ -17,6 +17,7 @@ const SYMBOLS = {
   open: { parameters: ["buffer", "i32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
   fstat: { parameters: ["i32", "buffer"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   syscall: { parameters: ["i64", "i32", "buffer", "buffer", "usize"], result: "i64" },
   errnoLocation: { name: "__errno_location", parameters: [], result: "pointer" },
 } as const;
@@ -29,11 +30,34 @@ const O_CLOEXEC = 0o2000000;
 const RESOLVE_NO_SYMLINKS = 0x04n;
 const ELOOP = 40;
 const ENOENT = 2;
+const ENOTDIR = 20;
 /** struct open_how { u64 flags; u64 mode; u64 resolve; }: a path handle, no link followed. */
 const HOW = new Uint8Array(
   new BigUint64Array([BigInt(O_PATH | O_CLOEXEC), 0n, RESOLVE_NO_SYMLINKS]).buffer,
 );
 const HOW_SIZE = BigInt(HOW.byteLength);
+const O_NONBLOCK = 0o4000;
+const O_NOCTTY = 0o400;
+/** The same for reading the file itself (non-blocking: a FIFO placed by hand cannot hang the thread). */
+const HOW_READ = new Uint8Array(
+  new BigUint64Array([BigInt(O_NONBLOCK | O_NOCTTY | O_CLOEXEC), 0n, RESOLVE_NO_SYMLINKS]).buffer,
+);
+const EINTR = 4;
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+/** Where struct stat keeps st_mode: the only field the two 64-bit layouts place apart. */
+const MODE_OFFSET = Deno.build.arch === "aarch64" ? 16 : 24;
+
+/** What LinkCheck.readWhole found at a path below a bucket. */
+export type WholeRead =
+  /** A file, read whole. */
+  | { kind: "file"; info: Deno.FileInfo; bytes: Uint8Array<ArrayBuffer> }
+  /** A file larger than asked for: left to a stream. */
+  | { kind: "large" }
+  | { kind: "directory" }
+  /** Nothing, a link on the way, or something that is neither a file nor a directory. */
+  | { kind: "none" };
 
 /** A file's device and inode, as Deno.FileInfo gives them. */
 export interface FileKey {
@@ -116,18 +140,58 @@ export class LinkCheck {
     }
   }
 
+  /**
+   * Reads the file at `names` below `bucket` whole when it is at most
+   * `maxBytes` long, reached with no link followed (so what is read is the
+   * object: no check after the fact, no race). Null when this cannot tell
+   * (no openat2, an unexpected error, the file shrank while read): the
+   * caller then opens it with Deno.
+   */
+  readWhole(bucket: string, names: readonly string[], maxBytes: number): WholeRead | null {
+    const c = this.#c;
+    if (c === null || this.#root < 0) return null;
+    let fd = this.#openat2(this.#root, `${bucket}/${names.join("/")}`, HOW_READ);
+    if (fd === -ELOOP) {
+      const dir = c.open(cString(this.root + SEP + bucket), O_PATH | O_CLOEXEC);
+      if (dir < 0) return null;
+      fd = this.#openat2(dir, names.join("/"), HOW_READ);
+      c.close(dir);
+    }
+    if (fd === -ELOOP || fd === -ENOENT || fd === -ENOTDIR) return { kind: "none" };
+    if (fd < 0) return null;
+    try {
+      if (c.fstat(fd, this.#stat) !== 0) return null;
+      const info = fileInfo(this.#statView);
+      if (info.isDirectory) return { kind: "directory" };
+      if (!info.isFile) return { kind: "none" };
+      if (info.size > maxBytes) return { kind: "large" };
+      const bytes = new Uint8Array(info.size);
+      for (let filled = 0; filled < bytes.length;) {
+        const n = Number(c.read(fd, bytes.subarray(filled), BigInt(bytes.length - filled)));
+        if (n < 0 && this.#errno() === EINTR) continue;
+        if (n <= 0) return null;
+        filled += n;
+      }
+      return { kind: "file", info, bytes };
+    } finally {
+      c.close(fd);
+    }
+  }
+
   /** True when a link stands on the way to `names` below `bucket` (a missing path has none). */
   crossesLink(bucket: string, names: readonly string[]): boolean {
     return names.length > 0 && this.resolve(bucket, names) === "link";
   }
 
   /** A descriptor, or minus the errno (ELOOP, ENOENT, ...). */
-  #openat2(dir: number, path: string): number {
+  #openat2(dir: number, path: string, how = HOW): number {
     const c = this.#c!;
-    const fd = Number(c.syscall(SYS_OPENAT2, dir, cString(path), HOW, HOW_SIZE));
-    if (fd >= 0) return fd;
-    const errno = new Deno.UnsafePointerView(c.errnoLocation()!).getInt32();
-    return errno === ELOOP ? -ELOOP : errno === ENOENT ? -ENOENT : -errno || -1;
+    const fd = Number(c.syscall(SYS_OPENAT2, dir, cString(path), how, HOW_SIZE));
+    return fd >= 0 ? fd : -this.#errno() || -1;
+  }
+
+  #errno(): number {
+    return new Deno.UnsafePointerView(this.#c!.errnoLocation()!).getInt32();
   }
 
   /** The fallback: the real path must be the bucket's real path plus exactly these names. */
@@ -152,4 +216,36 @@ export class LinkCheck {
     }
     return "missing";
   }
+}
+
+/** A Deno.FileInfo from a 64-bit Linux struct stat, as Deno.statSync would give it. */
+function fileInfo(v: DataView): Deno.FileInfo {
+  const u64 = (at: number) => Number(v.getBigUint64(at, true));
+  const time = (at: number) => new Date(u64(at) * 1000 + Math.floor(u64(at + 8) / 1e6));
+  const arm = MODE_OFFSET === 16;
+  const mode = v.getUint32(MODE_OFFSET, true);
+  const type = mode & S_IFMT;
+  return {
+    isFile: type === S_IFREG,
+    isDirectory: type === S_IFDIR,
+    isSymlink: type === 0o120000,
+    isBlockDevice: type === 0o060000,
+    isCharDevice: type === 0o020000,
+    isFifo: type === 0o010000,
+    isSocket: type === 0o140000,
+    size: u64(48),
+    mtime: time(88),
+    atime: time(72),
+    ctime: time(104),
+    birthtime: null,
+    dev: u64(0),
+    ino: u64(8),
+    mode,
+    nlink: arm ? v.getUint32(20, true) : u64(16),
+    uid: v.getUint32(arm ? 24 : 28, true),
+    gid: v.getUint32(arm ? 28 : 32, true),
+    rdev: u64(arm ? 32 : 40),
+    blksize: arm ? v.getInt32(56, true) : u64(56),
+    blocks: u64(64),
+  };
 }

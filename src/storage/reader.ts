@@ -8,7 +8,7 @@ export function objectReader(opened: OpenedObject): ObjectReader {
   const { file, meta, bytes } = opened;
   const close = () => {
     try {
-      file.close();
+      file?.close();
     } catch {
       // closed already (by its stream, or before)
     }
@@ -17,13 +17,15 @@ export function objectReader(opened: OpenedObject): ObjectReader {
     meta,
     body(start = 0, length = meta.size - start) {
       if (bytes) {
-        // A small object whose bytes were read for its ETag is sent from memory.
+        // A small object, read whole when opened, is sent from memory.
         close();
         return bytes.subarray(start, start + length);
       }
       // A whole object is the file's own stream, which Deno sends from native code without a
       // JavaScript buffer per chunk (no garbage, flat memory); ranges read in budgeted chunks.
-      return start === 0 && length === meta.size ? file.readable : fileStream(file, start, length);
+      return start === 0 && length === meta.size
+        ? file!.readable
+        : fileStream(file!, start, length);
     },
     close,
   };

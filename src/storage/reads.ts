@@ -7,7 +7,7 @@
 import { md5Hex } from "../checksum/md5.ts";
 import { S3Error } from "../errors.ts";
 import { keyToSegments, SELF_OBJECT } from "./keys.ts";
-import { surelyAbsent, surelyMissing } from "./libc.ts";
+import { readSmallFile, surelyAbsent, surelyMissing } from "./libc.ts";
 import { SEP } from "./paths.ts";
 import {
   findEntry,
@@ -25,20 +25,29 @@ import { derivedVersionId, versioningDoc } from "./versioning.ts";
 
 /** An object opened for reading: its file and the metadata of exactly those bytes. */
 export interface OpenedObject {
-  /** Open handle on the data file; the caller closes it. */
-  file: Deno.FsFile;
-  /** Metadata of the version that `file` holds. */
+  /** Open handle on the data file, unless `bytes` holds it all; the caller closes it. */
+  file?: Deno.FsFile;
+  /** What fstat said of the data file. */
+  info: Deno.FileInfo;
+  /** Metadata of the version that `file` (or `bytes`) holds. */
   meta: ObjectMeta;
-  /** The whole content, when it was read to compute the ETag (small objects without sidecar). */
+  /** The whole content, when it was read whole (small objects). */
   bytes?: Uint8Array<ArrayBuffer>;
 }
 
-/** A data file opened for reading, with what fstat says of it and its final segments. */
+/** A data file opened (or, small, read whole) for reading, with what fstat says of it and its final segments. */
 export interface OpenedData {
-  file: Deno.FsFile;
+  file?: Deno.FsFile;
+  bytes?: Uint8Array<ArrayBuffer>;
   info: Deno.FileInfo;
   segments: string[];
 }
+
+/**
+ * Objects up to this size are read whole when opened for a GET: one read into
+ * memory, sent as one body, costs a fraction of a file resource and its stream.
+ */
+export const WHOLE_READ_MAX_BYTES = 64 * 1024;
 
 /**
  * Opens an object for reading. NoSuchKey / NoSuchBucket when absent. When
@@ -48,23 +57,23 @@ export interface OpenedData {
 export function openObject(store: Store, bucket: string, key: string): OpenedObject {
   const segments = keyToSegments(key);
   for (let attempt = 0;; attempt++) {
-    const opened = openData(store, bucket, segments);
+    const opened = openData(store, bucket, segments, { wholeUpTo: WHOLE_READ_MAX_BYTES });
     if (!opened) {
       requireBucket(store, bucket);
       throw new S3Error("NoSuchKey");
     }
     try {
       const at = placeOf(store, bucket, opened.segments);
-      const described = describe(store, { ...at, info: opened.info, file: opened.file });
+      const described = describe(store, { ...at, ...opened });
       const { meta, matched, bytes } = withVersion(store, bucket, described, opened.info);
       if (matched || attempt >= 8 || !replaced(at.dataPath, opened.info)) {
-        return { file: opened.file, meta, bytes };
+        return { file: opened.file, info: opened.info, meta, bytes: bytes ?? opened.bytes };
       }
     } catch (e) {
-      opened.file.close();
+      opened.file?.close();
       throw e;
     }
-    opened.file.close(); // replaced or deleted under us: look again
+    opened.file?.close(); // replaced or deleted under us: look again
   }
 }
 
@@ -105,17 +114,48 @@ export async function metaOf(
  * the bucket (see nofollow.ts): one reached through a link is not an
  * object. Null when there is none.
  */
-export function openData(store: Store, bucket: string, segments: string[]): OpenedData | null {
+export function openData(
+  store: Store,
+  bucket: string,
+  segments: string[],
+  opts: { wholeUpTo?: number } = {},
+): OpenedData | null {
+  if (opts.wholeUpTo !== undefined) {
+    const whole = readWhole(store, bucket, segments, opts.wholeUpTo);
+    if (whole !== undefined) return whole;
+  }
   for (let attempt = 0; attempt < 8; attempt++) {
     const opened = openPath(store, bucket, segments);
     if (!opened) return null;
     const found = store.links.resolve(bucket, opened.segments, opened.info);
     if (found === "same") return opened;
-    opened.file.close();
+    opened.file!.close();
     if (found === "link") return null;
     // Replaced or deleted between opening and the check: open what is there now.
   }
   return null;
+}
+
+/**
+ * The data file of `segments` read whole when it is at most `maxBytes` long,
+ * null when there is none, undefined when it is larger or cannot be read so
+ * (then it is opened as a file).
+ */
+function readWhole(
+  store: Store,
+  bucket: string,
+  segments: string[],
+  maxBytes: number,
+): OpenedData | null | undefined {
+  let read = store.links.readWhole(bucket, segments, maxBytes);
+  if (read?.kind === "directory") {
+    // The key names a directory: its bytes, if any, are in the reserved entry inside.
+    segments = [...segments, SELF_OBJECT];
+    read = store.links.readWhole(bucket, segments, maxBytes);
+    if (read?.kind === "directory") return null;
+  }
+  if (read === null || read.kind === "large") return undefined;
+  return read.kind === "file" ? { bytes: read.bytes, info: read.info, segments } : null;
 }
 
 function openPath(store: Store, bucket: string, segments: string[]): OpenedData | null {
@@ -154,7 +194,10 @@ export function readSidecar(
 
 /** The sidecar (or version record) at `path`, or null when there is none or it is unreadable. */
 export function readSidecarAt(path: string): Sidecar | null {
-  if (surelyMissing(path)) return null; // plain objects have none: no NotFound to catch
+  // Plain objects have none: asked without a NotFound to catch, and read without a thread hop.
+  const bytes = readSmallFile(path);
+  if (bytes === null) return null;
+  if (bytes !== undefined) return parseSidecar(utf8.decode(bytes));
   try {
     // A sidecar is a few hundred bytes: read it in one call, without a thread-pool hop.
     return parseSidecar(Deno.readTextFileSync(path));
@@ -163,6 +206,8 @@ export function readSidecarAt(path: string): Sidecar | null {
     throw e;
   }
 }
+
+const utf8 = new TextDecoder();
 
 /** Where a data file and the sidecar describing it are. */
 export interface Place {
@@ -185,6 +230,8 @@ export function placeOf(store: Store, bucket: string, segments: readonly string[
 export interface DataFile extends Place {
   info: Deno.FileInfo;
   file?: Deno.FsFile;
+  /** Its whole content, when it was read whole. */
+  bytes?: Uint8Array<ArrayBuffer>;
   /** Its sidecar, when already read (then it is not read again). */
   sidecar?: Sidecar | null;
 }
@@ -235,7 +282,7 @@ export function withVersion(
  */
 export function describe(
   store: Store,
-  { dataPath, sidecarPath, info, file, sidecar }: DataFile,
+  { dataPath, sidecarPath, info, file, bytes: whole, sidecar }: DataFile,
 ): Described {
   const id = identityOf(info);
   if (!store.metadata) {
@@ -252,8 +299,8 @@ export function describe(
   // replaced since it was opened and the sidecar read describes its successors. (Read by path,
   // readPlain itself checks that the file there is still this one.)
   const small = info.size <= PLAIN_MAX_BYTES;
-  const gone = (file || !small) && replaced(dataPath, info);
-  const bytes = small && !gone ? readPlain(file ?? dataPath, info) : null;
+  const gone = (file || whole || !small) && replaced(dataPath, info);
+  const bytes = small && !gone ? whole ?? readPlain(file ?? dataPath, info) : null;
   if (bytes === null) {
     return { meta: metaFromEntry(undefined, info, id), matched: !small && !gone };
   }

@@ -83,8 +83,8 @@ export function openVersion(
       if ((opened.meta.versionId ?? NULL_VERSION) === target.versionId) {
         return { ...opened, meta: { ...opened.meta, versionId: target.versionId } };
       }
-      current = { info: opened.file.statSync(), meta: opened.meta };
-      opened.file.close();
+      current = { info: opened.info, meta: opened.meta };
+      opened.file?.close();
     }
     const version = openNoncurrent(dir, target.versionId, { store, current });
     if (version?.kind === "object") return version;
@@ -381,7 +381,7 @@ export async function updateVersion(
         const info = opened.info;
         current = { segments: opened.segments, info, meta: readMeta(store, { ...at, ...opened }) };
       } finally {
-        opened.file.close();
+        opened.file?.close();
       }
     }
     const dir = store.layout.versionDir(loc.bucket, loc.segments);
@@ -396,7 +396,7 @@ export async function updateVersion(
         ...version.meta,
         ...update(version.meta),
       };
-      const info = version.file.statSync();
+      const info = version.info;
       const entry: SidecarEntry = {
         ...attributes,
         versionId: versionId === NULL_VERSION ? undefined : versionId,

@@ -404,7 +404,13 @@ export async function removeVersion(
 
 /** A noncurrent version opened for reading, or the delete marker it is. */
 export type OpenedVersion =
-  | { kind: "object"; file: Deno.FsFile; meta: ObjectMeta; bytes?: Uint8Array<ArrayBuffer> }
+  | {
+    kind: "object";
+    file: Deno.FsFile;
+    info: Deno.FileInfo;
+    meta: ObjectMeta;
+    bytes?: Uint8Array<ArrayBuffer>;
+  }
   | { kind: "marker"; versionId: string; lastModified: Date };
 
 /** Opens noncurrent version `id` of a key; null when there is none (or it is hidden by `current`). */
@@ -436,7 +442,7 @@ export function openNoncurrent(
     }
     const sidecarPath = dataPath + ".json";
     const { meta, bytes } = describe(opts.store, { dataPath, sidecarPath, info, file });
-    return { kind: "object", file, meta: { ...meta, versionId: id }, bytes };
+    return { kind: "object", file, info, meta: { ...meta, versionId: id }, bytes };
   } catch (e) {
     file.close();
     throw e;
