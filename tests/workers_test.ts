@@ -98,24 +98,29 @@ Deno.test({
 
 Deno.test({
   name:
-    "-workers auto (the default): one thread per core up to two; without --unstable-net, one and no crash",
+    "-workers auto (the default): one thread per core up to two, with plain `deno run -A main.ts` too; without --unstable-net, one and no crash",
   sanitizeResources: false,
   fn: async () => {
     const linux = Deno.build.os === "linux";
+    const both = linux ? Math.min(navigator.hardwareConcurrency, AUTO_WORKERS) : 1;
     const withoutUnstableNet = START_FLAGS.filter((f) => f !== "--unstable-net");
     assert(
       withoutUnstableNet.length < START_FLAGS.length,
       "the start task asks for --unstable-net",
     );
+    // deno.json turns --unstable-net on for every command run here; a config without it stands
+    // for a deno.json that does not (npm packages from Deno's cache, no node_modules beside it).
+    const configDir = await Deno.makeTempDir();
+    const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+    delete config.unstable;
+    config.nodeModulesDir = "none";
+    await Deno.writeTextFile(`${configDir}/deno.json`, JSON.stringify(config));
+    const noUnstable = [...withoutUnstableNet, `--config=${configDir}/deno.json`, "--no-lock"];
     const cases: { flags: string[]; args: string[]; threads: number; warns: boolean }[] = [
-      {
-        flags: START_FLAGS,
-        args: [],
-        threads: linux ? Math.min(navigator.hardwareConcurrency, AUTO_WORKERS) : 1,
-        warns: false,
-      },
-      { flags: withoutUnstableNet, args: [], threads: 1, warns: false },
-      { flags: withoutUnstableNet, args: ["-workers=2"], threads: 1, warns: true },
+      { flags: START_FLAGS, args: [], threads: both, warns: false },
+      { flags: ["-A"], args: [], threads: both, warns: false },
+      { flags: noUnstable, args: [], threads: 1, warns: false },
+      { flags: noUnstable, args: ["-workers=2"], threads: 1, warns: true },
     ];
     for (const c of cases) {
       const dir = await Deno.makeTempDir();
@@ -149,5 +154,6 @@ Deno.test({
         await Deno.remove(dir, { recursive: true });
       }
     }
+    await Deno.remove(configDir, { recursive: true });
   },
 });

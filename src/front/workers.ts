@@ -56,7 +56,7 @@ export function serverThreads(
 
 /**
  * Whether Deno lets this process share a port (SO_REUSEPORT): only under
- * `--unstable-net`, which the start task, the binary and the image have.
+ * `--unstable-net`, which deno.json, the binary and the image turn on.
  * Asking without it ends the process, so ask that flag's own APIs
  * (`Deno.listenDatagram` exists only with it).
  */
