@@ -1,9 +1,10 @@
 /** A page of a bucket's listing: the ordered walk (walk.ts), then each object's metadata. */
 import { requireBucket } from "./buckets.ts";
-import { metaOf } from "./reads.ts";
+import { listedMeta } from "./reads.ts";
 import type { Store } from "./store.ts";
 import type { ListOptions, ListPage, ObjectMeta } from "./types.ts";
 import { walkBucket } from "./walk.ts";
+import { TimeSlice } from "./time_slice.ts";
 
 /** Objects whose metadata is read at once. */
 const META_CONCURRENCY = 32;
@@ -20,7 +21,8 @@ export async function listObjects(
   const found: { key: string; segments: string[]; path: string }[] = [];
   let count = 0;
   const dir = store.layout.bucketDir(bucket);
-  for await (const item of walkBucket(dir, opts, store.walkCache)) {
+  const slice = new TimeSlice();
+  for await (const item of walkBucket(dir, { ...opts, slice }, store.walkCache)) {
     if (count === opts.maxKeys) {
       page.truncated = true;
       break;
@@ -37,13 +39,13 @@ export async function listObjects(
   // Stat and read sidecars for the page, a few at a time.
   const metas: (ObjectMeta | null)[] = new Array(found.length).fill(null);
   for (let i = 0; i < found.length; i += META_CONCURRENCY) {
+    await slice.pause();
     await Promise.all(
       found.slice(i, i + META_CONCURRENCY).map(async (f, j) => {
         try {
-          const info = Deno.statSync(f.path); // page-cache metadata: cheaper without the thread hop
-          metas[i + j] = await metaOf(store, bucket, f.segments, info);
+          metas[i + j] = await listedMeta(store, bucket, f.segments);
         } catch {
-          metas[i + j] = null; // deleted while listing
+          metas[i + j] = null; // unreadable: left out, as a file deleted while listing is
         }
       }),
     );

@@ -21,6 +21,7 @@ import {
   type VersionRecord,
 } from "./versions.ts";
 import { compareKeys, walkBucket, type WalkItem } from "./walk.ts";
+import { TimeSlice } from "./time_slice.ts";
 
 /** Which part of a bucket's version listing to read. */
 export interface VersionListOptions {
@@ -90,7 +91,12 @@ export async function listVersions(
       if (!add(entry)) return page;
     }
   }
-  const walkOpts = { prefix: opts.prefix, delimiter: opts.delimiter, after: keyMarker };
+  const walkOpts = {
+    prefix: opts.prefix,
+    delimiter: opts.delimiter,
+    after: keyMarker,
+    slice: new TimeSlice(),
+  };
   const current = walkBucket(store.layout.bucketDir(bucket), walkOpts, store.walkCache);
   const noncurrent = walkBucket(
     store.layout.versionsBucketDir(bucket),

@@ -6,6 +6,7 @@
  */
 import { decodeSegment, SELF_OBJECT, VERSIONS_ENTRY } from "./keys.ts";
 import { SEP } from "./paths.ts";
+import { TimeSlice } from "./time_slice.ts";
 
 /** One listing entry: an object or a rolled-up common prefix. */
 export type WalkItem =
@@ -20,6 +21,8 @@ export interface WalkOptions {
   delimiter: string;
   /** Exclusive lower bound: only keys and prefixes sorting after this. */
   after: string;
+  /** The request's budget between pauses for other requests (a fresh one when absent). */
+  slice?: TimeSlice;
 }
 
 /**
@@ -117,21 +120,24 @@ export class WalkCache {
     return selfPath(this.tree, dir);
   }
 
-  async sortedItems(dir: string, isBucketRoot: boolean): Promise<DirItem[]> {
-    let mtimeMs = NaN;
+  async sortedItems(dir: string, isBucketRoot: boolean, slice: TimeSlice): Promise<DirItem[]> {
+    let info: Deno.FileInfo;
     try {
-      mtimeMs = (await Deno.lstat(dir)).mtime?.getTime() ?? NaN;
+      info = Deno.lstatSync(dir); // page-cache metadata: cheaper without the thread hop
     } catch {
       this.#uncache(dir);
       return []; // removed meanwhile
     }
+    const mtimeMs = info.mtime?.getTime() ?? NaN;
     const cached = this.#dirs.get(dir);
     if (cached && cached.mtimeMs === mtimeMs) {
       this.#dirs.delete(dir); // most recently used last: evicted last
       this.#dirs.set(dir, cached);
       return cached.items;
     }
-    const items = readSortedItems(dir, isBucketRoot);
+    const items = info.size > LARGE_DIR_BYTES
+      ? await readSortedItemsSliced(dir, isBucketRoot, slice)
+      : readSortedItems(dir, isBucketRoot);
     if (items.length >= 8 && Date.now() - mtimeMs > RACY_MS) this.#cache(dir, { mtimeMs, items });
     else this.#uncache(dir);
     return items;
@@ -144,13 +150,15 @@ export class WalkCache {
    * unsorted and stops at the first object, so rolling up a prefix whose
    * directories hold 10,000 keys each neither sorts nor caches them.
    */
-  containsObject(dir: string): boolean {
+  async containsObject(dir: string, slice: TimeSlice): Promise<boolean> {
     const known = this.#witnesses.get(dir);
     if (known !== undefined) {
       if (this.isKey(known)) return true;
       this.#witnesses.delete(dir);
     }
-    const found = this.tree === "objects" ? findObject(dir) : findVersions(dir);
+    const found = this.tree === "objects"
+      ? await findObject(dir, slice)
+      : await findVersions(dir, slice);
     if (found === null) return false;
     if (this.#witnesses.size >= WITNESS_LIMIT) {
       this.#witnesses.delete(this.#witnesses.keys().next().value!);
@@ -165,29 +173,119 @@ function selfPath(tree: TreeKind, dir: string): string {
   return dir + SEP + (tree === "objects" ? SELF_OBJECT : VERSIONS_ENTRY);
 }
 
+/**
+ * Directories whose listing (st_size: bytes of entries on ext4, xfs and
+ * btrfs, 20 bytes an entry on tmpfs) exceeds this are read and sorted in
+ * slices, with pauses for other requests: a few thousand entries.
+ */
+export const LARGE_DIR_BYTES = 128 * 1024;
+
+/** Names with characters whose UTF-16 order differs from their UTF-8 order (see compareKeys). */
+const NEEDS_CODE_POINT_ORDER = /[\uD800-\uFFFF]/;
+
+/** Collects a directory's items, and whether plain string order sorts them as S3 does. */
+class ItemCollector {
+  readonly items: DirItem[] = [];
+  #plainOrder = true;
+
+  constructor(private readonly isBucketRoot: boolean) {}
+
+  add(e: Deno.DirEntry): void {
+    const decoded = decodeSegment(e.name);
+    if (decoded === null) return; // reserved (%obj is reached through its directory) or foreign
+    if (this.#plainOrder && NEEDS_CODE_POINT_ORDER.test(decoded)) this.#plainOrder = false;
+    if (e.isDirectory) {
+      // The directory's own object (key = its name) sorts before its contents and before
+      // siblings such as "name-x"; whether it exists is checked only when reached.
+      if (!this.isBucketRoot || decoded !== "") {
+        this.items.push({ name: e.name, decoded, kind: "self", sort: decoded });
+      }
+      this.items.push({ name: e.name, decoded, kind: "tree", sort: decoded + "/" });
+    } else if (e.isFile) {
+      this.items.push({ name: e.name, decoded, kind: "object", sort: decoded });
+    }
+  }
+
+  /** The comparison that sorts these items in S3 order: the engine's own string order when it agrees. */
+  compare(): (a: DirItem, b: DirItem) => number {
+    return this.#plainOrder
+      ? (a, b) => (a.sort < b.sort ? -1 : a.sort > b.sort ? 1 : 0)
+      : (a, b) => compareKeys(a.sort, b.sort);
+  }
+}
+
 function readSortedItems(dir: string, isBucketRoot: boolean): DirItem[] {
-  const items: DirItem[] = [];
+  const collected = new ItemCollector(isBucketRoot);
   try {
     // readDirSync: one call returns the whole directory; the async iterator costs an op per batch
     // and a thread hop, which dominated listing time.
-    for (const e of Deno.readDirSync(dir)) {
-      const decoded = decodeSegment(e.name);
-      if (decoded === null) continue; // reserved (%obj is reached through its directory) or foreign
-      if (e.isDirectory) {
-        // The directory's own object (key = its name) sorts before its contents and before
-        // siblings such as "name-x"; whether it exists is checked only when reached.
-        if (!isBucketRoot || decoded !== "") {
-          items.push({ name: e.name, decoded, kind: "self", sort: decoded });
-        }
-        items.push({ name: e.name, decoded, kind: "tree", sort: decoded + "/" });
-      } else if (e.isFile) {
-        items.push({ name: e.name, decoded, kind: "object", sort: decoded });
-      }
+    for (const e of Deno.readDirSync(dir)) collected.add(e);
+  } catch {
+    return []; // removed meanwhile, or not a directory
+  }
+  return collected.items.sort(collected.compare());
+}
+
+/** readSortedItems for a large directory: read in batches, sorted in slices (see TimeSlice). */
+async function readSortedItemsSliced(
+  dir: string,
+  isBucketRoot: boolean,
+  slice: TimeSlice,
+): Promise<DirItem[]> {
+  const collected = new ItemCollector(isBucketRoot);
+  try {
+    let n = 0;
+    for await (const e of Deno.readDir(dir)) {
+      collected.add(e);
+      if ((++n & 1023) === 0) await slice.pause();
     }
   } catch {
     return []; // removed meanwhile, or not a directory
   }
-  return items.sort((a, b) => compareKeys(a.sort, b.sort));
+  return await sortSliced(collected.items, collected.compare(), slice);
+}
+
+/** Items sorted by a merge sort that pauses between slices: runs sorted by the engine, then merged. */
+async function sortSliced<T>(
+  items: T[],
+  compare: (a: T, b: T) => number,
+  slice: TimeSlice,
+): Promise<T[]> {
+  const RUN = 2048;
+  let runs: T[][] = [];
+  for (let i = 0; i < items.length; i += RUN) {
+    runs.push(items.slice(i, i + RUN).sort(compare));
+    await slice.pause();
+  }
+  while (runs.length > 1) {
+    const merged: T[][] = [];
+    for (let i = 0; i < runs.length; i += 2) {
+      merged.push(
+        i + 1 < runs.length ? await merge(runs[i], runs[i + 1], compare, slice) : runs[i],
+      );
+    }
+    runs = merged;
+  }
+  return runs[0] ?? [];
+}
+
+/** Two sorted arrays as one, pausing between slices. */
+async function merge<T>(
+  a: T[],
+  b: T[],
+  compare: (a: T, b: T) => number,
+  slice: TimeSlice,
+): Promise<T[]> {
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    out.push(compare(a[i], b[j]) <= 0 ? a[i++] : b[j++]);
+    if ((out.length & 1023) === 0) await slice.pause();
+  }
+  while (i < a.length) out.push(a[i++]);
+  while (j < b.length) out.push(b[j++]);
+  return out;
 }
 
 /** Whether `path` is a file: page-cache metadata, cheaper synchronously than through the thread pool. */
@@ -213,7 +311,8 @@ function isDirectory(path: string): boolean {
  * prefix `dir` stands for), or null. The `%v` directly inside `dir` belongs
  * to the key `dir` names itself, not to keys below it.
  */
-function findVersions(dir: string): string | null {
+async function findVersions(dir: string, slice: TimeSlice): Promise<string | null> {
+  await slice.pause();
   const trees: string[] = [];
   try {
     for (const e of Deno.readDirSync(dir)) {
@@ -226,14 +325,15 @@ function findVersions(dir: string): string | null {
     return null; // removed meanwhile, or not a directory
   }
   for (const tree of trees) {
-    const found = findVersions(tree);
+    const found = await findVersions(tree, slice);
     if (found !== null) return found;
   }
   return null;
 }
 
 /** The path of some object below `dir` (files first, then subdirectories in turn), or null. */
-function findObject(dir: string): string | null {
+async function findObject(dir: string, slice: TimeSlice): Promise<string | null> {
+  await slice.pause();
   const trees: string[] = [];
   try {
     for (const e of Deno.readDirSync(dir)) {
@@ -246,10 +346,28 @@ function findObject(dir: string): string | null {
     return null; // removed meanwhile, or not a directory
   }
   for (const tree of trees) {
-    const found = findObject(tree);
+    const found = await findObject(tree, slice);
     if (found !== null) return found;
   }
   return null;
+}
+
+/**
+ * The first item of a sorted directory (whose keys start with `base`) that a
+ * walk bounded below by `bound` can need: every item before it sorts before
+ * the bound, except a tree holding the bound, which is the item just before.
+ */
+function firstNeeded(items: readonly DirItem[], base: string, bound: string): number {
+  if (bound === "" || compareKeys(bound, base) <= 0) return 0;
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareKeys(base + items[mid].sort, bound) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  const before = items[lo - 1];
+  return before?.kind === "tree" && bound.startsWith(base + before.sort) ? lo - 1 : lo;
 }
 
 /** Walks a bucket directory, yielding items in S3 order after `opts.after`. */
@@ -259,6 +377,9 @@ export async function* walkBucket(
   cache: WalkCache,
 ): AsyncGenerator<WalkItem> {
   const { prefix, delimiter, after } = opts;
+  const slice = opts.slice ?? new TimeSlice();
+  // Nothing before the larger of the two lower bounds is listed (see firstNeeded).
+  const bound = compareKeys(after, prefix) > 0 ? after : prefix;
   let lastPrefix = "";
 
   /** The common prefix a key rolls up into, or null. */
@@ -272,7 +393,11 @@ export async function* walkBucket(
   const beyondPrefix = (k: string) => compareKeys(k, prefix) > 0 && !k.startsWith(prefix);
 
   async function* walk(dir: string, base: string, segments: string[]): AsyncGenerator<WalkItem> {
-    for (const item of await cache.sortedItems(dir, segments.length === 0)) {
+    await slice.pause();
+    const items = await cache.sortedItems(dir, segments.length === 0, slice);
+    for (let i = firstNeeded(items, base, bound); i < items.length; i++) {
+      if ((i & 255) === 255) await slice.pause();
+      const item = items[i];
       if (item.kind === "tree") {
         const tree = base + item.decoded + "/";
         if (!tree.startsWith(prefix) && !prefix.startsWith(tree)) {
@@ -284,7 +409,7 @@ export async function* walkBucket(
         if (rolled !== null) {
           // Every key below shares this common prefix: emit it once, without descending.
           if (rolled === lastPrefix || compareKeys(rolled, after) <= 0) continue;
-          if (!cache.containsObject(path)) continue;
+          if (!await cache.containsObject(path, slice)) continue;
           lastPrefix = rolled;
           yield { type: "prefix", prefix: rolled };
           continue;

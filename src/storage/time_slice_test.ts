@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { TimeSlice } from "./time_slice.ts";
+
+Deno.test("TimeSlice: no pause while the slice lasts", () => {
+  assert.equal(new TimeSlice(60_000).pause(), null);
+});
+
+Deno.test("TimeSlice: a request arriving during long work is served before the work ends", async () => {
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
+    events.push("served");
+    return new Response("ok");
+  });
+  const events: string[] = [];
+  try {
+    const slice = new TimeSlice(2);
+    let started!: () => void;
+    const working = new Promise<void>((r) => (started = r));
+    const work = (async () => {
+      started();
+      // Busy work in slices, pausing as a listing does: 100 slices of about 2 ms.
+      for (let i = 0; i < 100; i++) {
+        const until = performance.now() + 2;
+        while (performance.now() < until) { /* the thread is busy */ }
+        await slice.pause();
+      }
+      events.push("work done");
+    })();
+    await working;
+    const fetched = fetch(`http://127.0.0.1:${server.addr.port}/`).then((r) => r.text());
+    await Promise.all([work, fetched]);
+    assert.deepEqual(events, ["served", "work done"]);
+  } finally {
+    await server.shutdown();
+  }
+});
