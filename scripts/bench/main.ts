@@ -9,7 +9,7 @@
  *                   [--peer s3rver] [--peer-go PATH]
  *                   [--auth[=false]]
  *                   [--workers 1,2]
- *                   [--listing-keys 100000] [--listing-fill auto|server|direct]
+ *                   [--listing-keys 200000] [--listing-fill auto|server|direct]
  *                   [--endpoint URL --name peer] [--access-key K --secret-key S]
  *                   [--region us-east-1] [--json]
  *

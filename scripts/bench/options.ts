@@ -31,7 +31,7 @@ export function parseBenchArgs(argv: readonly string[]) {
       "secret-key": { type: "string" },
       region: { type: "string", default: "us-east-1" },
       workers: { type: "string", default: "auto" },
-      "listing-keys": { type: "string", default: "100000" },
+      "listing-keys": { type: "string", default: "200000" },
       "listing-fill": { type: "string", default: "auto" },
       ops: { type: "string", default: "PUT,GET,HEAD,STAT,DELETE,MIXED" },
       repeat: { type: "string", default: "1" },
