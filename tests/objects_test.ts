@@ -479,7 +479,7 @@ serverTest("unknown sub-resources are 501 and never touch data", async (t) => {
   await t.s3.send(new CreateBucketCommand({ Bucket: B }));
   await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "keep", Body: text("precious") }));
   const objectSubs = ["policy", "versioning", "lifecycle", "cors", "torrent"];
-  const bucketSubs = ["metadataTable", "metadataJournalTable", "abac", "session"];
+  const bucketSubs = ["metadataTable", "metadataJournalTable", "session"];
   for (const method of ["PUT", "DELETE", "GET", "POST"]) {
     const body = method === "PUT" || method === "POST" ? "junk" : undefined;
     for (const sub of objectSubs) {

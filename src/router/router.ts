@@ -40,6 +40,7 @@ export interface Route {
 /** Query parameters that select a sub-resource (anything else is an ordinary parameter). */
 const SUBRESOURCES: ReadonlySet<string> = new Set([
   "accelerate",
+  "abac",
   "acl",
   "analytics",
   "attributes",
@@ -53,12 +54,11 @@ const SUBRESOURCES: ReadonlySet<string> = new Set([
   "location",
   "logging",
   "metadataConfiguration",
-  // S3 Metadata's other tables and attribute-based access: known, so that they answer 501 and never
-  // reach a plain read, write or delete of the bucket (DELETE /?metadataTable is not DeleteBucket).
+  // S3 Metadata's other tables: known, so that they answer 501 and never reach a plain read, write
+  // or delete of the bucket (DELETE /?metadataTable is not DeleteBucket).
   "metadataInventoryTable",
   "metadataJournalTable",
   "metadataTable",
-  "abac",
   "metrics",
   "notification",
   "object-lock",

@@ -1,5 +1,5 @@
 /**
- * Bucket settings kept as the XML document that was put: accelerate,
+ * Bucket settings kept as the XML document that was put: ABAC, accelerate,
  * request payment, logging, default encryption, replication, website and
  * lifecycle. Each is checked against S3's grammar when put, given back as
  * put, and, when unset, answered exactly as S3 answers an unset one (its own
@@ -176,6 +176,15 @@ function checkLifecycle(doc: Doc): void {
 
 /** The settings, by sub-resource. */
 export const BUCKET_SETTINGS: readonly BucketSetting[] = [
+  {
+    // Attribute-based access control by bucket tags (API_PutBucketAbac): kept, no effect.
+    sub: "abac",
+    file: "abac.xml",
+    root: "AbacStatus",
+    ops: { put: "PutBucketAbac", get: "GetBucketAbac" },
+    unset: { Status: "Disabled" },
+    validate: (doc) => oneOf(doc.Status, ["Enabled", "Disabled"]),
+  },
   {
     sub: "accelerate",
     file: "accelerate.xml",

@@ -56,6 +56,8 @@ const ACTIONS: Record<string, string> = {
   PutBucketOwnershipControls: "PutBucketOwnershipControls",
   GetBucketOwnershipControls: "GetBucketOwnershipControls",
   DeleteBucketOwnershipControls: "PutBucketOwnershipControls",
+  PutBucketAbac: "PutBucketABAC",
+  GetBucketAbac: "GetBucketABAC",
   PutBucketAccelerateConfiguration: "PutAccelerateConfiguration",
   GetBucketAccelerateConfiguration: "GetAccelerateConfiguration",
   PutBucketRequestPayment: "PutBucketRequestPayment",
