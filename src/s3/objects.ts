@@ -126,8 +126,9 @@ export function headObject(ctx: RequestContext): Response | Promise<Response> {
 
 function readObject(ctx: RequestContext, withBody: boolean): Response | Promise<Response> {
   const versionId = requestedVersion(ctx);
-  const object = ctx.storage.openObject(ctx.bucket, ctx.key, versionId);
-  const { meta } = object;
+  // A HEAD needs no bytes: the object is only described, not opened or read.
+  const object = withBody ? ctx.storage.openObject(ctx.bucket, ctx.key, versionId) : null;
+  const meta = object?.meta ?? ctx.storage.headObject(ctx.bucket, ctx.key, versionId);
   let handedOver = false;
   try {
     const customer = keyForRead(meta, customerKeyOf(ctx.headers));
@@ -139,7 +140,7 @@ function readObject(ctx: RequestContext, withBody: boolean): Response | Promise<
     // From here the body owns the object.
     handedOver = sendBody;
     // Headers are set on the response once it is made (see responseWith).
-    const body = !sendBody
+    const body = !sendBody || !object
       ? null
       : customer
       ? decrypted(object, customer, { start, length })
@@ -160,7 +161,7 @@ function readObject(ctx: RequestContext, withBody: boolean): Response | Promise<
     const expiring = setExpirationHeader(lifecycleOf(ctx), meta, h);
     return expiring ? expiring.then(() => res) : res;
   } finally {
-    if (!handedOver) object.close();
+    if (!handedOver) object?.close();
   }
 }
 

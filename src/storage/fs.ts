@@ -234,17 +234,22 @@ export class FsStorage implements Storage {
 
   /** Metadata of an object (or one of its versions) without keeping it open. */
   headObject(bucket: string, key: string, versionId?: string): ObjectMeta {
-    const { file, meta } = this.#open(bucket, key, versionId);
+    const { file, meta } = this.#open(bucket, key, versionId, { metaOnly: true });
     file?.close();
     return meta;
   }
 
-  #open(bucket: string, key: string, versionId?: string): OpenedObject {
+  #open(
+    bucket: string,
+    key: string,
+    versionId?: string,
+    opts: { metaOnly?: boolean } = {},
+  ): OpenedObject {
     const store = this.#store;
     if (versionId !== undefined) return openVersion(store, { bucket, key, versionId });
     let opened: OpenedObject;
     try {
-      opened = openObject(store, bucket, key);
+      opened = openObject(store, bucket, key, opts);
     } catch (e) {
       if (!isS3Error(e, "NoSuchKey") || versioningOf(store, bucket) === "") throw e;
       throw noSuchKey(store, bucket, key);

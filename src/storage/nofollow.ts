@@ -51,8 +51,8 @@ const MODE_OFFSET = Deno.build.arch === "aarch64" ? 16 : 24;
 
 /** What LinkCheck.readWhole found at a path below a bucket. */
 export type WholeRead =
-  /** A file, read whole. */
-  | { kind: "file"; info: Deno.FileInfo; bytes: Uint8Array<ArrayBuffer> }
+  /** A file, read whole (or, larger and asked to, only described). */
+  | { kind: "file"; info: Deno.FileInfo; bytes?: Uint8Array<ArrayBuffer> }
   /** A file larger than asked for: left to a stream. */
   | { kind: "large" }
   | { kind: "directory" }
@@ -142,12 +142,17 @@ export class LinkCheck {
 
   /**
    * Reads the file at `names` below `bucket` whole when it is at most
-   * `maxBytes` long, reached with no link followed (so what is read is the
+   * `opts.maxBytes` long (a larger one is "large", or with `describeLarger`
+   * described by what fstat says of it), reached with no link followed (so what is read is the
    * object: no check after the fact, no race). Null when this cannot tell
    * (no openat2, an unexpected error, the file shrank while read): the
    * caller then opens it with Deno.
    */
-  readWhole(bucket: string, names: readonly string[], maxBytes: number): WholeRead | null {
+  readWhole(
+    bucket: string,
+    names: readonly string[],
+    opts: { maxBytes: number; describeLarger?: boolean },
+  ): WholeRead | null {
     const c = this.#c;
     if (c === null || this.#root < 0) return null;
     let fd = this.#openat2(this.#root, `${bucket}/${names.join("/")}`, HOW_READ);
@@ -164,7 +169,9 @@ export class LinkCheck {
       const info = fileInfo(this.#statView);
       if (info.isDirectory) return { kind: "directory" };
       if (!info.isFile) return { kind: "none" };
-      if (info.size > maxBytes) return { kind: "large" };
+      if (info.size > opts.maxBytes) {
+        return opts.describeLarger ? { kind: "file", info } : { kind: "large" };
+      }
       const bytes = new Uint8Array(info.size);
       for (let filled = 0; filled < bytes.length;) {
         const n = Number(c.read(fd, bytes.subarray(filled), BigInt(bytes.length - filled)));

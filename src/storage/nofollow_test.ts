@@ -11,7 +11,7 @@ Deno.test("LinkCheck.readWhole: a file's bytes and the FileInfo Deno.statSync gi
     await Deno.symlink(`${root}/outside`, `${root}/bkt/link`);
     await Deno.symlink(`${root}/bkt/dir`, `${root}/bkt/dirlink`);
     await Deno.symlink(`${root}/bkt`, `${root}/bucketlink`); // a bucket may itself be a link
-    const read = check.readWhole("bkt", ["dir", "k"], 100);
+    const read = check.readWhole("bkt", ["dir", "k"], { maxBytes: 100 });
     if (read === null) {
       assert.notEqual(Deno.build.os, "linux", "openat2 serves every Linux this runs on");
       return;
@@ -25,13 +25,18 @@ Deno.test("LinkCheck.readWhole: a file's bytes and the FileInfo Deno.statSync gi
     }
     assert.equal(read.info.mtime?.getTime(), want.mtime?.getTime());
     assert.equal(read.info.isDirectory, false);
-    assert.deepEqual(check.readWhole("bkt", ["dir", "k"], 4), { kind: "large" });
-    assert.deepEqual(check.readWhole("bkt", ["dir"], 100), { kind: "directory" });
-    assert.deepEqual(check.readWhole("bkt", ["absent"], 100), { kind: "none" });
-    assert.deepEqual(check.readWhole("bkt", ["dir", "k", "below"], 100), { kind: "none" });
-    assert.deepEqual(check.readWhole("bkt", ["link"], 100), { kind: "none" });
-    assert.deepEqual(check.readWhole("bkt", ["dirlink", "k"], 100), { kind: "none" });
-    const viaBucketLink = check.readWhole("bucketlink", ["dir", "k"], 100);
+    assert.deepEqual(check.readWhole("bkt", ["dir", "k"], { maxBytes: 4 }), { kind: "large" });
+    const described = check.readWhole("bkt", ["dir", "k"], { maxBytes: 4, describeLarger: true });
+    assert.equal(described?.kind === "file" && described.bytes, undefined, "described, not read");
+    assert.equal(described?.kind === "file" && described.info.size, 5);
+    assert.deepEqual(check.readWhole("bkt", ["dir"], { maxBytes: 100 }), { kind: "directory" });
+    assert.deepEqual(check.readWhole("bkt", ["absent"], { maxBytes: 100 }), { kind: "none" });
+    assert.deepEqual(check.readWhole("bkt", ["dir", "k", "below"], { maxBytes: 100 }), {
+      kind: "none",
+    });
+    assert.deepEqual(check.readWhole("bkt", ["link"], { maxBytes: 100 }), { kind: "none" });
+    assert.deepEqual(check.readWhole("bkt", ["dirlink", "k"], { maxBytes: 100 }), { kind: "none" });
+    const viaBucketLink = check.readWhole("bucketlink", ["dir", "k"], { maxBytes: 100 });
     assert.equal(viaBucketLink?.kind, "file");
   } finally {
     check.close();

@@ -35,7 +35,10 @@ export interface OpenedObject {
   bytes?: Uint8Array<ArrayBuffer>;
 }
 
-/** A data file opened (or, small, read whole) for reading, with what fstat says of it and its final segments. */
+/**
+ * A data file opened (or, small, read whole; or only described) for reading,
+ * with what fstat says of it and its final segments.
+ */
 export interface OpenedData {
   file?: Deno.FsFile;
   bytes?: Uint8Array<ArrayBuffer>;
@@ -50,14 +53,24 @@ export interface OpenedData {
 export const WHOLE_READ_MAX_BYTES = 64 * 1024;
 
 /**
- * Opens an object for reading. NoSuchKey / NoSuchBucket when absent. When
- * the file was replaced or deleted between the open and the sidecar read,
- * the open is retried.
+ * Opens an object for reading, or with `metaOnly` only describes it (then
+ * the result may have neither file nor bytes). NoSuchKey / NoSuchBucket when
+ * absent. When the file was replaced or deleted between the open and the
+ * sidecar read, the open is retried.
  */
-export function openObject(store: Store, bucket: string, key: string): OpenedObject {
+export function openObject(
+  store: Store,
+  bucket: string,
+  key: string,
+  opts: { metaOnly?: boolean } = {},
+): OpenedObject {
   const segments = keyToSegments(key);
+  // Only described, a small object is still read: without a sidecar, its ETag is its bytes' MD5.
+  const whole = opts.metaOnly
+    ? { maxBytes: PLAIN_MAX_BYTES, describeLarger: true }
+    : { maxBytes: WHOLE_READ_MAX_BYTES };
   for (let attempt = 0;; attempt++) {
-    const opened = openData(store, bucket, segments, { wholeUpTo: WHOLE_READ_MAX_BYTES });
+    const opened = openData(store, bucket, segments, { whole });
     if (!opened) {
       requireBucket(store, bucket);
       throw new S3Error("NoSuchKey");
@@ -96,7 +109,9 @@ export async function listedMeta(
   bucket: string,
   segments: readonly string[],
 ): Promise<ObjectMeta | null> {
-  const read = store.metadata ? store.links.readWhole(bucket, segments, PLAIN_MAX_BYTES) : null;
+  const read = store.metadata
+    ? store.links.readWhole(bucket, segments, { maxBytes: PLAIN_MAX_BYTES, describeLarger: true })
+    : null;
   if (read?.kind === "none" || read?.kind === "directory") return null;
   try {
     if (read?.kind === "file") {
@@ -146,10 +161,10 @@ export function openData(
   store: Store,
   bucket: string,
   segments: string[],
-  opts: { wholeUpTo?: number } = {},
+  opts: { whole?: { maxBytes: number; describeLarger?: boolean } } = {},
 ): OpenedData | null {
-  if (opts.wholeUpTo !== undefined) {
-    const whole = readWhole(store, bucket, segments, opts.wholeUpTo);
+  if (opts.whole !== undefined) {
+    const whole = readWhole(store, bucket, segments, opts.whole);
     if (whole !== undefined) return whole;
   }
   for (let attempt = 0; attempt < 8; attempt++) {
@@ -165,25 +180,25 @@ export function openData(
 }
 
 /**
- * The data file of `segments` read whole when it is at most `maxBytes` long,
- * null when there is none, undefined when it is larger or cannot be read so
- * (then it is opened as a file).
+ * The data file of `segments` read whole when it is small enough (see
+ * LinkCheck.readWhole), null when there is none, undefined when it is larger
+ * or cannot be read so (then it is opened as a file).
  */
 function readWhole(
   store: Store,
   bucket: string,
   segments: string[],
-  maxBytes: number,
+  opts: { maxBytes: number; describeLarger?: boolean },
 ): OpenedData | null | undefined {
-  let read = store.links.readWhole(bucket, segments, maxBytes);
+  let read = store.links.readWhole(bucket, segments, opts);
   if (read?.kind === "directory") {
     // The key names a directory: its bytes, if any, are in the reserved entry inside.
     segments = [...segments, SELF_OBJECT];
-    read = store.links.readWhole(bucket, segments, maxBytes);
+    read = store.links.readWhole(bucket, segments, opts);
     if (read?.kind === "directory") return null;
   }
   if (read === null || read.kind === "large") return undefined;
-  return read.kind === "file" ? { bytes: read.bytes, info: read.info, segments } : null;
+  return read.kind === "file" ? { ...read, segments } : null;
 }
 
 function openPath(store: Store, bucket: string, segments: string[]): OpenedData | null {
