@@ -81,6 +81,8 @@ export class WalkCache {
   constructor(readonly tree: TreeKind = "objects") {}
 
   readonly #dirs = new Map<string, CachedDir>();
+  /** Large directories being read, with the mtime they are read as of. */
+  readonly #reading = new Map<string, { mtimeMs: number; items: Promise<DirItem[]> }>();
   #items = 0;
   /** For a directory known to hold an object below it: the path of one such object. */
   readonly #witnesses = new Map<string, string>();
@@ -103,13 +105,6 @@ export class WalkCache {
     this.#items += entry.items.length;
   }
 
-  /**
-   * A directory's items in S3 order. Large directories are read once and
-   * reused while their mtime stays the same (every create, delete or rename
-   * inside changes it); directories changed in the last two seconds are always
-   * re-read, because a change within the filesystem's timestamp granularity
-   * may leave the mtime unchanged.
-   */
   /** True when `path` (an object file, or a versions directory) is a key of this tree. */
   isKey(path: string): boolean {
     return this.tree === "objects" ? isFile(path) : isDirectory(path);
@@ -120,6 +115,13 @@ export class WalkCache {
     return selfPath(this.tree, dir);
   }
 
+  /**
+   * A directory's items in S3 order. Large directories are read once and
+   * reused while their mtime stays the same (every create, delete or rename
+   * inside changes it); directories changed in the last two seconds are always
+   * re-read, because a change within the filesystem's timestamp granularity
+   * may leave the mtime unchanged.
+   */
   async sortedItems(dir: string, isBucketRoot: boolean, slice: TimeSlice): Promise<DirItem[]> {
     let info: Deno.FileInfo;
     try {
@@ -136,10 +138,28 @@ export class WalkCache {
       return cached.items;
     }
     const items = info.size > LARGE_DIR_BYTES
-      ? await readSortedItemsSliced(dir, isBucketRoot, slice)
+      ? await this.#readLarge(dir, { mtimeMs, isBucketRoot, slice })
       : readSortedItems(dir, isBucketRoot);
     if (items.length >= 8 && Date.now() - mtimeMs > RACY_MS) this.#cache(dir, { mtimeMs, items });
     else this.#uncache(dir);
+    return items;
+  }
+
+  /**
+   * A large directory read in slices; listings that want it as of the same
+   * mtime while it is being read share that read (32 clients listing a
+   * directory of 150,000 entries at once would otherwise read it 32 times).
+   */
+  #readLarge(
+    dir: string,
+    at: { mtimeMs: number; isBucketRoot: boolean; slice: TimeSlice },
+  ): Promise<DirItem[]> {
+    const reading = this.#reading.get(dir);
+    if (reading && reading.mtimeMs === at.mtimeMs) return reading.items;
+    const items = readSortedItemsSliced(dir, at.isBucketRoot, at.slice).finally(() => {
+      if (this.#reading.get(dir)?.items === items) this.#reading.delete(dir);
+    });
+    this.#reading.set(dir, { mtimeMs: at.mtimeMs, items });
     return items;
   }
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { encodeSegment } from "./keys.ts";
 import { LARGE_DIR_BYTES, walkBucket, WalkCache, type WalkOptions } from "./walk.ts";
+import { TimeSlice } from "./time_slice.ts";
 
 /** S3's order, computed independently of compareKeys: by UTF-8 bytes. */
 function byUtf8(a: string, b: string): number {
@@ -83,3 +84,26 @@ for (const [size, count] of [["small", 300], ["large", 8000]] as const) {
     }
   });
 }
+
+Deno.test("WalkCache: listings that want a large directory at once share one read of it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (let i = 0; i < 8000; i++) {
+      await Deno.writeFile(`${dir}/key-${String(i).padStart(12, "0")}`, new Uint8Array(0));
+    }
+    assert((await Deno.stat(dir)).size > LARGE_DIR_BYTES, "large enough to be read in slices");
+    const cache = new WalkCache();
+    const slice = new TimeSlice();
+    // Modified just now: never cached, so only sharing the read in flight makes these the same.
+    const [a, b] = await Promise.all([
+      cache.sortedItems(dir, true, slice),
+      cache.sortedItems(dir, true, slice),
+    ]);
+    assert.equal(a.length, 8000);
+    assert.equal(a, b, "one read, one result");
+    const later = await cache.sortedItems(dir, true, slice);
+    assert.notEqual(later, a, "a read after the first ended reads again (the directory is racy)");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
