@@ -7,6 +7,7 @@ import { assert, assertEquals } from "./support/assert.ts";
 import { ACCESS_KEY, SECRET_KEY, startTestServer } from "./support/server.ts";
 
 const BENCH = new URL("../scripts/bench/main.ts", import.meta.url).pathname;
+const CEILING = "ceiling (bare Deno.serve)";
 
 interface Row {
   endpoint: string;
@@ -26,12 +27,21 @@ Deno.test("bench: every small-object operation runs, signed, in each --repeat ro
   ]);
   assert(ok, stderr);
   assertEquals(report.failures, []);
-  assertEquals(report.ratios, [], "geckos3 alone: nothing to compare with");
-  const scenarios = report.results.map((r) => r.scenario);
+  // GETs alone also run against the bare open-and-return handler, unsigned (it checks nothing).
+  assertEquals(
+    report.ratios.map((r) => [r.scenario, r.versus]),
+    [["GET 4 KiB", CEILING]],
+    "geckos3 alone: compared with the GET ceiling only",
+  );
+  const ceiling = report.results.filter((r) => r.endpoint === CEILING);
+  assertEquals(ceiling.map((r) => r.scenario), ["GET 4 KiB #1", "GET 4 KiB #2"]);
+  for (const r of ceiling) assertEquals(r.errors, 0, r.scenario);
+  const ours = report.results.filter((r) => r.endpoint !== CEILING);
+  const scenarios = ours.map((r) => r.scenario);
   for (const op of ["PUT", "GET", "HEAD", "STAT", "DELETE", "MIXED"]) {
     for (const round of [1, 2]) assert(scenarios.includes(`${op} 4 KiB #${round}`), op);
   }
-  for (const r of report.results) {
+  for (const r of ours) {
     assertEquals(r.endpoint, "geckos3 (auth on)");
     assert(r.ops > 0, `${r.scenario}: no operations`);
     assertEquals(r.errors, 0, `${r.scenario}: errors (a signature the server refused?)`);
@@ -144,10 +154,15 @@ Deno.test("bench: another endpoint runs side by side, signed with --access-key/-
     const rate = (endpoint: string, round: number) =>
       report.results.find((r) => r.endpoint === endpoint && r.scenario === `GET 4 KiB #${round}`)!
         .opsPerSec;
-    const get = report.ratios.find((r) => r.scenario === "GET 4 KiB")!;
-    assertEquals([get.endpoint, get.versus], ["geckos3", "peer"]);
+    const get = report.ratios.find((r) => r.scenario === "GET 4 KiB" && r.versus === "peer")!;
+    assertEquals(get.endpoint, "geckos3");
     assertEquals(get.rounds, [1, 2].map((n) => rate("geckos3", n) / rate("peer", n)));
-    assertEquals(report.ratios.map((r) => r.scenario), ["PUT 4 KiB", "GET 4 KiB", "HEAD 4 KiB"]);
+    assertEquals(report.ratios.map((r) => [r.scenario, r.versus]), [
+      ["PUT 4 KiB", "peer"],
+      ["GET 4 KiB", "peer"],
+      ["GET 4 KiB", CEILING],
+      ["HEAD 4 KiB", "peer"],
+    ]);
 
     // Without the keys the same endpoint refuses the bench's requests: the signing is what worked.
     const unsigned = await benchJson(["--ops=GET", ...endpoint]);
@@ -180,6 +195,7 @@ Deno.test("bench: --peer-go starts the given binary with the Go original's flags
     assert(go && go.ops > 0 && go.errors === 0, JSON.stringify(report.results));
     assertEquals(report.ratios.map((r) => [r.endpoint, r.versus]), [
       ["geckos3 (auth on)", "original (Go) (auth on)"],
+      ["geckos3 (auth on)", CEILING],
     ]);
     const args = (await Deno.readTextFile(`${dir}/args`)).trim().split(" ");
     assertEquals(args.map((a) => a.split("=")[0]), [
