@@ -83,10 +83,13 @@ const O_RDONLY_NONBLOCK_CLOEXEC: number | undefined = ({
   linux: 0o4000 | 0o2000000,
   darwin: 0x4 | 0x1000000,
 } as Partial<Record<typeof Deno.build.os, number>>)[Deno.build.os];
-// The same numbers on Linux and macOS.
-const ENOENT = 2;
-const ENOTDIR = 20;
-const EINTR = 4;
+// errno values, the same on Linux and macOS.
+/** No such file or directory. */
+export const ENOENT = 2;
+/** A path component is not a directory. */
+export const ENOTDIR = 20;
+/** Interrupted by a signal: try again. */
+export const EINTR = 4;
 
 /**
  * The whole content of the file at `path` (a sidecar: a few hundred bytes),
@@ -117,21 +120,40 @@ function readAll(c: Libc, fd: number): Uint8Array<ArrayBuffer> | undefined {
   let buf = readBuffer;
   let filled = 0;
   for (;;) {
-    if (filled === buf.length) {
-      const bigger = new Uint8Array(buf.length * 2);
-      bigger.set(buf);
-      buf = bigger;
-    }
-    const n = Number(c.read(fd, buf.subarray(filled), BigInt(buf.length - filled)));
-    if (n < 0 && errnoOf(c) === EINTR) continue;
+    const n = readFully(c, fd, buf.subarray(filled));
     if (n < 0) return undefined;
-    if (n === 0) return buf.slice(0, filled);
     filled += n;
+    if (filled < buf.length) return buf.slice(0, filled);
+    const bigger = new Uint8Array(buf.length * 2);
+    bigger.set(buf);
+    buf = bigger;
   }
 }
 
+/** The calls readFully and errnoOf make, from whichever loaded copy of libc has them. */
+export interface ReadCalls {
+  read(fd: number, buf: Uint8Array, count: bigint): number | bigint;
+  errnoLocation(): Deno.PointerValue;
+}
+
+/**
+ * Reads from `fd` into `into` until it is full or the file ends (a signal's
+ * interruption retried): how many bytes were read, or -1 on an error.
+ */
+export function readFully(c: ReadCalls, fd: number, into: Uint8Array): number {
+  let filled = 0;
+  while (filled < into.length) {
+    const n = Number(c.read(fd, into.subarray(filled), BigInt(into.length - filled)));
+    if (n < 0 && errnoOf(c) === EINTR) continue;
+    if (n < 0) return -1;
+    if (n === 0) break;
+    filled += n;
+  }
+  return filled;
+}
+
 /** The calling thread's errno after a failed call. */
-export function errnoOf(c: Libc): number {
+export function errnoOf(c: Pick<ReadCalls, "errnoLocation">): number {
   return new Deno.UnsafePointerView(c.errnoLocation()!).getInt32();
 }
 

@@ -18,7 +18,7 @@ export async function listObjects(
   requireBucket(store, bucket);
   const page: ListPage = { objects: [], prefixes: [], truncated: false, last: null };
   if (opts.maxKeys === 0) return page;
-  const found: { key: string; segments: string[]; path: string }[] = [];
+  const found: { key: string; segments: string[] }[] = [];
   let count = 0;
   const dir = store.layout.bucketDir(bucket);
   const slice = new TimeSlice();
@@ -45,7 +45,7 @@ export async function listObjects(
         try {
           metas[i + j] = await listedMeta(store, bucket, f.segments);
         } catch {
-          metas[i + j] = null; // unreadable: left out, as a file deleted while listing is
+          metas[i + j] = null; // deleted while listing, or unreadable: left out
         }
       }),
     );

@@ -12,6 +12,7 @@
  * too. Elsewhere real paths are compared (slower, and not atomic).
  */
 import { SEP } from "./paths.ts";
+import { ENOENT, ENOTDIR, errnoOf, readFully } from "./libc.ts";
 
 const SYMBOLS = {
   open: { parameters: ["buffer", "i32"], result: "i32" },
@@ -29,8 +30,6 @@ const O_PATH = 0o10000000;
 const O_CLOEXEC = 0o2000000;
 const RESOLVE_NO_SYMLINKS = 0x04n;
 const ELOOP = 40;
-const ENOENT = 2;
-const ENOTDIR = 20;
 /** struct open_how { u64 flags; u64 mode; u64 resolve; }: a path handle, no link followed. */
 const HOW = new Uint8Array(
   new BigUint64Array([BigInt(O_PATH | O_CLOEXEC), 0n, RESOLVE_NO_SYMLINKS]).buffer,
@@ -42,7 +41,6 @@ const O_NOCTTY = 0o400;
 const HOW_READ = new Uint8Array(
   new BigUint64Array([BigInt(O_NONBLOCK | O_NOCTTY | O_CLOEXEC), 0n, RESOLVE_NO_SYMLINKS]).buffer,
 );
-const EINTR = 4;
 const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const S_IFDIR = 0o040000;
@@ -119,14 +117,7 @@ export class LinkCheck {
   resolve(bucket: string, names: readonly string[], expected?: FileKey): Resolution {
     const c = this.#c;
     if (c === null || this.#root < 0) return this.#byRealPath(bucket, names);
-    let fd = this.#openat2(this.#root, `${bucket}/${names.join("/")}`);
-    if (fd === -ELOOP) {
-      // The bucket itself may be a link, which is allowed: resolve the rest below where it points.
-      const dir = c.open(cString(this.root + SEP + bucket), O_PATH | O_CLOEXEC);
-      if (dir < 0) return "missing";
-      fd = this.#openat2(dir, names.join("/"));
-      c.close(dir);
-    }
+    const fd = this.#openBelow(bucket, names, HOW);
     if (fd === -ELOOP) return "link";
     if (fd < 0) return "missing";
     try {
@@ -155,13 +146,7 @@ export class LinkCheck {
   ): WholeRead | null {
     const c = this.#c;
     if (c === null || this.#root < 0) return null;
-    let fd = this.#openat2(this.#root, `${bucket}/${names.join("/")}`, HOW_READ);
-    if (fd === -ELOOP) {
-      const dir = c.open(cString(this.root + SEP + bucket), O_PATH | O_CLOEXEC);
-      if (dir < 0) return null;
-      fd = this.#openat2(dir, names.join("/"), HOW_READ);
-      c.close(dir);
-    }
+    const fd = this.#openBelow(bucket, names, HOW_READ);
     if (fd === -ELOOP || fd === -ENOENT || fd === -ENOTDIR) return { kind: "none" };
     if (fd < 0) return null;
     try {
@@ -173,13 +158,7 @@ export class LinkCheck {
         return opts.describeLarger ? { kind: "file", info } : { kind: "large" };
       }
       const bytes = new Uint8Array(info.size);
-      for (let filled = 0; filled < bytes.length;) {
-        const n = Number(c.read(fd, bytes.subarray(filled), BigInt(bytes.length - filled)));
-        if (n < 0 && this.#errno() === EINTR) continue;
-        if (n <= 0) return null;
-        filled += n;
-      }
-      return { kind: "file", info, bytes };
+      return readFully(c, fd, bytes) === bytes.length ? { kind: "file", info, bytes } : null;
     } finally {
       c.close(fd);
     }
@@ -190,15 +169,27 @@ export class LinkCheck {
     return names.length > 0 && this.resolve(bucket, names) === "link";
   }
 
-  /** A descriptor, or minus the errno (ELOOP, ENOENT, ...). */
-  #openat2(dir: number, path: string, how = HOW): number {
+  /**
+   * `names` below `bucket` opened as `how` asks, with no link followed but
+   * the bucket's own: a descriptor, or minus the errno (ELOOP, ENOENT, ...).
+   */
+  #openBelow(bucket: string, names: readonly string[], how: Uint8Array): number {
+    const fd = this.#openat2(this.#root, `${bucket}/${names.join("/")}`, how);
+    if (fd !== -ELOOP) return fd;
+    // The bucket itself may be a link, which is allowed: resolve the rest below where it points.
     const c = this.#c!;
-    const fd = Number(c.syscall(SYS_OPENAT2, dir, cString(path), how, HOW_SIZE));
-    return fd >= 0 ? fd : -this.#errno() || -1;
+    const dir = c.open(cString(this.root + SEP + bucket), O_PATH | O_CLOEXEC);
+    if (dir < 0) return -errnoOf(c) || -1;
+    const below = this.#openat2(dir, names.join("/"), how);
+    c.close(dir);
+    return below;
   }
 
-  #errno(): number {
-    return new Deno.UnsafePointerView(this.#c!.errnoLocation()!).getInt32();
+  /** A descriptor, or minus the errno (ELOOP, ENOENT, ...). */
+  #openat2(dir: number, path: string, how: Uint8Array): number {
+    const c = this.#c!;
+    const fd = Number(c.syscall(SYS_OPENAT2, dir, cString(path), how, HOW_SIZE));
+    return fd >= 0 ? fd : -errnoOf(c) || -1;
   }
 
   /** The fallback: the real path must be the bucket's real path plus exactly these names. */

@@ -100,9 +100,10 @@ function replaced(path: string, info: Deno.FileInfo): boolean {
 
 /**
  * Metadata of the object file at `segments` found by a listing's walk, or
- * null when it is gone. A small file is read whole through openat2 (see
- * nofollow.ts): one read serves the stat, and the ETag of a file placed by
- * hand, at a fraction of the cost of Deno's stat, open and read.
+ * null when it is gone (NotFound when it goes while being described). A
+ * small file is read whole through openat2 (see nofollow.ts): one read
+ * serves the stat, and the ETag of a file placed by hand, at a fraction of
+ * the cost of Deno's stat, open and read.
  */
 export async function listedMeta(
   store: Store,
@@ -113,17 +114,12 @@ export async function listedMeta(
     ? store.links.readWhole(bucket, segments, { maxBytes: PLAIN_MAX_BYTES, describeLarger: true })
     : null;
   if (read?.kind === "none" || read?.kind === "directory") return null;
-  try {
-    if (read?.kind === "file") {
-      return await metaOf(store, bucket, segments, read.info, { bytes: read.bytes });
-    }
-    // Page-cache metadata: cheaper without the thread hop.
-    const info = Deno.statSync(store.layout.dataPath(bucket, segments));
-    return await metaOf(store, bucket, segments, info);
-  } catch (e) {
-    if (isNotFound(e)) return null; // deleted while listing
-    throw e;
+  if (read?.kind === "file") {
+    return await metaOf(store, bucket, segments, read.info, { bytes: read.bytes });
   }
+  // Page-cache metadata: cheaper without the thread hop.
+  const info = Deno.statSync(store.layout.dataPath(bucket, segments));
+  return await metaOf(store, bucket, segments, info);
 }
 
 /**
