@@ -19,6 +19,7 @@ import {
 } from "./deps/aws_sdk.ts";
 import { bytesOf, raw, startTestServer } from "./support/server.ts";
 import { assert, assertEquals, assertS3Error } from "./support/assert.ts";
+import { spawnOn } from "./support/process.ts";
 
 const SECRET = "outside the data dir";
 
@@ -150,6 +151,36 @@ Deno.test({
     } finally {
       await t.close();
       await Deno.remove(outer, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "a FIFO placed by hand in a bucket is no object and holds no request up",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    if (Deno.build.os === "windows") return;
+    const dataDir = await Deno.makeTempDir({ prefix: "geckos3-fifo-" });
+    const server = await spawnOn(dataDir);
+    try {
+      await raw(`${server.url}/bkt`, { method: "PUT" });
+      await raw(`${server.url}/bkt/real.txt`, { method: "PUT", body: "mine" });
+      // Opened for reading, a FIFO with no writer blocks the opening thread: the server's one.
+      const made = await new Deno.Command("mkfifo", { args: [`${dataDir}/bkt/pipe`] }).output();
+      assert(made.success, "mkfifo");
+      const ask = (method: string) =>
+        raw(`${server.url}/bkt/pipe`, { method, signal: AbortSignal.timeout(10_000) });
+      assertEquals((await ask("GET")).status, 404);
+      assertEquals((await ask("HEAD")).status, 404);
+      const list = await raw(`${server.url}/bkt?list-type=2`, {
+        signal: AbortSignal.timeout(10_000),
+      });
+      assert(list.text.includes("<Key>real.txt</Key>") && !list.text.includes("pipe"), list.text);
+    } finally {
+      // A thread held up by the FIFO would not see SIGTERM.
+      await server.stop("SIGKILL");
+      await Deno.remove(dataDir, { recursive: true });
     }
   },
 });
