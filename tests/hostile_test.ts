@@ -113,7 +113,8 @@ serverTest("garbage query parameters: huge, negative, repeated, malformed", asyn
     ["DELETE", `/${B}/keep?uploadId=..`, 404, "NoSuchUpload"],
     ["GET", `/${B}/keep?uploadId=x&part-number-marker=-5`, 404, "NoSuchUpload"],
     ["GET", `/${B}?uploads&max-uploads=-3`, 400, "InvalidArgument"],
-    ["GET", `/${B}?metadataTable`, 501, "NotImplemented"],
+    ["GET", `/${B}?session`, 501, "NotImplemented"],
+    ["DELETE", `/${B}/keep?annotation`, 501, "NotImplemented"],
   ];
   for (const [method, path, status, code] of cases) {
     const r = await raw(`${t.url}${path}`, { method, body: method === "PUT" ? "x" : undefined });

@@ -478,8 +478,8 @@ serverTest("DeleteObjects: verbose, quiet, limits and bad XML", async (t) => {
 serverTest("unknown sub-resources are 501 and never touch data", async (t) => {
   await t.s3.send(new CreateBucketCommand({ Bucket: B }));
   await t.s3.send(new PutObjectCommand({ Bucket: B, Key: "keep", Body: text("precious") }));
-  const objectSubs = ["policy", "versioning", "lifecycle", "cors", "torrent"];
-  const bucketSubs = ["metadataTable", "metadataJournalTable", "session"];
+  const objectSubs = ["policy", "versioning", "lifecycle", "cors", "torrent", "annotation"];
+  const bucketSubs = ["session"];
   for (const method of ["PUT", "DELETE", "GET", "POST"]) {
     const body = method === "PUT" || method === "POST" ? "junk" : undefined;
     for (const sub of objectSubs) {

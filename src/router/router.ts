@@ -25,6 +25,7 @@ import * as publicAccess from "../s3/public_access.ts";
 import { postObject } from "../s3/post_object.ts";
 import * as settings from "../s3/bucket_settings.ts";
 import * as idSettings from "../s3/bucket_id_settings.ts";
+import * as metadata from "../s3/metadata_config.ts";
 
 /** An operation handler. */
 export type Handler = (ctx: RequestContext) => Promise<Response> | Response;
@@ -42,6 +43,9 @@ const SUBRESOURCES: ReadonlySet<string> = new Set([
   "accelerate",
   "abac",
   "acl",
+  // Object annotations (PutObjectAnnotation and its kin) are not built: known, so that a PUT or
+  // DELETE of /{key}?annotation answers 501 and never overwrites or deletes the object.
+  "annotation",
   "analytics",
   "attributes",
   "cors",
@@ -53,9 +57,8 @@ const SUBRESOURCES: ReadonlySet<string> = new Set([
   "lifecycle",
   "location",
   "logging",
+  "metadataAnnotationTable",
   "metadataConfiguration",
-  // S3 Metadata's other tables: known, so that they answer 501 and never reach a plain read, write
-  // or delete of the bucket (DELETE /?metadataTable is not DeleteBucket).
   "metadataInventoryTable",
   "metadataJournalTable",
   "metadataTable",
@@ -148,13 +151,41 @@ const TABLE: Record<string, Route> = {
     "DeleteBucketOwnershipControls",
     publicAccess.deleteOwnershipControls,
   ),
+  "bucket POST metadataConfiguration": r(
+    "CreateBucketMetadataConfiguration",
+    metadata.createMetadataConfiguration,
+  ),
   "bucket GET metadataConfiguration": r(
     "GetBucketMetadataConfiguration",
-    settings.metadataConfigurationMissing,
+    metadata.getMetadataConfiguration,
   ),
   "bucket DELETE metadataConfiguration": r(
     "DeleteBucketMetadataConfiguration",
-    settings.metadataConfigurationMissing,
+    metadata.deleteMetadataConfiguration,
+  ),
+  "bucket PUT metadataJournalTable": r(
+    "UpdateBucketMetadataJournalTableConfiguration",
+    metadata.updateJournalTable,
+  ),
+  "bucket PUT metadataInventoryTable": r(
+    "UpdateBucketMetadataInventoryTableConfiguration",
+    metadata.updateInventoryTable,
+  ),
+  "bucket PUT metadataAnnotationTable": r(
+    "UpdateBucketMetadataAnnotationTableConfiguration",
+    metadata.updateAnnotationTable,
+  ),
+  "bucket POST metadataTable": r(
+    "CreateBucketMetadataTableConfiguration",
+    metadata.createMetadataTableConfiguration,
+  ),
+  "bucket GET metadataTable": r(
+    "GetBucketMetadataTableConfiguration",
+    metadata.getMetadataTableConfiguration,
+  ),
+  "bucket DELETE metadataTable": r(
+    "DeleteBucketMetadataTableConfiguration",
+    metadata.deleteMetadataTableConfiguration,
   ),
   "bucket GET object-lock": r("GetObjectLockConfiguration", objectLock.getObjectLockConfiguration),
   "bucket PUT object-lock": r("PutObjectLockConfiguration", objectLock.putObjectLockConfiguration),

@@ -282,17 +282,6 @@ export function deleteSetting(setting: BucketSetting): (ctx: RequestContext) => 
   return deleteDocument(setting.file);
 }
 
-/**
- * GET and DELETE /{bucket}?metadataConfiguration: S3 Metadata keeps its
- * tables in S3 Tables, which geckos3 has not, so no bucket has one: S3's
- * answer for a bucket without (infrastructure tools read it on refresh).
- * Creating one stays 501.
- */
-export function metadataConfigurationMissing(ctx: RequestContext): Response {
-  ctx.storage.requireBucket(ctx.bucket);
-  throw new S3Error("MetadataConfigurationNotFound");
-}
-
 /** POST /{bucket}/{key}?restore: nothing is archived here, so no object can be restored. */
 export function restoreObject(ctx: RequestContext): Response {
   ctx.storage.headObject(ctx.bucket, ctx.key);

@@ -9,6 +9,7 @@ export type ResourceKind = "bucket" | "object" | "service";
 
 const BUCKET_ACTIONS = [
   "CreateBucket",
+  "CreateBucketMetadataTableConfiguration",
   "DeleteBucket",
   "DeleteBucketMetadataTableConfiguration",
   "DeleteBucketOwnershipControls",
@@ -62,6 +63,9 @@ const BUCKET_ACTIONS = [
   "PutLifecycleConfiguration",
   "PutMetricsConfiguration",
   "PutReplicationConfiguration",
+  "UpdateBucketMetadataAnnotationTableConfiguration",
+  "UpdateBucketMetadataInventoryTableConfiguration",
+  "UpdateBucketMetadataJournalTableConfiguration",
 ];
 
 const OBJECT_ACTIONS = [

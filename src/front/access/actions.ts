@@ -79,8 +79,17 @@ const ACTIONS: Record<string, string> = {
   GetObjectLockConfiguration: "GetBucketObjectLockConfiguration",
   // The IAM actions keep S3 Metadata's first (V1) names for both APIs.
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketMetadataConfiguration.html
+  CreateBucketMetadataConfiguration: "CreateBucketMetadataTableConfiguration",
   GetBucketMetadataConfiguration: "GetBucketMetadataTableConfiguration",
   DeleteBucketMetadataConfiguration: "DeleteBucketMetadataTableConfiguration",
+  CreateBucketMetadataTableConfiguration: "CreateBucketMetadataTableConfiguration",
+  GetBucketMetadataTableConfiguration: "GetBucketMetadataTableConfiguration",
+  DeleteBucketMetadataTableConfiguration: "DeleteBucketMetadataTableConfiguration",
+  UpdateBucketMetadataJournalTableConfiguration: "UpdateBucketMetadataJournalTableConfiguration",
+  UpdateBucketMetadataInventoryTableConfiguration:
+    "UpdateBucketMetadataInventoryTableConfiguration",
+  UpdateBucketMetadataAnnotationTableConfiguration:
+    "UpdateBucketMetadataAnnotationTableConfiguration",
   PutObjectLockConfiguration: "PutBucketObjectLockConfiguration",
   PutBucketNotificationConfiguration: "PutBucketNotification",
   GetObjectRetention: "GetObjectRetention",
