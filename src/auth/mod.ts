@@ -16,7 +16,7 @@ import { UserDirectory } from "./users.ts";
 import { verifyPostForm } from "./post.ts";
 
 export type { DecodedBody } from "./body.ts";
-export { parseUsersFile, type User, UserDirectory } from "./users.ts";
+export { parseUsersFile, type User, UserDirectory, usersDocument } from "./users.ts";
 
 /** What the authenticator needs to know of a request. */
 export interface AuthInput {

@@ -5,7 +5,7 @@
  * changes; replace() swaps the whole set at once.
  *
  * The file is JSON, either
- * `{"users": [{"accessKey", "secretKey", "name"?, "policy"?}]}`, or the
+ * `{"users": [{"accessKey", "secretKey", "name"?, "policy"?, "disabled"?}]}`, or the
  * older `{"<accessKey>": "<secretKey>"}`, whose users keep the full access
  * they had before users had policies.
  */
@@ -23,6 +23,10 @@ export interface User {
   root: boolean;
   /** The user's inline policy; null grants nothing beyond bucket policies and ACLs. */
   policy: Policy | null;
+  /** The inline policy as written in the file (the console shows it). */
+  policyDocument?: unknown;
+  /** A disabled user's key is refused as unknown (the console's "disable"). */
+  disabled?: boolean;
 }
 
 /** Inline policy of the users of an old-style file: everything, as they had before. */
@@ -31,8 +35,24 @@ const FULL_ACCESS = {
   Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }],
 };
 
-/** Parses a users file; throws an Error saying what is wrong. */
-export function parseUsersFile(text: string): User[] {
+/**
+ * A users file's entries as written, in the `{"users": [...]}` form (an
+ * older file's users get the full access they had), to edit and write back;
+ * throws an Error saying what is wrong.
+ */
+export function usersDocument(text: string): { users: Record<string, unknown>[] } {
+  const record = jsonObject(text);
+  if (Array.isArray(record.users)) return { users: record.users as Record<string, unknown>[] };
+  return {
+    users: Object.entries(record).map(([accessKey, secretKey]) => ({
+      accessKey,
+      secretKey,
+      policy: FULL_ACCESS,
+    })),
+  };
+}
+
+function jsonObject(text: string): Record<string, unknown> {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -42,7 +62,12 @@ export function parseUsersFile(text: string): User[] {
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
     throw new Error('must be a JSON object: {"users": [...]} or {"accessKey": "secretKey"}');
   }
-  const record = doc as Record<string, unknown>;
+  return doc as Record<string, unknown>;
+}
+
+/** Parses a users file; throws an Error saying what is wrong. */
+export function parseUsersFile(text: string): User[] {
+  const record = jsonObject(text);
   const users = Array.isArray(record.users)
     ? record.users.map((u, i) => parseUser(u, i))
     : Object.entries(record).map(([accessKey, secret], i) =>
@@ -66,7 +91,7 @@ function parseUser(raw: unknown, index: number): User {
   }
   const u = raw as Record<string, unknown>;
   for (const field of Object.keys(u)) {
-    if (!["accessKey", "secretKey", "name", "policy"].includes(field)) {
+    if (!["accessKey", "secretKey", "name", "policy", "disabled"].includes(field)) {
       throw new Error(`${where}: unknown field "${field}"`);
     }
   }
@@ -78,6 +103,9 @@ function parseUser(raw: unknown, index: number): User {
   }
   if (u.name !== undefined && (typeof u.name !== "string" || !/^[\w+=,.@-]{1,64}$/.test(u.name))) {
     throw new Error(`${where} (${u.accessKey}): name must be 1 to 64 of A-Z a-z 0-9 _+=,.@-`);
+  }
+  if (u.disabled !== undefined && typeof u.disabled !== "boolean") {
+    throw new Error(`${where} (${u.accessKey}): disabled must be true or false`);
   }
   let policy: Policy | null = null;
   if (u.policy !== undefined) {
@@ -96,12 +124,15 @@ function parseUser(raw: unknown, index: number): User {
     name: (u.name as string | undefined) ?? u.accessKey,
     root: false,
     policy,
+    ...(u.policy !== undefined ? { policyDocument: u.policy } : {}),
+    ...(u.disabled ? { disabled: true } : {}),
   };
 }
 
 /** The users of a server, looked up by access key; replaced whole when the file changes. */
 export class UserDirectory {
   #byKey = new Map<string, User>();
+  #disabled: User[] = [];
   readonly #root: User;
 
   /** A directory of the administrator and `users`. */
@@ -112,7 +143,8 @@ export class UserDirectory {
 
   /** Replaces the file's users (the administrator stays, and wins a clash of keys). */
   replace(users: User[]): void {
-    const next = new Map(users.map((u) => [u.accessKey, u]));
+    this.#disabled = users.filter((u) => u.disabled);
+    const next = new Map(users.filter((u) => !u.disabled).map((u) => [u.accessKey, u]));
     next.set(this.#root.accessKey, this.#root);
     this.#byKey = next;
   }
@@ -127,8 +159,13 @@ export class UserDirectory {
     return this.#byKey.get(accessKey)?.secretKey;
   }
 
-  /** Every user, the administrator first. */
+  /** Every user that may sign requests, the administrator first. */
   all(): User[] {
     return [this.#root, ...[...this.#byKey.values()].filter((u) => !u.root)];
+  }
+
+  /** Every user, disabled ones too (for the console's user list). */
+  listed(): User[] {
+    return [...this.all(), ...this.#disabled];
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The files the server reads besides the data dir: the users file (at
- * start-up, then again whenever it changes), the notification targets and
- * the TLS certificate and key. The only module outside `src/storage/` that reads the filesystem
+ * start-up, then again whenever it changes; written by the console's key
+ * management), the notification targets and the TLS certificate and key.
+ * The only module outside `src/storage/` that touches the filesystem
  * (scripts/layers.ts allows it).
  */
 import type { Config } from "./types.ts";
@@ -9,6 +10,31 @@ import type { Config } from "./types.ts";
 /** Reads the users file (`-credentials-file`) as text; throws an Error naming the file. */
 export function readUsersFile(path: string): Promise<string> {
   return readNamed("users file", path);
+}
+
+/**
+ * Replaces the users file with `text` at once: written beside it, synced,
+ * then renamed over it, so a reader (this server's watcher, another
+ * process) sees the old file or the new one, never a part. Readable by its
+ * owner only: it holds secrets.
+ */
+export async function writeUsersFile(path: string, text: string): Promise<void> {
+  const slash = path.lastIndexOf("/");
+  const temp = `${path.slice(0, slash + 1)}.${path.slice(slash + 1)}.${crypto.randomUUID()}.tmp`;
+  const file = await Deno.open(temp, { write: true, createNew: true, mode: 0o600 });
+  try {
+    const bytes = new TextEncoder().encode(text);
+    for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
+    await file.sync();
+  } finally {
+    file.close();
+  }
+  try {
+    await Deno.rename(temp, path);
+  } catch (e) {
+    await Deno.remove(temp).catch(() => {});
+    throw e;
+  }
 }
 
 /** A file's text; an Error saying which `what` could not be read, and why. */

@@ -12,6 +12,7 @@ export {
   type SeedFile,
   seedFiles,
   watchFile,
+  writeUsersFile,
 } from "./files.ts";
 export {
   type FileTarget,

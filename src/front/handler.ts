@@ -5,7 +5,7 @@
  * Listening, TLS and shutdown are server.ts's; tests may call the handler
  * without a socket.
  */
-import type { Authenticator } from "../auth/mod.ts";
+import type { Authenticator, UserDirectory } from "../auth/mod.ts";
 import type { Config } from "../config/mod.ts";
 import { isS3Error, S3Error } from "../errors.ts";
 import { isoNow, type Logger, redactUri } from "../log.ts";
@@ -22,6 +22,8 @@ import type { CorsPolicy } from "./cors.ts";
 import type { AccessControl } from "./access/control.ts";
 import type { Metrics, MetricsPeers } from "./metrics.ts";
 import { serviceEndpoint } from "./service.ts";
+import { ADMIN_PREFIX, adminEndpoint } from "./admin/api.ts";
+import type { UsersFile } from "./admin/users_file.ts";
 
 /** Everything the handler works with. */
 export interface HandlerDeps {
@@ -41,6 +43,12 @@ export interface HandlerDeps {
   maxRequests: number;
   /** Queues event notifications. */
   notifier: Notifier;
+  /** The users the server knows (the console's key management). */
+  users: UserDirectory;
+  /** The users file, when there is one (the console's key management writes it). */
+  usersFile: UsersFile | null;
+  /** When the server started (ms since the epoch). */
+  startedAt: number;
 }
 
 /** Where a request was routed: for errors, logs, metrics and CORS. */
@@ -141,7 +149,20 @@ async function handle(
     ),
     bytesOut,
   );
-  deps.log.line(accessLine({ req, target, requestId, where, res, seconds, addr, error }));
+  const line = accessLine({ req, target, requestId, where, res, seconds, addr, error });
+  deps.log.line(line);
+  deps.metrics.activity.add({
+    time: line.timestamp as string,
+    at: Date.now(),
+    requestId,
+    operation: where.op || "Unknown",
+    method: req.method,
+    uri: line.uri as string,
+    status: res.status,
+    errorCode: line.error_code as string | undefined,
+    durationMs: Math.round(seconds * 10_000) / 10,
+    user: where.user,
+  });
   return res;
 }
 
@@ -163,6 +184,11 @@ async function dispatch(deps: HandlerDeps, state: HandlerState, x: Exchange): Pr
   const method = req.method;
   const site = bucketFromHost(req.headers.get("host"), config.websiteDomains);
   if (site !== null) return await website(deps, x, site);
+  if (config.console && rawPath.startsWith(ADMIN_PREFIX)) {
+    const admin = await adminEndpoint(deps, { req, rawPath, rawQuery });
+    where.op = admin.op;
+    return admin.res;
+  }
   if (rawQuery === "") {
     state.serviceInflight++;
     try {

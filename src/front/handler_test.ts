@@ -17,6 +17,7 @@ Deno.test("createHandler answers health, S3 operations and errors without a sock
   const storage = new FsStorage({ dataDir, metadata: true, fsync: false });
   await storage.init();
   try {
+    const users = new UserDirectory(config);
     const handle = createHandler({
       config,
       storage,
@@ -24,7 +25,7 @@ Deno.test("createHandler answers health, S3 operations and errors without a sock
       metrics: new Metrics(),
       peers: null,
       cors: new CorsPolicy(storage, false),
-      access: new AccessControl(storage, new UserDirectory(config), {
+      access: new AccessControl(storage, users, {
         enabled: false,
         secure: false,
       }),
@@ -37,6 +38,9 @@ Deno.test("createHandler answers health, S3 operations and errors without a sock
         log: new Logger(true),
         count: () => {},
       }),
+      users,
+      usersFile: null,
+      startedAt: Date.now(),
     });
     const peer = { remoteAddr: { transport: "tcp" as const, hostname: "127.0.0.1", port: 1 } };
     const call = (method: string, path: string, body?: string) =>

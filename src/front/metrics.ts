@@ -3,7 +3,9 @@
  * by operation, bytes in and out, requests in flight, and (computed lazily,
  * cached briefly) objects and bytes stored per bucket.
  */
-import type { Storage } from "../storage/mod.ts";
+import type { BucketUsage, Storage } from "../storage/mod.ts";
+import { type HistoryStep, MetricsHistory } from "./admin/history.ts";
+import { type ActivityEntry, ActivityRing } from "./admin/activity.ts";
 
 const BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const USAGE_TTL_MS = 30_000;
@@ -25,6 +27,17 @@ export interface MetricsSnapshot {
   lifecycle: [string, number][];
   /** Event notifications by target and state (`target\0state`). */
   notifications: [string, number][];
+  /** The last hour in steps, for the console (only when asked for in full). */
+  history?: HistoryStep[];
+  /** The most recent requests, for the console (only when asked for in full). */
+  activity?: ActivityEntry[];
+}
+
+/** Objects and bytes stored, as last counted. */
+export interface UsageReport {
+  /** When the count was made (ms since the epoch). */
+  at: number;
+  buckets: BucketUsage[];
 }
 
 /** Request metrics of one server. */
@@ -35,7 +48,11 @@ export class Metrics {
   #bytesOut = 0;
   /** Requests being served right now. */
   inflight = 0;
-  #usage: { at: number; perBucket: string; totals: string } | null = null;
+  #usage: UsageReport | null = null;
+  /** The last hour of requests (the console's dashboard). */
+  readonly history = new MetricsHistory();
+  /** The most recent requests (the console's activity page). */
+  readonly activity = new ActivityRing();
   /** The walk under way, shared by every scrape that needs it. */
   #refreshing: Promise<void> | null = null;
   #walks = 0;
@@ -55,9 +72,10 @@ export class Metrics {
     }
   }
 
-  /** This server's counters now. */
-  snapshot(): MetricsSnapshot {
+  /** This server's counters now; `full` adds the history and the recent requests. */
+  snapshot(full = false): MetricsSnapshot {
     return {
+      ...(full ? { history: this.history.steps(), activity: this.activity.entries() } : {}),
       requests: [...this.#requests],
       latency: [...this.#latency],
       bytesIn: this.#bytesIn,
@@ -87,6 +105,7 @@ export class Metrics {
     h.count++;
     if (bytesIn > 0) this.#bytesIn += bytesIn;
     if (bytesOut > 0) this.#bytesOut += bytesOut;
+    this.history.record({ status, seconds, bytesIn, bytesOut });
   }
 
   /**
@@ -147,7 +166,7 @@ export class Metrics {
       const [target, state] = key.split("\u0000");
       out.push(`geckos3_notification_events_total{target="${target}",state="${state}"} ${n}`);
     }
-    const usage = await this.#bucketUsage(storage);
+    const usage = usageText(await this.usage(storage));
     out.push(perBucket ? usage.perBucket : usage.totals);
     out.push(
       "# HELP geckos3_usage_walks_total Walks of the store made to count objects and bytes.",
@@ -161,73 +180,79 @@ export class Metrics {
    * Objects and bytes stored: at most one walk at a time, whoever asks, at
    * most every USAGE_TTL_MS; while a stale value refreshes it is served as is
    * (a walk of a large store takes seconds, and scrapes must not pile up).
+   * `maxAgeMs` asks for a count at most that old (the console, after a change).
    */
-  async #bucketUsage(storage: Storage): Promise<{ perBucket: string; totals: string }> {
-    const fresh = this.#usage && Date.now() - this.#usage.at < USAGE_TTL_MS;
+  async usage(storage: Storage, maxAgeMs = USAGE_TTL_MS): Promise<UsageReport> {
+    const fresh = this.#usage && Date.now() - this.#usage.at < maxAgeMs;
     if (!fresh && !this.#refreshing) {
       this.#refreshing = this.#walk(storage).finally(() => (this.#refreshing = null));
     }
-    if (this.#usage) return this.#usage;
-    await this.#refreshing;
+    if (this.#usage && maxAgeMs >= USAGE_TTL_MS) return this.#usage;
+    if (!fresh) await this.#refreshing;
     return this.#usage!;
   }
 
   async #walk(storage: Storage): Promise<void> {
     this.#walks++;
-    const lines = [
-      "# HELP geckos3_bucket_objects Objects stored per bucket (refreshed at most every 30 s).",
-      "# TYPE geckos3_bucket_objects gauge",
-    ];
-    const bytes = [
-      "# HELP geckos3_bucket_bytes Bytes stored per bucket (refreshed at most every 30 s).",
-      "# TYPE geckos3_bucket_bytes gauge",
-    ];
-    const versions = [
-      "# HELP geckos3_bucket_noncurrent_versions Noncurrent versions kept per bucket (refreshed at most every 30 s).",
-      "# TYPE geckos3_bucket_noncurrent_versions gauge",
-    ];
-    const versionBytes = [
-      "# HELP geckos3_bucket_noncurrent_bytes Bytes of noncurrent versions per bucket (refreshed at most every 30 s).",
-      "# TYPE geckos3_bucket_noncurrent_bytes gauge",
-    ];
-    const markers = [
-      "# HELP geckos3_bucket_delete_markers Delete markers per bucket (refreshed at most every 30 s).",
-      "# TYPE geckos3_bucket_delete_markers gauge",
-    ];
-    let objects = 0, total = 0, noncurrent = 0, noncurrentBytes = 0;
-    for (const u of await storage.usage()) {
-      const label = `{bucket="${u.bucket}"}`;
-      lines.push(`geckos3_bucket_objects${label} ${u.objects}`);
-      bytes.push(`geckos3_bucket_bytes${label} ${u.bytes}`);
-      versions.push(`geckos3_bucket_noncurrent_versions${label} ${u.noncurrentVersions}`);
-      versionBytes.push(`geckos3_bucket_noncurrent_bytes${label} ${u.noncurrentBytes}`);
-      markers.push(`geckos3_bucket_delete_markers${label} ${u.deleteMarkers}`);
-      objects += u.objects;
-      total += u.bytes;
-      noncurrent += u.noncurrentVersions;
-      noncurrentBytes += u.noncurrentBytes;
-    }
-    const totals = [
-      "# HELP geckos3_stored_objects Objects stored (refreshed at most every 30 s).",
-      "# TYPE geckos3_stored_objects gauge",
-      `geckos3_stored_objects ${objects}`,
-      "# HELP geckos3_stored_bytes Bytes stored (refreshed at most every 30 s).",
-      "# TYPE geckos3_stored_bytes gauge",
-      `geckos3_stored_bytes ${total}`,
-      "# HELP geckos3_stored_noncurrent_versions Noncurrent versions kept (refreshed at most every 30 s).",
-      "# TYPE geckos3_stored_noncurrent_versions gauge",
-      `geckos3_stored_noncurrent_versions ${noncurrent}`,
-      "# HELP geckos3_stored_noncurrent_bytes Bytes of noncurrent versions (refreshed at most every 30 s).",
-      "# TYPE geckos3_stored_noncurrent_bytes gauge",
-      `geckos3_stored_noncurrent_bytes ${noncurrentBytes}`,
-    ].join("\n");
-    this.#usage = {
-      at: Date.now(),
-      perBucket: [...lines, ...bytes, ...versions, ...versionBytes, ...markers].join("\n") + "\n" +
-        totals,
-      totals,
-    };
+    const at = Date.now();
+    this.#usage = { at, buckets: await storage.usage() };
   }
+}
+
+/** The usage gauges as Prometheus text: per bucket and totals, and totals alone. */
+function usageText(report: UsageReport): { perBucket: string; totals: string } {
+  const lines = [
+    "# HELP geckos3_bucket_objects Objects stored per bucket (refreshed at most every 30 s).",
+    "# TYPE geckos3_bucket_objects gauge",
+  ];
+  const bytes = [
+    "# HELP geckos3_bucket_bytes Bytes stored per bucket (refreshed at most every 30 s).",
+    "# TYPE geckos3_bucket_bytes gauge",
+  ];
+  const versions = [
+    "# HELP geckos3_bucket_noncurrent_versions Noncurrent versions kept per bucket (refreshed at most every 30 s).",
+    "# TYPE geckos3_bucket_noncurrent_versions gauge",
+  ];
+  const versionBytes = [
+    "# HELP geckos3_bucket_noncurrent_bytes Bytes of noncurrent versions per bucket (refreshed at most every 30 s).",
+    "# TYPE geckos3_bucket_noncurrent_bytes gauge",
+  ];
+  const markers = [
+    "# HELP geckos3_bucket_delete_markers Delete markers per bucket (refreshed at most every 30 s).",
+    "# TYPE geckos3_bucket_delete_markers gauge",
+  ];
+  let objects = 0, total = 0, noncurrent = 0, noncurrentBytes = 0;
+  for (const u of report.buckets) {
+    const label = `{bucket="${u.bucket}"}`;
+    lines.push(`geckos3_bucket_objects${label} ${u.objects}`);
+    bytes.push(`geckos3_bucket_bytes${label} ${u.bytes}`);
+    versions.push(`geckos3_bucket_noncurrent_versions${label} ${u.noncurrentVersions}`);
+    versionBytes.push(`geckos3_bucket_noncurrent_bytes${label} ${u.noncurrentBytes}`);
+    markers.push(`geckos3_bucket_delete_markers${label} ${u.deleteMarkers}`);
+    objects += u.objects;
+    total += u.bytes;
+    noncurrent += u.noncurrentVersions;
+    noncurrentBytes += u.noncurrentBytes;
+  }
+  const totals = [
+    "# HELP geckos3_stored_objects Objects stored (refreshed at most every 30 s).",
+    "# TYPE geckos3_stored_objects gauge",
+    `geckos3_stored_objects ${objects}`,
+    "# HELP geckos3_stored_bytes Bytes stored (refreshed at most every 30 s).",
+    "# TYPE geckos3_stored_bytes gauge",
+    `geckos3_stored_bytes ${total}`,
+    "# HELP geckos3_stored_noncurrent_versions Noncurrent versions kept (refreshed at most every 30 s).",
+    "# TYPE geckos3_stored_noncurrent_versions gauge",
+    `geckos3_stored_noncurrent_versions ${noncurrent}`,
+    "# HELP geckos3_stored_noncurrent_bytes Bytes of noncurrent versions (refreshed at most every 30 s).",
+    "# TYPE geckos3_stored_noncurrent_bytes gauge",
+    `geckos3_stored_noncurrent_bytes ${noncurrentBytes}`,
+  ].join("\n");
+  return {
+    perBucket: [...lines, ...bytes, ...versions, ...versionBytes, ...markers].join("\n") + "\n" +
+      totals,
+    totals,
+  };
 }
 
 function emptyHistogram(): Histogram {
@@ -274,14 +299,20 @@ export class MetricsPeers {
   constructor(poolId: string, local: Metrics, private readonly peers: number) {
     this.#channel = new BroadcastChannel(`geckos3-metrics-${poolId}`);
     this.#channel.onmessage = (e: MessageEvent) => {
-      const msg = e.data as { ask?: string; answer?: string; snapshot?: MetricsSnapshot };
-      if (msg.ask) this.#channel.postMessage({ answer: msg.ask, snapshot: local.snapshot() });
-      else if (msg.answer && msg.snapshot) this.#waiting.get(msg.answer)?.(msg.snapshot);
+      const msg = e.data as {
+        ask?: string;
+        full?: boolean;
+        answer?: string;
+        snapshot?: MetricsSnapshot;
+      };
+      if (msg.ask) {
+        this.#channel.postMessage({ answer: msg.ask, snapshot: local.snapshot(msg.full) });
+      } else if (msg.answer && msg.snapshot) this.#waiting.get(msg.answer)?.(msg.snapshot);
     };
   }
 
-  /** The others' counters: those that answered within `timeoutMs`. */
-  collect(timeoutMs = 500): Promise<MetricsSnapshot[]> {
+  /** The others' counters (`full`: with history and activity): those that answered within `timeoutMs`. */
+  collect(timeoutMs = 500, full = false): Promise<MetricsSnapshot[]> {
     const id = crypto.randomUUID();
     const got: MetricsSnapshot[] = [];
     return new Promise((resolve) => {
@@ -295,7 +326,7 @@ export class MetricsPeers {
         got.push(s);
         if (got.length >= this.peers) done();
       });
-      this.#channel.postMessage({ ask: id });
+      this.#channel.postMessage({ ask: id, full });
     });
   }
 

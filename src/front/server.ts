@@ -26,6 +26,7 @@ import { ConnectionGuard, RequestActivity } from "./connection_guard.ts";
 import { CorsPolicy } from "./cors.ts";
 import { createHandler, requestIds } from "./handler.ts";
 import { Metrics, MetricsPeers } from "./metrics.ts";
+import { UsersFile } from "./admin/users_file.ts";
 import { socketApi } from "./sockets.ts";
 
 /** A started server. */
@@ -156,6 +157,11 @@ export async function startServer(
     // A pool shares the cap: each of its servers takes its part.
     maxRequests: Math.ceil(config.maxRequests / (pool?.size ?? 1)),
     notifier,
+    users,
+    usersFile: config.credentialsFile
+      ? new UsersFile(config.credentialsFile, (next) => users.replace([...next, ...seedUsers]))
+      : null,
+    startedAt: Date.now(),
   });
   const errorIds = requestIds();
   // Seeded before the first request is served: a client that sees the port open sees the seed.
