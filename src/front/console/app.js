@@ -7,6 +7,10 @@ import { uploadFiles } from "./upload.js";
 import { showVersions } from "./versions.js";
 import { showAccess } from "./access.js";
 import { showSettings } from "./settings.js";
+import { objectEditors } from "./object_edit.js";
+import { showDashboard } from "./dashboard.js";
+import { showActivity } from "./activity.js";
+import { showUsers } from "./users.js";
 
 /** @typedef {{ folder: boolean, key: string, size: number, date: string, etag?: string }} Row */
 
@@ -16,11 +20,26 @@ import { showSettings } from "./settings.js";
  */
 export const state = { bucket: "", prefix: "", token: null, rows: [], sort: "name", desc: false };
 
+/** The top-level views, by the id of their section. */
+const VIEWS = ["dashboard", "buckets", "objects", "activity", "users"];
+
+/**
+ * Shows one top-level view and hides the others.
+ * @param {string} id
+ */
+function showView(id) {
+  status("");
+  for (const v of VIEWS) $(v).classList.toggle("hidden", v !== id);
+  for (const b of document.querySelectorAll("#tabs button")) {
+    const view = /** @type {HTMLElement} */ (b).dataset.view;
+    b.setAttribute("aria-current", String(view === id || (id === "objects" && view === "buckets")));
+  }
+}
+
 /** The bucket list. */
 async function showBuckets() {
   state.bucket = "";
-  $("buckets").classList.remove("hidden");
-  $("objects").classList.add("hidden");
+  showView("buckets");
   const doc = await xmlOf(await s3("GET", "/"));
   const body = $("bucket-rows");
   body.replaceChildren();
@@ -72,8 +91,7 @@ async function showBuckets() {
  */
 export async function openBucket(bucket, prefix) {
   Object.assign(state, { bucket, prefix, token: null, rows: [] });
-  $("buckets").classList.add("hidden");
-  $("objects").classList.remove("hidden");
+  showView("objects");
   $("search").value = "";
   $("details").classList.add("hidden");
   $("versions").classList.add("hidden");
@@ -221,6 +239,7 @@ async function details(key) {
         res.headers.get("content-type") + " · Modified: " + res.headers.get("last-modified"),
     ),
     el("p", {}, meta.length ? "Metadata: " + meta.join(", ") : "No user metadata"),
+    await objectEditors(state.bucket, key, res.headers, () => details(key)),
   );
   const expiry = /** @type {HTMLSelectElement} */ (el(
     "select",
@@ -379,12 +398,41 @@ globalThis.addEventListener("DOMContentLoaded", () => {
     drop.classList.remove("over");
     uploadFiles([...e.dataTransfer?.files ?? []]);
   });
+  for (const b of document.querySelectorAll("#tabs button")) {
+    const view = /** @type {HTMLElement} */ (b).dataset.view ?? "buckets";
+    b.addEventListener("click", () =>
+      guard(async () => {
+        showView(view);
+        if (view === "dashboard") await showDashboard();
+        else if (view === "activity") await showActivity();
+        else if (view === "users") await showUsers();
+        else await showBuckets();
+      }));
+  }
+  applyTheme(localStorage.getItem("geckos3-theme") ?? "auto");
+  $("theme").addEventListener("click", () => {
+    const next = { auto: "light", light: "dark", dark: "auto" }[
+      document.documentElement.dataset.theme ?? "auto"
+    ] ?? "auto";
+    localStorage.setItem("geckos3-theme", next);
+    applyTheme(next);
+  });
   if (creds()) start();
 });
+
+/**
+ * Light, dark, or the system's choice.
+ * @param {string} theme
+ */
+function applyTheme(theme) {
+  document.documentElement.dataset.theme = theme;
+  $("theme").textContent = "Theme: " + theme;
+}
 
 function start() {
   $("login").classList.add("hidden");
   $("app").classList.remove("hidden");
+  $("tabs").classList.remove("hidden");
   $("who").textContent = creds().key;
   guard(showBuckets);
 }

@@ -11,6 +11,11 @@ import uploadJs from "./upload.js" with { type: "text" };
 import versionsJs from "./versions.js" with { type: "text" };
 import accessJs from "./access.js" with { type: "text" };
 import settingsJs from "./settings.js" with { type: "text" };
+import chartsJs from "./charts.js" with { type: "text" };
+import dashboardJs from "./dashboard.js" with { type: "text" };
+import activityJs from "./activity.js" with { type: "text" };
+import usersJs from "./users.js" with { type: "text" };
+import objectEditJs from "./object_edit.js" with { type: "text" };
 import consoleCss from "./console.css" with { type: "text" };
 
 const JS = "text/javascript; charset=utf-8";
@@ -22,6 +27,11 @@ const FILES: Record<string, { body: string; type: string }> = {
   "versions.js": { body: versionsJs, type: JS },
   "access.js": { body: accessJs, type: JS },
   "settings.js": { body: settingsJs, type: JS },
+  "charts.js": { body: chartsJs, type: JS },
+  "dashboard.js": { body: dashboardJs, type: JS },
+  "activity.js": { body: activityJs, type: JS },
+  "users.js": { body: usersJs, type: JS },
+  "object_edit.js": { body: objectEditJs, type: JS },
   "console.css": { body: consoleCss, type: "text/css; charset=utf-8" },
 };
 

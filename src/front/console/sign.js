@@ -8,7 +8,7 @@
 export const enc = new TextEncoder();
 /** @param {ArrayBuffer} buf */
 const hex = (buf) => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, "0")).join("");
-/** @param {string | ArrayBuffer} data */
+/** @param {string | ArrayBuffer | Uint8Array<ArrayBuffer>} data */
 const sha256 = async (data) =>
   hex(await crypto.subtle.digest("SHA-256", typeof data === "string" ? enc.encode(data) : data));
 /**
@@ -139,19 +139,22 @@ export async function presign(bucket, key, seconds, extra = {}) {
 }
 
 /**
- * Signed request headers (SigV4, UNSIGNED-PAYLOAD) for method, path and query.
+ * Signed request headers (SigV4) for method, path and query; the payload is
+ * unsigned unless its SHA-256 (hex) is given.
  * @param {string} method
  * @param {string} path
  * @param {Record<string, string>} [params]
  * @param {Record<string, string>} [extra]
+ * @param {string} [payloadHash]
  */
-export async function signedHeaders(method, path, params = {}, extra = {}) {
+export async function signedHeaders(method, path, params = {}, extra = {}, payloadHash) {
   const c = creds();
   const { amzDate, scope } = signingTime();
+  const payload = payloadHash ?? "UNSIGNED-PAYLOAD";
   /** @type {Record<string, string>} */
   const headers = {
     host: location.host,
-    "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
+    "x-amz-content-sha256": payload,
     "x-amz-date": amzDate,
   };
   for (const [k, v] of Object.entries(extra)) headers[k.toLowerCase()] = v;
@@ -162,11 +165,44 @@ export async function signedHeaders(method, path, params = {}, extra = {}) {
     canonicalQuery(params),
     names.map((n) => n + ":" + String(headers[n]).trim() + "\n").join(""),
     names.join(";"),
-    "UNSIGNED-PAYLOAD",
+    payload,
   ].join("\n");
   const signature = await signCanonical(canonical, amzDate, scope);
   delete headers.host;
   headers.authorization = "AWS4-HMAC-SHA256 Credential=" + c.key + "/" + scope +
     ", SignedHeaders=" + names.join(";") + ", Signature=" + signature;
   return headers;
+}
+
+/**
+ * A call of the server's admin API (`/_admin/...`): signed, its JSON body's
+ * bytes signed too; the answer's JSON (null for none). Errors throw as s3() does.
+ * @param {string} method
+ * @param {string} path the part after `/_admin/`
+ * @param {Record<string, string>} [params]
+ * @param {unknown} [body]
+ */
+export async function admin(method, path, params = {}, body) {
+  const bytes = body === undefined ? null : enc.encode(JSON.stringify(body));
+  const full = "/_admin/" + path;
+  const headers = await signedHeaders(
+    method,
+    full,
+    params,
+    bytes ? { "content-type": "application/json" } : {},
+    await sha256(bytes ?? ""),
+  );
+  const query = canonicalQuery(params);
+  const res = await fetch(uriEncode(full, true) + (query ? "?" + query : ""), {
+    method,
+    headers,
+    body: bytes,
+  });
+  const text = await res.text();
+  if (!res.ok) {
+    const code = /<Code>([^<]*)/.exec(text)?.[1] || res.status;
+    const msg = /<Message>([^<]*)/.exec(text)?.[1] || "";
+    throw new Error(code + (msg ? ": " + msg : ""));
+  }
+  return text ? JSON.parse(text) : null;
 }
