@@ -16,6 +16,7 @@ import {
 import { assert, assertEquals, assertS3Error } from "./support/assert.ts";
 import { errorCode, startTestServer, type TestServer } from "./support/server.ts";
 import { sign } from "./support/sign.ts";
+import { spawnOn } from "./support/process.ts";
 import { clientAs, READER, type TestUser, writeUsersFile } from "./support/users.ts";
 
 /** The JSON of an answer, read field by field by the assertions. */
@@ -244,4 +245,32 @@ Deno.test(
       // What is left in the file: the reader, as the test wrote it.
       assertEquals(JSON.parse(await Deno.readTextFile(usersFile)).users, [READER]);
     }),
+);
+
+Deno.test(
+  "with two server threads the history and activity are the whole process's",
+  testOpts,
+  async () => {
+    const dataDir = await Deno.makeTempDir({ prefix: "geckos3-test-" });
+    const server = await spawnOn(dataDir, ["-workers=2"]);
+    try {
+      // New connections each: the kernel spreads them over both threads' sockets.
+      for (let i = 0; i < 40; i++) {
+        const r = await fetch(`${server.url}/nope-${i}`, { headers: { connection: "close" } });
+        await r.body?.cancel();
+      }
+      const get = async (path: string) => await (await fetch(`${server.url}${path}`)).json();
+      const stats = await get("/_admin/stats");
+      const seen = stats.history.reduce(
+        (n: number, p: { clientErrors: number }) => n + p.clientErrors,
+        0,
+      );
+      assertEquals(seen, 40);
+      const { entries } = await get("/_admin/activity?q=nope-&limit=1000");
+      assertEquals(entries.length, 40);
+    } finally {
+      await server.stop();
+      await Deno.remove(dataDir, { recursive: true });
+    }
+  },
 );
