@@ -40,14 +40,8 @@ export interface HistoryStep {
   latency: number[];
 }
 
-/** One step as the dashboard draws it. */
-export interface HistoryPoint {
-  t: number;
-  requests: number;
-  clientErrors: number;
-  serverErrors: number;
-  bytesIn: number;
-  bytesOut: number;
+/** One step as the dashboard draws it: the counts, and latency percentiles in place of the histogram. */
+export interface HistoryPoint extends Omit<HistoryStep, "latency"> {
   /** Latency percentiles in milliseconds (the bucket bound the percentile falls in); 0 without requests. */
   p50: number;
   p90: number;
