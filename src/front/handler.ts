@@ -151,18 +151,7 @@ async function handle(
   );
   const line = accessLine({ req, target, requestId, where, res, seconds, addr, error });
   deps.log.line(line);
-  deps.metrics.activity.add({
-    time: line.timestamp as string,
-    at: Date.now(),
-    requestId,
-    operation: where.op || "Unknown",
-    method: req.method,
-    uri: line.uri as string,
-    status: res.status,
-    errorCode: line.error_code as string | undefined,
-    durationMs: Math.round(seconds * 10_000) / 10,
-    user: where.user,
-  });
+  deps.metrics.activity.add(line);
   return res;
 }
 

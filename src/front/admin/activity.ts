@@ -26,14 +26,18 @@ export interface ActivityEntry {
   user?: string;
 }
 
-/** A ring of the last ACTIVITY_SIZE requests. */
+/**
+ * A ring of the last ACTIVITY_SIZE requests. It keeps the access log's own
+ * line of each (already made for the log), and shapes entries only when
+ * they are read: the ring costs a request one array store.
+ */
 export class ActivityRing {
-  #entries: (ActivityEntry | undefined)[] = new Array(ACTIVITY_SIZE);
+  #lines: (Record<string, unknown> | undefined)[] = new Array(ACTIVITY_SIZE);
   #next = 0;
 
-  /** Keeps one answered request, dropping the oldest once full. */
-  add(entry: ActivityEntry): void {
-    this.#entries[this.#next] = entry;
+  /** Keeps one answered request's access log line, dropping the oldest once full. */
+  add(line: Record<string, unknown>): void {
+    this.#lines[this.#next] = line;
     this.#next = (this.#next + 1) % ACTIVITY_SIZE;
   }
 
@@ -41,12 +45,29 @@ export class ActivityRing {
   entries(): ActivityEntry[] {
     const out: ActivityEntry[] = [];
     for (let i = 1; i <= ACTIVITY_SIZE; i++) {
-      const e = this.#entries[(this.#next - i + ACTIVITY_SIZE) % ACTIVITY_SIZE];
-      if (!e) break;
-      out.push(e);
+      const line = this.#lines[(this.#next - i + ACTIVITY_SIZE) % ACTIVITY_SIZE];
+      if (!line) break;
+      out.push(entryOf(line));
     }
     return out;
   }
+}
+
+/** An access log line (front/handler.ts) as an activity entry. */
+function entryOf(line: Record<string, unknown>): ActivityEntry {
+  const time = String(line.timestamp);
+  return {
+    time,
+    at: Date.parse(time),
+    requestId: String(line.request_id),
+    operation: String(line.operation ?? "Unknown"),
+    method: String(line.method),
+    uri: String(line.uri),
+    status: Number(line.status),
+    ...(line.error_code ? { errorCode: String(line.error_code) } : {}),
+    durationMs: Number(line.duration_ms),
+    ...(line.user ? { user: String(line.user) } : {}),
+  };
 }
 
 /** What to show: entries of several servers, newest first, filtered. */

@@ -63,8 +63,8 @@ export class MetricsHistory {
     else if (r.status >= 400) step.clientErrors++;
     if (r.bytesIn > 0) step.bytesIn += r.bytesIn;
     if (r.bytesOut > 0) step.bytesOut += r.bytesOut;
-    let i = LATENCY_BOUNDS_S.findIndex((b) => r.seconds <= b);
-    if (i < 0) i = LATENCY_BOUNDS_S.length;
+    let i = 0;
+    while (i < LATENCY_BOUNDS_S.length && r.seconds > LATENCY_BOUNDS_S[i]) i++;
     step.latency[i]++;
   }
 
