@@ -50,7 +50,8 @@ serverTest("console: make a bucket and a prefix public and private, edit the pol
     policy.Statement[0].Action = "s3:GetObjekt";
     await editor.fill(JSON.stringify(policy));
     await page.getByRole("button", { name: "Save policy" }).click();
-    await page.getByText("MalformedPolicy: Policy has invalid action").waitFor();
+    await page.getByLabel("Policy error").getByText("MalformedPolicy: Policy has invalid action")
+      .waitFor();
     policy.Statement[0].Action = ["s3:GetObject"];
     policy.Statement[0].Sid = "Mine";
     await editor.fill(JSON.stringify(policy));

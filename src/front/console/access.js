@@ -32,6 +32,7 @@ export async function showAccess(bucket, prefix) {
     spellcheck: "false",
   }));
   editor.value = policy ? JSON.stringify(policy, null, 2) : "";
+  const problem = el("p", { class: "problem", role: "alert", "aria-label": "Policy error" });
   box.replaceChildren(
     el("h2", {}, "Access to " + bucket),
     el("p", { "aria-label": "Access state" }, describe(policy, publicAcl)),
@@ -48,6 +49,7 @@ export async function showAccess(bucket, prefix) {
       }, isPublic ? "Make " + scope + " private" : "Make " + scope + " publicly readable"),
     ),
     editor,
+    problem,
     el(
       "div",
       { class: "row" },
@@ -55,12 +57,13 @@ export async function showAccess(bucket, prefix) {
         class: "primary",
         onclick: () =>
           guard(async () => {
-            if (editor.value.trim() === "") {
-              await writePolicy(bucket, null);
-            } else {
-              await s3("PUT", "/" + bucket, { policy: "" }, enc.encode(editor.value), {
-                "content-type": "application/json",
-              });
+            problem.textContent = "";
+            try {
+              await savePolicyText(bucket, editor.value);
+            } catch (e) {
+              // S3's refusal beside the editor, where the fix is made.
+              problem.textContent = String(/** @type {Error} */ (e).message);
+              return;
             }
             status("Policy saved");
             await showAccess(bucket, prefix);
@@ -78,6 +81,21 @@ export async function showAccess(bucket, prefix) {
       }, "Delete policy"),
     ),
   );
+}
+
+/**
+ * Saves the editor's text as the bucket policy, as sent (S3 checks it); empty deletes the policy.
+ * @param {string} bucket
+ * @param {string} text
+ */
+async function savePolicyText(bucket, text) {
+  if (text.trim() === "") {
+    await writePolicy(bucket, null);
+    return;
+  }
+  await s3("PUT", "/" + bucket, { policy: "" }, enc.encode(text), {
+    "content-type": "application/json",
+  });
 }
 
 /**
