@@ -86,10 +86,13 @@ Deno.test("two stores on one data dir share one queue in the order of their appe
       let writing = true;
       const reader = (async () => {
         for (;;) {
+          // Taken before the read: an empty read only means "all read" when every append had
+          // finished before it began (a read that started earlier may miss the last ones).
+          const allAppended = !writing;
           const batch = await a.events.read("t");
           for (const line of batch.lines) seen.push(JSON.parse(line.text).i);
           if (batch.lines.length > 0) await a.events.ack("t", batch.lines.at(-1)!.next);
-          else if (!writing) return;
+          else if (allAppended) return;
           else await new Promise((ok) => setTimeout(ok, 1));
         }
       })();
