@@ -25,6 +25,7 @@ export function bareEtag(etag: string): string {
 /** S3's multipart ETag: MD5 of the concatenated binary part MD5s, then `-N`. */
 export function multipartEtag(partEtags: readonly string[]): string {
   const h = createHash("md5");
-  for (const etag of partEtags) h.update(Buffer.from(bareEtag(etag), "hex"));
+  // A part's ETag may be an XXH3 one, `<hex>-1` (etag_hash.ts): its digest is the hex.
+  for (const etag of partEtags) h.update(Buffer.from(bareEtag(etag).replace(/-\d+$/, ""), "hex"));
   return `"${h.digest("hex")}-${partEtags.length}"`;
 }

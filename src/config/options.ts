@@ -70,6 +70,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "Persist metadata in sidecar files",
   },
   {
+    flag: "etag",
+    env: "GECKOS3_ETAG",
+    kind: "string",
+    def: "md5",
+    help: "ETag hash: md5 (S3's) or xxh3 (cheaper; written <hex>-1, never an MD5)",
+  },
+  {
     flag: "fsync",
     env: "GECKOS3_FSYNC",
     kind: "bool",

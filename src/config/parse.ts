@@ -148,6 +148,10 @@ function buildConfig(given: Map<string, string>, env: Record<string, string | un
   if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(region)) {
     throw new ConfigError(`invalid region "${region}" (want a name like us-east-1)`);
   }
+  const etag = str("etag");
+  if (etag !== "md5" && etag !== "xxh3") {
+    throw new ConfigError(`invalid -etag "${etag}" (want md5 or xxh3)`);
+  }
   const workers = str("workers") === "auto" ? "auto" : int("workers");
   if (workers !== "auto" && workers > MAX_WORKERS) {
     throw new ConfigError(`-workers must be at most ${MAX_WORKERS}`);
@@ -162,6 +166,7 @@ function buildConfig(given: Map<string, string>, env: Record<string, string | un
     region,
     auth: bool("auth"),
     metadata: bool("metadata"),
+    etag,
     fsync: bool("fsync"),
     multipartTtlSeconds: duration("multipart-ttl"),
     lifecycleDaySeconds: duration("lifecycle-day"),

@@ -24,6 +24,8 @@ export interface Config {
   readonly auth: boolean;
   /** Whether metadata sidecars are written and read. */
   readonly metadata: boolean;
+  /** The hash of the ETags written: MD5 (S3's), or XXH3-128 (-etag=xxh3). */
+  readonly etag: "md5" | "xxh3";
   /** Whether files and directories are fsynced before a write is acknowledged. */
   readonly fsync: boolean;
   /** Age after which abandoned multipart uploads are removed, in seconds. */

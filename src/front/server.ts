@@ -86,6 +86,7 @@ export async function startServer(
     log,
     configGeneration: options.pool?.configGeneration,
     eventQueueBytes: config.notifyQueueMb * 1024 * 1024,
+    etagHash: config.etag,
   });
   await storage.init();
   const pool = options.pool;

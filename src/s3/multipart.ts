@@ -113,7 +113,13 @@ export async function createMultipartUpload(ctx: RequestContext): Promise<Respon
 /** Stores a body as part `partNumber` of the request's upload. */
 function storePart(
   ctx: RequestContext,
-  part: { partNumber: number; body: Body; length: number | null; check: PartCheck },
+  part: {
+    partNumber: number;
+    body: Body;
+    length: number | null;
+    check: PartCheck;
+    needMd5?: boolean;
+  },
 ): Promise<PartInfo> {
   return ctx.storage.uploads.putPart({
     bucket: ctx.bucket,
@@ -133,6 +139,7 @@ export async function uploadPart(ctx: RequestContext): Promise<Response> {
     partNumber,
     body: sealed ? sealed.body : body.stream,
     length: body.length,
+    needMd5: body.contentMd5 !== null,
     check: (written) => {
       verifyContentMd5(body.contentMd5, sealed ? sealed.plainMd5() : written.md5);
       return body.checksums();

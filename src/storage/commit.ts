@@ -3,7 +3,7 @@
  * data file are renamed into place under the key's lock (see DESIGN.md,
  * "Storage format"). The commit protocol lives here and nowhere else.
  */
-import { etagOf } from "../checksum/etag.ts";
+import { etagOfDigest } from "../checksum/etag_hash.ts";
 import { S3Error } from "../errors.ts";
 import { keyToSegments, SELF_OBJECT } from "./keys.ts";
 import { parentOf } from "./layout.ts";
@@ -25,7 +25,7 @@ import { changesLock } from "./object_lock.ts";
 import { isPlain, nextSidecar, PLAIN_MAX_BYTES, pseudoEtag, type Sidecar } from "./sidecar.ts";
 import type { SidecarEntry } from "./sidecar.ts";
 import type { Store } from "./store.ts";
-import type { TempFile } from "./temp.ts";
+import { md5Of, type TempFile } from "./temp.ts";
 import {
   identityOf,
   type ObjectAttributes,
@@ -70,11 +70,13 @@ export async function putObject(
 ): Promise<ObjectMeta> {
   const loc = locate(target.bucket, target.key);
   requireBucket(store, target.bucket);
-  const tmp = await store.temp.write(body, store.metadata || opts.needMd5 === true);
+  // A Content-MD5 to check wants the MD5; the ETag is then that MD5, whatever -etag says.
+  const hash = opts.needMd5 ? "md5" : store.metadata ? store.temp.etagHash : null;
+  const tmp = await store.temp.write(body, hash);
   try {
     let attributes = opts.attributes;
     if (opts.finalize) {
-      const more = await opts.finalize({ size: tmp.size, md5: tmp.md5 });
+      const more = await opts.finalize({ size: tmp.size, md5: md5Of(tmp) });
       if (more) attributes = { ...attributes, ...more };
     }
     return await commitAt(store, loc, {
@@ -128,7 +130,10 @@ export async function restoreHeld(
 ): Promise<ObjectMeta> {
   return await commitOnce(store, loc, {
     ...c,
-    attributes: { ...c.attributes, etag: c.attributes.etag ?? etagOf(c.tmp.md5) },
+    attributes: {
+      ...c.attributes,
+      etag: c.attributes.etag ?? etagOfDigest(c.tmp.digest, c.tmp.hash),
+    },
     state: "",
     doc: versioningDoc(store, loc.bucket),
     withSidecar: store.metadata,
@@ -138,14 +143,15 @@ export async function restoreHeld(
 async function commitAt(store: Store, loc: Located, c: Commit): Promise<ObjectMeta> {
   const { bucket, segments } = loc;
   const { tmp } = c;
-  const etag = c.attributes.etag ?? etagOf(tmp.md5);
+  const etag = c.attributes.etag ?? etagOfDigest(tmp.digest, tmp.hash);
   // Read once for the whole commit: every look at it costs a stat.
   const doc = versioningDoc(store, bucket);
   const state = c.restore ? "" : doc.state;
   // Nothing but bytes, and few of them: no sidecar (see PLAIN_MAX_BYTES). In a versioned bucket
   // its version id is then derived from the file (see stampVersion), where the bucket's history
   // allows; a restored version keeps its id in a sidecar.
-  const plain = tmp.size <= PLAIN_MAX_BYTES && tmp.md5.length > 0 && isPlain(c.attributes);
+  // Without a sidecar the ETag is the MD5 of the bytes (reads.ts): only an MD5 ETag allows none.
+  const plain = tmp.size <= PLAIN_MAX_BYTES && md5Of(tmp).length > 0 && isPlain(c.attributes);
   let sidecar = store.metadata && (c.restore !== undefined || !plain ||
     (state !== "" && derivedVersionFloor(doc, undefined) === null));
   refuseLinkedParent(store, bucket, segments);

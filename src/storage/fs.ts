@@ -6,6 +6,7 @@
  */
 import { ConfigStamps } from "./config_stamps.ts";
 import { Logger } from "../log.ts";
+import { type EtagHashName, prepareEtagHash } from "../checksum/etag_hash.ts";
 import { Background } from "./background.ts";
 import * as buckets from "./buckets.ts";
 import { putObject, updateAttributes } from "./commit.ts";
@@ -72,6 +73,8 @@ export interface FsStorageOptions {
   configGeneration?: SharedArrayBuffer;
   /** Most bytes an event notification queue holds undelivered (64 MiB by default). */
   eventQueueBytes?: number;
+  /** The hash of the ETags written (-etag): MD5 by default. */
+  etagHash?: EtagHashName;
 }
 
 /** The filesystem implementation of geckos3 storage. */
@@ -97,7 +100,7 @@ export class FsStorage implements Storage {
     const locks = new SharedLocks(layout.locksRoot);
     this.#store = {
       layout,
-      temp: new TempArea(instance, opts.fsync),
+      temp: new TempArea(instance, opts.fsync, opts.etagHash ?? "md5"),
       locks,
       links: undefined as unknown as LinkCheck, // made by init()
       dirs: new Directories(layout, locks, journal),
@@ -129,6 +132,7 @@ export class FsStorage implements Storage {
   /** Creates the directory layout and repairs what crashed processes left behind. */
   async init(): Promise<void> {
     const { layout, dirs } = this.#store;
+    await prepareEtagHash(this.#store.temp.etagHash);
     await Deno.mkdir(layout.metaRoot, { recursive: true });
     this.#store.links = new LinkCheck(layout.root);
     await Deno.mkdir(layout.locksRoot, { recursive: true });

@@ -156,6 +156,8 @@ export interface PartInput {
   length: number | null;
   /** Throws to refuse the bytes (BadDigest, ...); its result is stored with the part. */
   check: PartCheck;
+  /** The part's MD5 is needed (a Content-MD5 to check): its ETag is then that MD5. */
+  needMd5?: boolean;
 }
 
 /** The S3 rules a completion applies, passed in by the operation. */

@@ -9,6 +9,8 @@ import { SEP } from "./paths.ts";
 import type { PartInfo } from "./types.ts";
 import { isNotFound, removeQuietly } from "./fsutil.ts";
 import { bodyReader, writeBody } from "./writer.ts";
+import { md5Of, type TempFile } from "./temp.ts";
+import type { EtagHashName } from "../checksum/etag_hash.ts";
 
 /** Parts are written in place only below this offset (sparse files have size limits too). */
 const MAX_ASSEMBLY_BYTES = 2 ** 40;
@@ -21,6 +23,13 @@ export interface IncomingPart {
   body: ReadableStream<Uint8Array> | Uint8Array | null;
   length: number | null;
   check: PartCheck;
+  /** The part's MD5 is needed (a Content-MD5 to check): its ETag is then that MD5. */
+  needMd5?: boolean;
+}
+
+/** The hash of a part's ETag: the store's (-etag), or MD5 when a Content-MD5 asks for it. */
+function hashFor(staging: Staging, part: IncomingPart): EtagHashName {
+  return part.needMd5 ? "md5" : staging.temp.etagHash;
 }
 
 /** Stores a part, in place when it can go there, else through a temp file (removed whatever happens). */
@@ -28,9 +37,10 @@ export async function storePart(staging: Staging, part: IncomingPart): Promise<P
   const body = part.body instanceof Uint8Array ? bytesStream(part.body) : part.body;
   const placed = await putPartInPlace(staging, { ...part, body });
   if (placed) return placed;
-  const tmp = await staging.temp.write(body, true);
+  const tmp = await staging.temp.write(body, hashFor(staging, part));
   try {
-    return await putPartFile(staging, part.dir, part.partNumber, tmp, part.check(tmp));
+    const checksums = part.check({ size: tmp.size, md5: md5Of(tmp) });
+    return await putPartFile(staging, part.dir, part.partNumber, tmp, checksums);
   } finally {
     await removeQuietly(tmp.path);
   }
@@ -41,7 +51,7 @@ async function putPartFile(
   staging: Staging,
   dir: string,
   partNumber: number,
-  tmp: { path: string; size: number; md5: Uint8Array; identity: { mtimeMs: number } },
+  tmp: TempFile,
   checksums: Record<string, string> | undefined,
 ): Promise<PartInfo> {
   const file = `${partNumber}-${crypto.randomUUID()}`;
@@ -86,11 +96,17 @@ async function putPartInPlace(
   try {
     file = await Deno.open(dir + SEP + ASSEMBLY, { write: true, create: true });
     await file.seek(offset, Deno.SeekMode.Start);
-    const { size, md5 } = await writeBody(file, [], bodyReader(body), true);
+    const { size, digest, hash } = await writeBody(
+      file,
+      [],
+      bodyReader(body),
+      hashFor(staging, part),
+    );
     if (size !== length) throw new S3Error("IncompleteBody");
     if (staging.temp.fsync) await file.syncData();
-    const written = { size, md5: md5! };
-    const record = partRecord(n, written, new Date(), { offset }, part.check(written));
+    const written = { size, digest: digest!, hash };
+    const checksums = part.check({ size, md5: md5Of(written) });
+    const record = partRecord(n, written, new Date(), { offset }, checksums);
     await staging.record(dir, record);
     return record;
   } catch (e) {

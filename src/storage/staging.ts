@@ -18,7 +18,7 @@
  * across processes sharing the data dir): a second completion, a late part
  * or a sweep then finds nothing instead of a half-assembled upload.
  */
-import { etagOf } from "../checksum/etag.ts";
+import { type EtagHashName, etagOfDigest } from "../checksum/etag_hash.ts";
 import { S3Error } from "../errors.ts";
 import { basename } from "node:path";
 import type { Layout } from "./layout.ts";
@@ -230,14 +230,14 @@ export class Staging {
 /** The record of a part's version: its bytes' size and MD5, and where they are. */
 export function partRecord(
   partNumber: number,
-  written: { size: number; md5: Uint8Array },
+  written: { size: number; digest: Uint8Array; hash: EtagHashName },
   lastModified: Date,
   where: { file: string } | { offset: number },
   checksums: Record<string, string> | undefined,
 ): PartInfo {
   return {
     partNumber,
-    etag: etagOf(written.md5),
+    etag: etagOfDigest(written.digest, written.hash),
     size: written.size,
     lastModified: lastModified.toISOString(),
     ...where,
@@ -284,7 +284,13 @@ async function assembledInPlace(
     await Deno.utime(path, now, now); // the object's Last-Modified is its completion
     const info = await Deno.lstat(path);
     if (!info.isFile || info.size !== total) return null; // e.g. parts past N were written too
-    return { path, size: total, md5: new Uint8Array(0), identity: identityOf(info) };
+    return {
+      path,
+      size: total,
+      digest: new Uint8Array(0),
+      hash: "md5",
+      identity: identityOf(info),
+    };
   } catch (e) {
     if (isNotFound(e)) return null;
     throw e;

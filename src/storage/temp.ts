@@ -3,7 +3,8 @@
  * process's own area (see instance.ts), so a crash leaves nothing in a
  * bucket and its leftovers are removed with the area.
  */
-import { createMd5, type Md5 } from "../checksum/md5.ts";
+import type { Md5 } from "../checksum/md5.ts";
+import { createEtagHash, type EtagHashName } from "../checksum/etag_hash.ts";
 import type { InstanceArea } from "./instance.ts";
 import { type FileIdentity, identityOf } from "./types.ts";
 import { removeQuietly, writeAll } from "./fsutil.ts";
@@ -23,8 +24,10 @@ export interface TempFile {
   path: string;
   /** Bytes written. */
   size: number;
-  /** MD5 of the bytes (empty when not computed). */
-  md5: Uint8Array;
+  /** The bytes' ETag digest (empty when not computed). */
+  digest: Uint8Array;
+  /** The hash that made `digest` (MD5 unless the store's ETags are XXH3). */
+  hash: EtagHashName;
   /** Identity of the file (preserved by rename). */
   identity: FileIdentity;
 }
@@ -36,8 +39,15 @@ const CONCAT_BUFFER = 8 * 1024 * 1024;
 
 /** The temp files of one server process. */
 export class TempArea {
-  /** Temp files in `area`; with `fsync`, their data is synced before they are handed over. */
-  constructor(private readonly area: InstanceArea, readonly fsync: boolean) {}
+  /**
+   * Temp files in `area`; with `fsync`, their data is synced before they are
+   * handed over. `etagHash` is the store's ETag hash (-etag).
+   */
+  constructor(
+    private readonly area: InstanceArea,
+    readonly fsync: boolean,
+    readonly etagHash: EtagHashName = "md5",
+  ) {}
 
   /** The process's directory the temp files are in. */
   get dir(): string {
@@ -92,7 +102,7 @@ export class TempArea {
       if (this.fsync) await out.syncData();
       const info = await out.stat();
       out.close();
-      return { path, size, md5: new Uint8Array(0), identity: identityOf(info) };
+      return { path, size, digest: new Uint8Array(0), hash: "md5", identity: identityOf(info) };
     } catch (e) {
       await writer.finish().catch(() => {});
       try {
@@ -106,8 +116,9 @@ export class TempArea {
   }
 
   /**
-   * Streams `body` into a new temp file, computing its MD5 unless told not
-   * to. On any error the temp file is removed and the error rethrown.
+   * Streams `body` into a new temp file, computing its ETag digest with
+   * `hash` (none when null). On any error the temp file is removed and the
+   * error rethrown.
    *
    * A body that ends within SMALL_BODY bytes is written with synchronous
    * calls (without -fsync): creating files in one directory from many
@@ -117,14 +128,14 @@ export class TempArea {
    */
   async write(
     body: ReadableStream<Uint8Array> | Uint8Array | null,
-    computeMd5 = true,
+    hash: EtagHashName | null = "md5",
   ): Promise<TempFile> {
     if (body instanceof Uint8Array) {
-      return await this.#writeHead([body], body.byteLength, undefined, computeMd5);
+      return await this.#writeHead([body], body.byteLength, undefined, hash);
     }
     const reader = body ? bodyReader(body) : undefined;
     if (reader instanceof ReadableStreamBYOBReader) {
-      return await this.#writeRead(reader, computeMd5);
+      return await this.#writeRead(reader, hash);
     }
     const head: Uint8Array[] = [];
     let size = 0;
@@ -142,7 +153,7 @@ export class TempArea {
       reader?.releaseLock();
       throw e;
     }
-    return await this.#writeHead(head, size, done ? undefined : reader, computeMd5);
+    return await this.#writeHead(head, size, done ? undefined : reader, hash);
   }
 
   /**
@@ -154,10 +165,10 @@ export class TempArea {
     head: Uint8Array[],
     size: number,
     rest: BodyReader | undefined,
-    computeMd5: boolean,
+    hash: EtagHashName | null,
   ): Promise<TempFile> {
-    if (rest === undefined && !this.fsync) return this.#writeSmall(head, size, computeMd5);
-    return await this.#writeStream(head, rest, computeMd5);
+    if (rest === undefined && !this.fsync) return this.#writeSmall(head, size, hash);
+    return await this.#writeStream(head, rest, hash);
   }
 
   /**
@@ -165,7 +176,7 @@ export class TempArea {
    * a reused buffer, the rest into the writer's own (see writer.ts), so no
    * buffer is made per network chunk.
    */
-  async #writeRead(reader: ReadableStreamBYOBReader, computeMd5: boolean): Promise<TempFile> {
+  async #writeRead(reader: ReadableStreamBYOBReader, hash: EtagHashName | null): Promise<TempFile> {
     // Room for a whole read view past SMALL_BODY (see MIN_READ_VIEW). Each read asks for at most
     // MIN_READ_VIEW: with the whole buffer as the first view, Deno kept far more of the body in
     // native memory while it was written (64 uploads of 64 MiB at once: 345 MiB peak against 234;
@@ -186,7 +197,7 @@ export class TempArea {
         throw e;
       }
       const filled = [head.subarray(0, size)];
-      return await this.#writeHead(filled, size, done ? undefined : reader, computeMd5);
+      return await this.#writeHead(filled, size, done ? undefined : reader, hash);
     } finally {
       // Written (or failed) by now: nothing holds it. One a failed read moved is empty.
       WRITE_BUDGET.give(head);
@@ -194,9 +205,9 @@ export class TempArea {
   }
 
   /** Writes a body already in memory with synchronous calls. */
-  #writeSmall(chunks: Uint8Array[], size: number, computeMd5: boolean): TempFile {
-    const hash = computeMd5 ? createMd5() : null;
-    for (const c of chunks) hash?.update(c);
+  #writeSmall(chunks: Uint8Array[], size: number, hash: EtagHashName | null): TempFile {
+    const hasher = hash ? createEtagHash(hash) : null;
+    for (const c of chunks) hasher?.hash.update(c);
     const path = this.newPath();
     const file = Deno.openSync(path, { write: true, createNew: true });
     try {
@@ -204,7 +215,13 @@ export class TempArea {
         for (let off = 0; off < c.byteLength;) off += file.writeSync(c.subarray(off));
       }
       const info = file.statSync();
-      return { path, size, md5: digestOf(hash), identity: identityOf(info) };
+      return {
+        path,
+        size,
+        digest: digestOf(hasher?.hash ?? null),
+        hash: hasher?.name ?? "md5",
+        identity: identityOf(info),
+      };
     } catch (e) {
       try {
         Deno.removeSync(path);
@@ -221,7 +238,7 @@ export class TempArea {
   async #writeStream(
     head: Uint8Array[],
     reader: BodyReader | undefined,
-    computeMd5: boolean,
+    hash: EtagHashName | null,
   ): Promise<TempFile> {
     const path = this.newPath();
     let file: Deno.FsFile;
@@ -232,11 +249,17 @@ export class TempArea {
       throw e;
     }
     try {
-      const { size, md5 } = await writeBody(file, head, reader, computeMd5);
+      const { size, digest, hash: made } = await writeBody(file, head, reader, hash);
       if (this.fsync) await file.syncData();
       const info = await file.stat();
       file.close();
-      return { path, size, md5: md5 ?? new Uint8Array(0), identity: identityOf(info) };
+      return {
+        path,
+        size,
+        digest: digest ?? new Uint8Array(0),
+        hash: made,
+        identity: identityOf(info),
+      };
     } catch (e) {
       try {
         file.close();
@@ -284,6 +307,11 @@ export class TempArea {
       f.close();
     }
   }
+}
+
+/** The MD5 of a written body when its digest is one, else no bytes (to check a Content-MD5 with). */
+export function md5Of(written: { digest: Uint8Array; hash: EtagHashName }): Uint8Array {
+  return written.hash === "md5" ? written.digest : new Uint8Array(0);
 }
 
 /** The digest of `hash`, or no bytes when it was not computed. */

@@ -38,7 +38,7 @@ Deno.test("TempArea.write: the head of a body is read in views of at most 64 KiB
     const views: { at: number; size: number }[] = [];
     const written = await temp.write(recordingByteStream(body, views));
     assertEquals(written.size, body.length);
-    assertEquals(written.md5, new Uint8Array(createHash("md5").update(body).digest()));
+    assertEquals(written.digest, new Uint8Array(createHash("md5").update(body).digest()));
     assertEquals(await Deno.readFile(written.path), body);
     const head = views.filter((v) => v.at <= SMALL_BODY);
     assertEquals(head.length > 1, true);

@@ -303,7 +303,13 @@ async function linkedVersion(
   }
   const { meta } = describe(store, { dataPath: from, sidecarPath: from + ".json", info });
   const { size: _s, lastModified: _l, versionId: _v, ...attributes } = meta;
-  const tmp = { path, size: info.size, md5: new Uint8Array(0), identity: identityOf(info) };
+  const tmp: TempFile = {
+    path,
+    size: info.size,
+    digest: new Uint8Array(0),
+    hash: "md5",
+    identity: identityOf(info),
+  };
   return { tmp, attributes };
 }
 

@@ -4,12 +4,14 @@
  */
 import { WRITE_BUDGET } from "./budget.ts";
 import { writeAll } from "./fsutil.ts";
-import { createMd5, type Md5 } from "../checksum/md5.ts";
+import type { Md5 } from "../checksum/md5.ts";
+import { createEtagHash, type EtagHashName } from "../checksum/etag_hash.ts";
 
-/** What writeBody wrote: its length, and its MD5 when asked for. */
+/** What writeBody wrote: its length, and its ETag digest when asked for (and which hash made it). */
 export interface WrittenBody {
   size: number;
-  md5: Uint8Array | null;
+  digest: Uint8Array | null;
+  hash: EtagHashName;
 }
 
 /**
@@ -85,7 +87,8 @@ async function* pieces(reader: BodyReader): AsyncGenerator<Uint8Array> {
 
 /**
  * Writes `head`, then the rest of `reader`, to `file` at its current
- * position; returns the bytes written and, when `md5` is set, their MD5. On
+ * position; returns the bytes written and, when `hash` is set, their digest by
+ * that hash (or by MD5 where src/checksum/etag_hash.ts falls back to it). On
  * error the reader is cancelled; the file is left to the caller.
  *
  * Two buffers alternate: one is filled (a BYOB reader reads into it, other
@@ -97,9 +100,10 @@ export async function writeBody(
   file: Deno.FsFile,
   head: readonly Uint8Array[],
   reader: BodyReader | undefined,
-  md5: boolean,
+  hashName: EtagHashName | null,
 ): Promise<WrittenBody> {
-  const hash = md5 ? createMd5() : null;
+  const hasher = hashName ? createEtagHash(hashName) : null;
+  const hash = hasher?.hash ?? null;
   const budget = WRITE_BUDGET.open();
   let size = 0;
   // Two buffers alternate; their size is chosen once, from how many uploads are in progress.
@@ -154,7 +158,7 @@ export async function writeBody(
       await writer.finish().catch(() => {}); // no write or hash may outlive this call
     }
     await writer.finish(); // ...and a failed one fails it
-    return { size, md5: hash?.digest() ?? null };
+    return { size, digest: hash?.digest() ?? null, hash: hasher?.name ?? "md5" };
   } catch (e) {
     await reader?.cancel(e).catch(() => {});
     throw e;

@@ -80,7 +80,7 @@ async function writeOne(
       reader = bodyReader(unevenStream(rest));
       assertEquals(reader instanceof ReadableStreamBYOBReader, false);
     }
-    return await writeBody(file, head, reader, true);
+    return await writeBody(file, head, reader, "md5");
   } finally {
     file.close();
   }
@@ -99,14 +99,14 @@ Deno.test("writeBody: bytes in order and the MD5 right, twelve bodies at once", 
     );
     for (let i = 0; i < bodies.length; i++) {
       assertEquals(results[i].size, bodies[i].length);
-      assertEquals(results[i].md5, new Uint8Array(createHash("md5").update(bodies[i]).digest()));
+      assertEquals(results[i].digest, new Uint8Array(createHash("md5").update(bodies[i]).digest()));
       assertEquals(await Deno.readFile(`${dir}/f${i}`), bodies[i], `file ${i}`);
     }
     // An empty body and one smaller than a buffer.
     for (const size of [0, 1000]) {
       const b = pseudoRandomBytes(size, 99);
       const r = await writeOne(dir, `s${size}`, b, 0);
-      assertEquals(r.md5, new Uint8Array(createHash("md5").update(b).digest()));
+      assertEquals(r.digest, new Uint8Array(createHash("md5").update(b).digest()));
       assertEquals(await Deno.readFile(`${dir}/s${size}`), b);
     }
   } finally {
@@ -126,7 +126,7 @@ Deno.test("writeBody: a body that fails midway no longer counts against the writ
       },
     });
     const activeBefore = WRITE_BUDGET.active;
-    const error = await writeBody(file, [], body.getReader(), true).catch((e) => e);
+    const error = await writeBody(file, [], body.getReader(), "md5").catch((e) => e);
     file.close();
     assertEquals((error as Error).message, "connection reset");
     // The failed upload no longer counts against the budget.
@@ -149,7 +149,7 @@ Deno.test("writeBody: bodies one after another reuse buffers, never their leftov
         // A byte stream is read straight into the writer's two buffers.
         const name = `inline-${i}-${byteStream}`;
         const r = await writeOne(dir, name, b, 10, byteStream);
-        assertEquals(r.md5, new Uint8Array(createHash("md5").update(b).digest()), name);
+        assertEquals(r.digest, new Uint8Array(createHash("md5").update(b).digest()), name);
         assertEquals(await Deno.readFile(`${dir}/${name}`), b, name);
       }
     }
@@ -192,9 +192,9 @@ Deno.test("writeBody: a buffer with little room left is written out before the n
     const b = pseudoRandomBytes(MiB + 100_000, 11);
     smallestView = Infinity;
     const file = await Deno.open(`${dir}/tail`, { write: true, createNew: true });
-    const r = await writeBody(file, [], bodyReader(unevenByteStream(b, [MiB - 5])), true);
+    const r = await writeBody(file, [], bodyReader(unevenByteStream(b, [MiB - 5])), "md5");
     file.close();
-    assertEquals(r.md5, new Uint8Array(createHash("md5").update(b).digest()));
+    assertEquals(r.digest, new Uint8Array(createHash("md5").update(b).digest()));
     assertEquals(await Deno.readFile(`${dir}/tail`), b);
     assertEquals(smallestView >= MIN_READ_VIEW, true, `a read into ${smallestView} bytes`);
   } finally {
