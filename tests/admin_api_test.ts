@@ -16,7 +16,7 @@ import {
 import { assert, assertEquals, assertS3Error } from "./support/assert.ts";
 import { errorCode, startTestServer, type TestServer } from "./support/server.ts";
 import { sign } from "./support/sign.ts";
-import { spawnOn } from "./support/process.ts";
+import { freePort, spawnOn, spawnServer } from "./support/process.ts";
 import { clientAs, READER, type TestUser, writeUsersFile } from "./support/users.ts";
 
 /** The JSON of an answer, read field by field by the assertions. */
@@ -25,7 +25,7 @@ type Json = any;
 
 /** A signed admin call; `as` signs as another user. */
 async function admin(
-  t: TestServer,
+  t: { url: string },
   method: string,
   path: string,
   opts: { body?: unknown; as?: TestUser; unsignedPayload?: boolean } = {},
@@ -271,6 +271,53 @@ Deno.test(
     } finally {
       await server.stop();
       await Deno.remove(dataDir, { recursive: true });
+    }
+  },
+);
+
+Deno.test(
+  "with two server threads a key made or rotated in the API works, or stops, on both at once",
+  testOpts,
+  async () => {
+    const usersFile = await writeUsersFile([READER]);
+    const dataDir = await Deno.makeTempDir({ prefix: "geckos3-test-" });
+    const port = await freePort();
+    const server = await spawnServer([
+      `-data-dir=${dataDir}`,
+      `-listen=127.0.0.1:${port}`,
+      `-credentials-file=${usersFile}`,
+      "-workers=2",
+    ]);
+    // Each on a new connection: the kernel spreads them over both threads' sockets.
+    const listsWith = async (user: TestUser) => {
+      let ok = 0;
+      for (let i = 0; i < 16; i++) {
+        const signed = sign("GET", `${server.url}/`, {
+          accessKey: user.accessKey,
+          secret: user.secretKey,
+          headers: { connection: "close" },
+        });
+        const r = await fetch(signed.url, { headers: signed.headers });
+        await r.body?.cancel();
+        if (r.status === 200) ok++;
+      }
+      return ok;
+    };
+    try {
+      const made = await admin(server, "POST", "/_admin/users", { body: { name: "fresh" } });
+      const fresh: TestUser = { accessKey: made.json.accessKey, secretKey: made.json.secretKey };
+      // Without waiting: every thread knows the new key (a poll of the file takes up to a second).
+      assertEquals(await listsWith(fresh), 16);
+      const rotated = await admin(server, "POST", `/_admin/users/${fresh.accessKey}/rotate`);
+      assertEquals(await listsWith(fresh), 0, "the old key, on either thread");
+      assertEquals(
+        await listsWith({ accessKey: rotated.json.accessKey, secretKey: rotated.json.secretKey }),
+        16,
+      );
+    } finally {
+      await server.stop();
+      await Deno.remove(dataDir, { recursive: true });
+      await Deno.remove(usersFile.replace(/\/[^/]+$/, ""), { recursive: true });
     }
   },
 );

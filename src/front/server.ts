@@ -103,6 +103,11 @@ export async function startServer(
   }
   const users = new UserDirectory(config, seedUsers);
   let unwatch = () => {};
+  // The console's edits of the users file, told to the pool's other servers at once: a rotated,
+  // disabled or deleted key must stop working on every thread, not after the next poll.
+  const usersChannel = config.credentialsFile && pool && pool.size > 1
+    ? new BroadcastChannel(`geckos3-users-${pool.id}`)
+    : null;
   if (config.credentialsFile) {
     const path = config.credentialsFile;
     try {
@@ -111,7 +116,7 @@ export async function startServer(
       throw new Error(`users file ${path}: ${(e as Error).message}`);
     }
     // Edits apply without a restart; a file that does not parse leaves the last good users.
-    unwatch = watchFile(path, (text) => {
+    const reload = (text: string) => {
       try {
         users.replace([...parseUsersFile(text), ...seedUsers]);
         log.event("info", "users file reloaded", { path, users: users.all().length - 1 });
@@ -121,7 +126,15 @@ export async function startServer(
           reason: (e as Error).message,
         });
       }
-    });
+    };
+    const stopWatching = watchFile(path, reload);
+    if (usersChannel) {
+      usersChannel.onmessage = () => void readUsersFile(path).then(reload, () => {});
+    }
+    unwatch = () => {
+      stopWatching();
+      usersChannel?.close();
+    };
   }
   const authenticator = createAuthenticator(config, users);
   const metrics = new Metrics();
@@ -160,7 +173,10 @@ export async function startServer(
     notifier,
     users,
     usersFile: config.credentialsFile
-      ? new UsersFile(config.credentialsFile, (next) => users.replace([...next, ...seedUsers]))
+      ? new UsersFile(config.credentialsFile, (next) => {
+        users.replace([...next, ...seedUsers]);
+        usersChannel?.postMessage("changed");
+      })
       : null,
     startedAt: Date.now(),
   });
