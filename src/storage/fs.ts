@@ -58,6 +58,7 @@ import { FsUploads } from "./uploads.ts";
 import { EventQueues } from "./event_queue.ts";
 import { usage } from "./usage.ts";
 import { WalkCache } from "./walk.ts";
+import { PlainEtags } from "./plain_etags.ts";
 
 /** Options of the store. */
 export interface FsStorageOptions {
@@ -106,6 +107,7 @@ export class FsStorage implements Storage {
       dirs: new Directories(layout, locks, journal),
       background: new Background(log),
       walkCache: new WalkCache(),
+      plainEtags: new PlainEtags(),
       versionWalkCache: new WalkCache("versions"),
       configStamps: new ConfigStamps(opts.configGeneration),
       log,

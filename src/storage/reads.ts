@@ -110,6 +110,13 @@ export async function listedMeta(
   bucket: string,
   segments: readonly string[],
 ): Promise<ObjectMeta | null> {
+  const path = store.layout.dataPath(bucket, segments);
+  if (store.metadata && store.plainEtags.has(path)) {
+    // A file placed by hand whose ETag is remembered (plain_etags.ts) is stat'ed, not read.
+    const info = lstatSyncOrNull(path);
+    const md5 = info?.isFile ? store.plainEtags.get(path, info) : undefined;
+    if (md5 !== undefined) return await metaOf(store, bucket, segments, info!, { plainMd5: md5 });
+  }
   const read = store.metadata
     ? store.links.readWhole(bucket, segments, { maxBytes: PLAIN_MAX_BYTES, describeLarger: true })
     : null;
@@ -118,7 +125,7 @@ export async function listedMeta(
     return await metaOf(store, bucket, segments, read.info, { bytes: read.bytes });
   }
   // Page-cache metadata: cheaper without the thread hop.
-  const info = Deno.statSync(store.layout.dataPath(bucket, segments));
+  const info = Deno.statSync(path);
   return await metaOf(store, bucket, segments, info);
 }
 
@@ -132,19 +139,21 @@ export async function metaOf(
   bucket: string,
   segments: readonly string[],
   info: Deno.FileInfo,
-  opts: { versionId?: boolean; bytes?: Uint8Array<ArrayBuffer> } = {},
+  opts: { versionId?: boolean; bytes?: Uint8Array<ArrayBuffer>; plainMd5?: string } = {},
 ): Promise<ObjectMeta> {
   const at = placeOf(store, bucket, segments);
   let bytes = opts.bytes;
+  let plainMd5 = opts.plainMd5;
   for (let attempt = 0;; attempt++) {
     // ListObjects shows no version ids: only a version listing derives them (see withVersion).
-    let described = describe(store, { ...at, info, bytes });
+    let described = describe(store, { ...at, info, bytes, plainMd5 });
     if (opts.versionId) described = withVersion(store, bucket, described, info);
     const { meta, matched } = described;
     if (matched || attempt >= 8 || !replaced(at.dataPath, info)) return meta;
     // Rewritten while listing: describe the version now in place (NotFound if deleted).
     info = await Deno.stat(at.dataPath);
     bytes = undefined;
+    plainMd5 = undefined;
   }
 }
 
@@ -273,6 +282,8 @@ export interface DataFile extends Place {
   bytes?: Uint8Array<ArrayBuffer>;
   /** Its sidecar, when already read (then it is not read again). */
   sidecar?: Sidecar | null;
+  /** The MD5 of its bytes, remembered for exactly this file (plain_etags.ts): not read again. */
+  plainMd5?: string;
 }
 
 /** Metadata of the current object file at `segments` (see describe). */
@@ -321,7 +332,7 @@ export function withVersion(
  */
 export function describe(
   store: Store,
-  { dataPath, sidecarPath, info, file, bytes: whole, sidecar }: DataFile,
+  { dataPath, sidecarPath, info, file, bytes: whole, sidecar, plainMd5 }: DataFile,
 ): Described {
   const id = identityOf(info);
   if (!store.metadata) {
@@ -339,12 +350,16 @@ export function describe(
   // by one written without a sidecar). (Read by path, readPlain itself checks that the file
   // there is still this one.)
   const small = info.size <= PLAIN_MAX_BYTES;
+  if (small && plainMd5 !== undefined) {
+    return { meta: metaFromEntry(undefined, info, id, undefined, plainMd5), matched: true };
+  }
   const gone = (file || whole || !small) && replaced(dataPath, info);
   const bytes = small && !gone ? whole ?? readPlain(file ?? dataPath, info) : null;
   if (bytes === null) {
     return { meta: metaFromEntry(undefined, info, id), matched: !small && !gone };
   }
   const md5 = md5Hex(bytes);
+  store.plainEtags.set(dataPath, info, md5);
   return { meta: metaFromEntry(undefined, info, id, undefined, md5), matched: true, bytes };
 }
 

@@ -8,6 +8,7 @@ import type { SharedLocks } from "./locks.ts";
 import type { LinkCheck } from "./nofollow.ts";
 import type { TempArea } from "./temp.ts";
 import type { WalkCache } from "./walk.ts";
+import type { PlainEtags } from "./plain_etags.ts";
 
 /** One store's state: paths, temp area, locks, directory knowledge and settings. */
 export interface Store {
@@ -25,6 +26,8 @@ export interface Store {
   readonly background: Background;
   /** Listing caches. */
   readonly walkCache: WalkCache;
+  /** ETags of small files placed by hand, while they stay the same (listings stat, not read, them). */
+  readonly plainEtags: PlainEtags;
   /** Listing caches of the versions trees. */
   readonly versionWalkCache: WalkCache;
   /** Stamps of bucket configurations, for the caches of their parsed forms. */
