@@ -186,7 +186,12 @@ export class EventQueues {
         file = await Deno.open(path);
       } catch (e) {
         if (!isNotFound(e)) throw e;
-        const next = segmentsOf(q.dir).find((n) => n > at.segment);
+        // Missing when the open ran is not missing now: under load the answer comes late, and the
+        // segment (and newer ones) may have been made meanwhile. Only a segment that is still
+        // missing was delivered and removed (a crash between its removal and the cursor's move).
+        const segments = segmentsOf(q.dir);
+        if (segments.includes(at.segment)) continue;
+        const next = segments.find((n) => n > at.segment);
         if (next === undefined) return { lines: [] };
         at = { segment: next, offset: 0 };
         continue;
