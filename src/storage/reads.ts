@@ -101,27 +101,44 @@ function replaced(path: string, info: Deno.FileInfo): boolean {
 /**
  * Metadata of the object file at `segments` found by a listing's walk, or
  * null when it is gone (NotFound when it goes while being described). A
- * small file is read whole through openat2 (see nofollow.ts): one read
- * serves the stat, and the ETag of a file placed by hand, at a fraction of
- * the cost of Deno's stat, open and read.
+ * file its sidecar describes, or one placed by hand whose ETag is
+ * remembered (plain_etags.ts), is only stat'ed. Another small file is read
+ * whole through openat2 (see nofollow.ts): one read serves the stat, and
+ * the ETag of a file placed by hand, at a fraction of the cost of Deno's
+ * stat, open and read.
  */
 export async function listedMeta(
   store: Store,
   bucket: string,
   segments: readonly string[],
 ): Promise<ObjectMeta | null> {
-  const path = store.layout.dataPath(bucket, segments);
-  if (store.metadata && store.plainEtags.has(path)) {
-    // A file placed by hand whose ETag is remembered (plain_etags.ts) is stat'ed, not read.
-    const info = lstatSyncOrNull(path);
-    const md5 = info?.isFile ? store.plainEtags.get(path, info) : undefined;
-    if (md5 !== undefined) return await metaOf(store, bucket, segments, info!, { plainMd5: md5 });
+  const { dataPath: path, sidecarPath } = placeOf(store, bucket, segments);
+  if (store.metadata) {
+    // Used only for the file stat finds now, and only if an entry (or the remembered ETag)
+    // describes exactly that file: a sidecar read before the data may be older than the data.
+    const sidecar = readSidecarAt(sidecarPath);
+    if (sidecar !== null) {
+      // Written through the server: the entry matching what stat says has it all. (A stat by
+      // path may go through a link placed below the bucket; then no entry matches, and the
+      // file is read through openat2 below, which does not follow one.)
+      const info = lstatSyncOrNull(path);
+      if (info?.isFile && findEntry(sidecar, identityOf(info)) !== undefined) {
+        return await metaOf(store, bucket, segments, info, { sidecar });
+      }
+    } else if (store.plainEtags.has(path)) {
+      const info = lstatSyncOrNull(path);
+      const md5 = info?.isFile ? store.plainEtags.get(path, info) : undefined;
+      if (md5 !== undefined) {
+        return await metaOf(store, bucket, segments, info!, { plainMd5: md5, sidecar });
+      }
+    }
   }
   const read = store.metadata
     ? store.links.readWhole(bucket, segments, { maxBytes: PLAIN_MAX_BYTES, describeLarger: true })
     : null;
   if (read?.kind === "none" || read?.kind === "directory") return null;
   if (read?.kind === "file") {
+    // The sidecar is read again, after the data: then it holds the entry of what was read.
     return await metaOf(store, bucket, segments, read.info, { bytes: read.bytes });
   }
   // Page-cache metadata: cheaper without the thread hop.
@@ -139,14 +156,21 @@ export async function metaOf(
   bucket: string,
   segments: readonly string[],
   info: Deno.FileInfo,
-  opts: { versionId?: boolean; bytes?: Uint8Array<ArrayBuffer>; plainMd5?: string } = {},
+  opts: {
+    versionId?: boolean;
+    bytes?: Uint8Array<ArrayBuffer>;
+    plainMd5?: string;
+    /** The sidecar, already read: not read again on the first try. */
+    sidecar?: Sidecar | null;
+  } = {},
 ): Promise<ObjectMeta> {
   const at = placeOf(store, bucket, segments);
   let bytes = opts.bytes;
   let plainMd5 = opts.plainMd5;
+  let sidecar = opts.sidecar;
   for (let attempt = 0;; attempt++) {
     // ListObjects shows no version ids: only a version listing derives them (see withVersion).
-    let described = describe(store, { ...at, info, bytes, plainMd5 });
+    let described = describe(store, { ...at, info, bytes, plainMd5, sidecar });
     if (opts.versionId) described = withVersion(store, bucket, described, info);
     const { meta, matched } = described;
     if (matched || attempt >= 8 || !replaced(at.dataPath, info)) return meta;
@@ -154,6 +178,7 @@ export async function metaOf(
     info = await Deno.stat(at.dataPath);
     bytes = undefined;
     plainMd5 = undefined;
+    sidecar = undefined;
   }
 }
 
