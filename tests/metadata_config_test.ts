@@ -86,6 +86,21 @@ serverTest("a V2 metadata configuration is created, read, updated and deleted", 
     "FAILED",
     "inventory",
   ]);
+  // The annotation table, with its role (the SDK's update call is newer than the pinned SDK).
+  const role = "arn:aws:iam::111122223333:role/annotations";
+  const annotated = await raw(`${t.url}/${B}?metadataAnnotationTable`, {
+    method: "PUT",
+    body: "<AnnotationTableConfiguration><ConfigurationState>ENABLED</ConfigurationState>" +
+      `<Role>${role}</Role></AnnotationTableConfiguration>`,
+  });
+  assertEquals(annotated.status, 200, annotated.text);
+  const annotation = (await get()).GetBucketMetadataConfigurationResult
+    ?.MetadataConfigurationResult?.AnnotationTableConfigurationResult;
+  assertEquals([annotation?.ConfigurationState, annotation?.Role, annotation?.TableStatus], [
+    "ENABLED",
+    role,
+    "FAILED",
+  ]);
   // Kept as a document beside the bucket's other settings.
   const kept = JSON.parse(
     await Deno.readTextFile(`${t.dataDir}/.geckos3/buckets/${B}/metadata.json`),

@@ -307,20 +307,27 @@ export async function updateJournalTable(ctx: RequestContext): Promise<Response>
   return emptyResponse(200);
 }
 
-/** PUT /{bucket}?metadataInventoryTable: turns the inventory table on or off. */
-export async function updateInventoryTable(ctx: RequestContext): Promise<Response> {
-  const inventory = optionalTableOf(await bodyOf(ctx, "InventoryTableConfiguration"), false);
+/** Turns a V2 configuration's inventory or annotation table on or off, as the body says. */
+async function updateOptionalTable(
+  ctx: RequestContext,
+  table: "inventory" | "annotation",
+): Promise<Response> {
+  const root = table === "inventory"
+    ? "InventoryTableConfiguration"
+    : "AnnotationTableConfiguration";
+  const update = optionalTableOf(await bodyOf(ctx, root), table === "annotation");
   const doc = await existing(ctx);
   v2Only(doc);
-  await writeDocument(ctx, { ...doc, inventory });
+  await writeDocument(ctx, { ...doc, [table]: update });
   return emptyResponse(200);
 }
 
-/** PUT /{bucket}?metadataAnnotationTable: turns the annotation table on or off. */
-export async function updateAnnotationTable(ctx: RequestContext): Promise<Response> {
-  const annotation = optionalTableOf(await bodyOf(ctx, "AnnotationTableConfiguration"), true);
-  const doc = await existing(ctx);
-  v2Only(doc);
-  await writeDocument(ctx, { ...doc, annotation });
-  return emptyResponse(200);
+/** PUT /{bucket}?metadataInventoryTable: turns the inventory table on or off. */
+export function updateInventoryTable(ctx: RequestContext): Promise<Response> {
+  return updateOptionalTable(ctx, "inventory");
+}
+
+/** PUT /{bucket}?metadataAnnotationTable: turns the annotation table on or off (with its role). */
+export function updateAnnotationTable(ctx: RequestContext): Promise<Response> {
+  return updateOptionalTable(ctx, "annotation");
 }
