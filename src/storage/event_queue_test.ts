@@ -119,8 +119,11 @@ Deno.test("a segment made while the reader's open of it was answered is read, no
     for (let i = 0; i < 5; i++) await Promise.resolve();
     const until = performance.now() + 50;
     while (performance.now() < until) { /* the pool answers meanwhile */ }
-    Deno.writeTextFileSync(`${q}/seg-000000000001.jsonl`, '{"i":1}\n');
-    Deno.writeTextFileSync(`${q}/seg-000000000002.jsonl`, '{"i":2}\n');
+    // Each whole at once (renamed into place), as a reader must never see one half written here.
+    for (const i of [1, 2]) {
+      Deno.writeTextFileSync(`${dir}/seg-${i}`, `{"i":${i}}\n`);
+      Deno.renameSync(`${dir}/seg-${i}`, `${q}/seg-00000000000${i}.jsonl`);
+    }
     const batch = await reading;
     assertEquals(batch.lines.map((l) => JSON.parse(l.text).i), [1]);
   });

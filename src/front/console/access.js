@@ -65,8 +65,8 @@ export async function showAccess(bucket, prefix) {
               problem.textContent = String(/** @type {Error} */ (e).message);
               return;
             }
-            status("Policy saved");
             await showAccess(bucket, prefix);
+            status("Policy saved");
           }),
       }, "Save policy"),
       el("button", {

@@ -54,8 +54,9 @@ export async function objectEditors(bucket, key, head, refresh) {
       await s3("PUT", path, { tagging: "" }, enc.encode(xml), {
         "content-type": "application/xml",
       });
-      status("Saved the tags of " + key);
+      // Said once the details show the change: editing again before then would edit the old view.
       await refresh();
+      status("Saved the tags of " + key);
     });
   const saveMeta = () =>
     guard(async () => {
@@ -67,8 +68,8 @@ export async function objectEditors(bucket, key, head, refresh) {
       };
       for (const [k, v] of pairs(meta.value)) headers["x-amz-meta-" + k.toLowerCase()] = v;
       await s3("PUT", path, {}, null, headers);
-      status("Saved the metadata of " + key);
       await refresh();
+      status("Saved the metadata of " + key);
     });
   return el(
     "div",
