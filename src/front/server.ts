@@ -27,6 +27,7 @@ import { CorsPolicy } from "./cors.ts";
 import { createHandler, requestIds } from "./handler.ts";
 import { Metrics, MetricsPeers } from "./metrics.ts";
 import { UsersFile } from "./admin/users_file.ts";
+import { UsersSync } from "./admin/users_sync.ts";
 import { socketApi } from "./sockets.ts";
 
 /** A started server. */
@@ -105,9 +106,7 @@ export async function startServer(
   let unwatch = () => {};
   // The console's edits of the users file, told to the pool's other servers at once: a rotated,
   // disabled or deleted key must stop working on every thread, not after the next poll.
-  const usersChannel = config.credentialsFile && pool && pool.size > 1
-    ? new BroadcastChannel(`geckos3-users-${pool.id}`)
-    : null;
+  let usersSync: UsersSync | null = null;
   if (config.credentialsFile) {
     const path = config.credentialsFile;
     try {
@@ -128,12 +127,12 @@ export async function startServer(
       }
     };
     const stopWatching = watchFile(path, reload);
-    if (usersChannel) {
-      usersChannel.onmessage = () => void readUsersFile(path).then(reload, () => {});
+    if (pool && pool.size > 1) {
+      usersSync = new UsersSync(pool.id, pool.size - 1, () => readUsersFile(path).then(reload));
     }
     unwatch = () => {
       stopWatching();
-      usersChannel?.close();
+      usersSync?.close();
     };
   }
   const authenticator = createAuthenticator(config, users);
@@ -173,9 +172,9 @@ export async function startServer(
     notifier,
     users,
     usersFile: config.credentialsFile
-      ? new UsersFile(config.credentialsFile, (next) => {
+      ? new UsersFile(config.credentialsFile, async (next) => {
         users.replace([...next, ...seedUsers]);
-        usersChannel?.postMessage("changed");
+        await usersSync?.announce();
       })
       : null,
     startedAt: Date.now(),

@@ -16,8 +16,11 @@ export type UserEntry = Record<string, unknown>;
 export class UsersFile {
   #queue: Promise<unknown> = Promise.resolve();
 
-  /** The file at `path`; `inForce` puts a new set of users in force. */
-  constructor(readonly path: string, private readonly inForce: (users: User[]) => void) {}
+  /** The file at `path`; `inForce` puts a new set of users in force (on every thread of a pool). */
+  constructor(
+    readonly path: string,
+    private readonly inForce: (users: User[]) => void | Promise<void>,
+  ) {}
 
   /**
    * Applies `change` to the entries and writes them back; what `change`
@@ -41,7 +44,7 @@ export class UsersFile {
       throw new S3Error("InvalidArgument", (e as Error).message);
     }
     await writeUsersFile(this.path, text);
-    this.inForce(users);
+    await this.inForce(users);
     return answer;
   }
 }
