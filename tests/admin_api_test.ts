@@ -140,6 +140,10 @@ Deno.test(
       for (const e of all) assert(!/Signature=abc|Credential=/.test(e.uri), e.uri);
       const denied = await admin(t, "GET", "/_admin/activity", { as: READER });
       assertEquals(denied.status, 403);
+      // Bad input: a limit below one, an escape that does not decode.
+      assertEquals((await admin(t, "GET", "/_admin/activity?limit=-100")).json.entries.length, 1);
+      const garbled = await admin(t, "DELETE", "/_admin/users/%ZZ");
+      assertEquals([garbled.status, errorCode(garbled.text)], [400, "InvalidURI"]);
     }),
 );
 

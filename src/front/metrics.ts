@@ -38,6 +38,8 @@ export interface UsageReport {
   /** When the count was made (ms since the epoch). */
   at: number;
   buckets: BucketUsage[];
+  /** The buckets' counts added up. */
+  totals: { objects: number; bytes: number; noncurrentVersions: number; noncurrentBytes: number };
 }
 
 /** Request metrics of one server. */
@@ -195,7 +197,15 @@ export class Metrics {
   async #walk(storage: Storage): Promise<void> {
     this.#walks++;
     const at = Date.now();
-    this.#usage = { at, buckets: await storage.usage() };
+    const buckets = await storage.usage();
+    const totals = { objects: 0, bytes: 0, noncurrentVersions: 0, noncurrentBytes: 0 };
+    for (const b of buckets) {
+      totals.objects += b.objects;
+      totals.bytes += b.bytes;
+      totals.noncurrentVersions += b.noncurrentVersions;
+      totals.noncurrentBytes += b.noncurrentBytes;
+    }
+    this.#usage = { at, buckets, totals };
   }
 }
 
@@ -221,7 +231,6 @@ function usageText(report: UsageReport): { perBucket: string; totals: string } {
     "# HELP geckos3_bucket_delete_markers Delete markers per bucket (refreshed at most every 30 s).",
     "# TYPE geckos3_bucket_delete_markers gauge",
   ];
-  let objects = 0, total = 0, noncurrent = 0, noncurrentBytes = 0;
   for (const u of report.buckets) {
     const label = `{bucket="${u.bucket}"}`;
     lines.push(`geckos3_bucket_objects${label} ${u.objects}`);
@@ -229,11 +238,8 @@ function usageText(report: UsageReport): { perBucket: string; totals: string } {
     versions.push(`geckos3_bucket_noncurrent_versions${label} ${u.noncurrentVersions}`);
     versionBytes.push(`geckos3_bucket_noncurrent_bytes${label} ${u.noncurrentBytes}`);
     markers.push(`geckos3_bucket_delete_markers${label} ${u.deleteMarkers}`);
-    objects += u.objects;
-    total += u.bytes;
-    noncurrent += u.noncurrentVersions;
-    noncurrentBytes += u.noncurrentBytes;
   }
+  const { objects, bytes: total, noncurrentVersions: noncurrent, noncurrentBytes } = report.totals;
   const totals = [
     "# HELP geckos3_stored_objects Objects stored (refreshed at most every 30 s).",
     "# TYPE geckos3_stored_objects gauge",

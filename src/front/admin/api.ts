@@ -62,7 +62,7 @@ export async function adminEndpoint(
     query,
   });
   const me = caller(deps, auth);
-  const parts = x.rawPath.slice(ADMIN_PREFIX.length).split("/").map(decodeURIComponent);
+  const parts = pathParts(x.rawPath);
   const route = `${req.method} ${parts[0]}${parts.length > 1 ? "/:key" : ""}${
     parts[2] ? "/" + parts[2] : ""
   }`;
@@ -92,7 +92,7 @@ export async function adminEndpoint(
       const entries = selectActivity(lists, {
         text: query.get("q") ?? "",
         errorsOnly: query.get("errors") === "1",
-        limit: Math.min(Number(query.get("limit")) || 200, 1000),
+        limit: Math.max(1, Math.min(Number(query.get("limit")) || 200, 1000)),
       });
       return { op: "AdminActivity", res: json({ entries }) };
     }
@@ -134,6 +134,15 @@ export async function adminEndpoint(
   throw new S3Error("InvalidURI", "No such admin call.");
 }
 
+/** The decoded segments of an admin path; InvalidURI for an escape that does not decode. */
+function pathParts(rawPath: string): string[] {
+  try {
+    return rawPath.slice(ADMIN_PREFIX.length).split("/").map(decodeURIComponent);
+  } catch {
+    throw new S3Error("InvalidURI");
+  }
+}
+
 /** Who sent an admin request. */
 function caller(deps: AdminDeps, auth: AuthResult): { root: boolean; user: User | null } {
   if (!deps.config.auth) return { root: true, user: deps.users.user(deps.config.accessKey)! };
@@ -149,18 +158,11 @@ async function fullPeers(deps: AdminDeps) {
 async function stats(deps: AdminDeps, fresh: boolean) {
   const usage = await deps.metrics.usage(deps.storage, fresh ? 0 : DASHBOARD_USAGE_AGE_MS);
   const peers = await fullPeers(deps);
-  const totals = { objects: 0, bytes: 0, noncurrentVersions: 0, noncurrentBytes: 0 };
-  for (const b of usage.buckets) {
-    totals.objects += b.objects;
-    totals.bytes += b.bytes;
-    totals.noncurrentVersions += b.noncurrentVersions;
-    totals.noncurrentBytes += b.noncurrentBytes;
-  }
   return {
     version: versionLine(),
     startedAt: new Date(deps.startedAt).toISOString(),
     countedAt: new Date(usage.at).toISOString(),
-    totals,
+    totals: usage.totals,
     buckets: usage.buckets,
     inflight: deps.metrics.inflight + peers.reduce((n, s) => n + s.inflight, 0),
     history: historyPoints([deps.metrics.history.steps(), ...peers.map((s) => s.history ?? [])]),
@@ -192,8 +194,8 @@ function needUsersFile(deps: AdminDeps): UsersFile {
 function newKeys(): { accessKey: string; secretKey: string } {
   const pick = (alphabet: string, n: number) => {
     const bytes = crypto.getRandomValues(new Uint8Array(n));
-    // 256 is a multiple of neither alphabet's length; the slight bias does not matter for
-    // ids, and the secret's 40 characters of 64 carry 240 bits.
+    // Both alphabets' lengths (32, 64) divide 256: every character is equally likely, and the
+    // secret's 40 characters carry 240 bits.
     return [...bytes].map((b) => alphabet[b % alphabet.length]).join("");
   };
   return {
