@@ -75,7 +75,8 @@ class Xxh3 implements Md5 {
 export function createEtagHash(name: EtagHashName): EtagHasher {
   if (name === "xxh3") {
     const h = ready.pop();
-    if (ready.length < READY / 2) void refill();
+    // A failed refill only means MD5 for the bodies that find none ready.
+    if (ready.length < READY / 2) refill().catch(() => {});
     if (h) return { name: "xxh3", hash: new Xxh3(h) };
   }
   return { name: "md5", hash: createMd5() };

@@ -85,6 +85,7 @@ Deno.test("bad values are ConfigErrors", () => {
       ["-access-key="],
       ["-workers=257"],
       ["-workers=-1"],
+      ["-etag=sha1"],
     ]
   ) {
     assertEquals(
