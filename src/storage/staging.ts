@@ -23,8 +23,8 @@ import { S3Error } from "../errors.ts";
 import { basename } from "node:path";
 import type { Layout } from "./layout.ts";
 import { joinInside, SEP } from "./paths.ts";
-import type { TempArea, TempFile } from "./temp.ts";
-import { identityOf, type ObjectMeta, type PartInfo, type UploadInfo } from "./types.ts";
+import { type TempArea, type TempFile, unhashedFile } from "./temp.ts";
+import type { ObjectMeta, PartInfo, UploadInfo } from "./types.ts";
 import { isNotFound, removeQuietly } from "./fsutil.ts";
 
 /** A claimed upload's directory: the upload id, then the claiming process's area and a UUID. */
@@ -284,13 +284,7 @@ async function assembledInPlace(
     await Deno.utime(path, now, now); // the object's Last-Modified is its completion
     const info = await Deno.lstat(path);
     if (!info.isFile || info.size !== total) return null; // e.g. parts past N were written too
-    return {
-      path,
-      size: total,
-      digest: new Uint8Array(0),
-      hash: "md5",
-      identity: identityOf(info),
-    };
+    return unhashedFile(path, info);
   } catch (e) {
     if (isNotFound(e)) return null;
     throw e;

@@ -102,7 +102,7 @@ export class TempArea {
       if (this.fsync) await out.syncData();
       const info = await out.stat();
       out.close();
-      return { path, size, digest: new Uint8Array(0), hash: "md5", identity: identityOf(info) };
+      return unhashedFile(path, info);
     } catch (e) {
       await writer.finish().catch(() => {});
       try {
@@ -307,6 +307,17 @@ export class TempArea {
       f.close();
     }
   }
+}
+
+/** A file whose bytes were not hashed (assembled or linked): its size and identity from `info`. */
+export function unhashedFile(path: string, info: Deno.FileInfo): TempFile {
+  return {
+    path,
+    size: info.size,
+    digest: new Uint8Array(0),
+    hash: "md5",
+    identity: identityOf(info),
+  };
 }
 
 /** The MD5 of a written body when its digest is one, else no bytes (to check a Content-MD5 with). */

@@ -23,7 +23,7 @@ import {
   readMeta,
 } from "./reads.ts";
 import type { Store } from "./store.ts";
-import type { TempFile } from "./temp.ts";
+import { type TempFile, unhashedFile } from "./temp.ts";
 import {
   type DeleteTarget,
   identityOf,
@@ -303,14 +303,7 @@ async function linkedVersion(
   }
   const { meta } = describe(store, { dataPath: from, sidecarPath: from + ".json", info });
   const { size: _s, lastModified: _l, versionId: _v, ...attributes } = meta;
-  const tmp: TempFile = {
-    path,
-    size: info.size,
-    digest: new Uint8Array(0),
-    hash: "md5",
-    identity: identityOf(info),
-  };
-  return { tmp, attributes };
+  return { tmp: unhashedFile(path, info), attributes };
 }
 
 /**

@@ -9,6 +9,12 @@ import { admin } from "./sign.js";
 import { $, el, guard, size } from "./ui.js";
 import { lineChart } from "./charts.js";
 
+/**
+ * A count per second (or milliseconds) for a chart: one decimal below 10.
+ * @param {number} n
+ */
+const rate = (n) => n.toFixed(n < 10 ? 1 : 0);
+
 /** @type {ReturnType<typeof setInterval> | undefined} */
 let timer;
 
@@ -66,7 +72,7 @@ async function render(fresh) {
         title: "Requests per second",
         times,
         series: [{ name: "all", values: perSecond("requests") }],
-        format: (n) => n.toFixed(n < 10 ? 1 : 0),
+        format: rate,
       }),
       lineChart({
         title: "Errors per second",
@@ -75,7 +81,7 @@ async function render(fresh) {
           { name: "4xx", values: perSecond("clientErrors") },
           { name: "5xx", values: perSecond("serverErrors") },
         ],
-        format: (n) => n.toFixed(n < 10 ? 1 : 0),
+        format: rate,
       }),
       lineChart({
         title: "Bytes per second",
@@ -94,7 +100,7 @@ async function render(fresh) {
           { name: "p90", values: points.map((p) => p.p90) },
           { name: "p99", values: points.map((p) => p.p99) },
         ],
-        format: (n) => (n < 10 ? n.toFixed(1) : n.toFixed(0)) + " ms",
+        format: (n) => rate(n) + " ms",
       }),
     ),
     el(
